@@ -1,0 +1,10 @@
+export {
+  type Config,
+  type LogLevel,
+  LOG_LEVELS,
+  loadConfig,
+  loadConfigOrExit,
+  loadDotEnv,
+} from './config.js';
+export { ConfigError, type Env, redactUrl } from './env.js';
+export { createLogger, type Logger, LOG_REDACT_PATHS } from './logger.js';
