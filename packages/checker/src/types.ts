@@ -1,0 +1,44 @@
+import type { FailureReason } from '@better-uptime/db';
+
+export type { FailureReason };
+
+export interface CheckRequest {
+  url: string;
+  method: 'GET' | 'HEAD';
+  /** Total time budget for the whole check, redirects included. */
+  timeoutMs: number;
+  /** Budget for the TCP (and TLS) connection of each hop; defaults to min(timeoutMs, 10 s). */
+  connectTimeoutMs?: number;
+  /** Codes and ranges that count as up, e.g. ["200-299", "304"]. */
+  expectedStatus: readonly string[];
+  keyword: string | null;
+  keywordMode: 'present' | 'absent';
+  followRedirects: boolean;
+  /** Allow targets on loopback, private, link-local and other special addresses (tests, intranets). */
+  allowPrivateTargets: boolean;
+}
+
+export interface CheckTimings {
+  /** Milliseconds, each phase of the final hop; null when the phase did not happen (IP literal, plain http). */
+  dnsMs: number | null;
+  connectMs: number | null;
+  tlsMs: number | null;
+  /** From the start of the final hop's request to its first response byte. */
+  firstByteMs: number | null;
+}
+
+export interface CheckOutcome {
+  status: 'Up' | 'Down';
+  /** Null when Up. */
+  reason: FailureReason | null;
+  /** A short human-readable explanation of a Down (never a stack trace). */
+  message: string | null;
+  statusCode: number | null;
+  /** Whole check, all hops, in milliseconds (monotonic clock). */
+  responseTimeMs: number;
+  timings: CheckTimings;
+  /** For https targets: the leaf certificate's expiry. */
+  certExpiresAt: Date | null;
+  /** Wall-clock start of the check, epoch ms. */
+  startedAt: number;
+}

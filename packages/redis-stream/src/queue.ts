@@ -1,0 +1,48 @@
+import type { CheckTask } from './task.js';
+
+/** A task as a region's consumer group sees it. */
+export interface QueuedTask {
+  /** The stream entry id (Redis "ms-seq"). */
+  id: string;
+  /** The decoded task, or null when the entry could not be decoded (such an entry is dead-lettered). */
+  task: CheckTask | null;
+  /** How many times this entry has been delivered to the group, this delivery included (1 on first read). */
+  deliveries: number;
+}
+
+export interface QueueStats {
+  /** Entries in the work stream (after trimming). */
+  length: number;
+  /** Entries delivered to this region's group and not yet acknowledged. */
+  pending: number;
+  /** Entries in the dead-letter stream (all regions). */
+  deadLetters: number;
+}
+
+/**
+ * The work queue between scheduler and workers. Implemented over Redis Streams (one stream, one consumer
+ * group per region) and in-process (single-process mode); producer, API and worker only see this.
+ */
+export interface TaskQueue {
+  /** Appends tasks in one round trip (pipelined), trimming entries older than the queue's maximum age. */
+  publish(tasks: readonly CheckTask[]): Promise<void>;
+  /** Creates the region's consumer group if it does not exist yet (idempotent). */
+  ensureGroup(region: string): Promise<void>;
+  /**
+   * Up to `count` entries never delivered to this region's group, assigned to `consumer`. Waits up to
+   * `blockMs` when there are none; returns [] on timeout or when the queue is closed.
+   */
+  read(region: string, consumer: string, count: number, blockMs: number): Promise<QueuedTask[]>;
+  /** Acknowledges entries for the region's group, in one call. */
+  ack(region: string, ids: readonly string[]): Promise<void>;
+  /**
+   * Takes over up to `count` entries of the region's group that have been pending (unacknowledged) for at
+   * least `minIdleMs`, assigning them to `consumer` and counting the delivery.
+   */
+  claimIdle(region: string, consumer: string, minIdleMs: number, count: number): Promise<QueuedTask[]>;
+  /** Copies entries to the dead-letter stream with the reason, then acknowledges them for the region. */
+  deadLetter(region: string, entries: readonly QueuedTask[], reason: string): Promise<void>;
+  stats(region: string): Promise<QueueStats>;
+  /** Ends connections; a read blocked in `read` returns []. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,1 @@
+export { nextSlotAfter, phaseMs } from './slots.js';
