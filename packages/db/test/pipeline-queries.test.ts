@@ -1,0 +1,181 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseVariants } from '@better-uptime/testing';
+import {
+  claimDueMonitors,
+  type Database,
+  type DatabaseHandle,
+  type DueMonitor,
+  insertResults,
+  insertResultsOneByOne,
+  newId,
+  queryRows,
+  type ResultRow,
+} from '../src/index.js';
+
+async function seedUser(db: Database): Promise<string> {
+  const id = newId();
+  await db.execute(
+    sql`INSERT INTO users (id, email, name, password_hash) VALUES (${id}, ${id + '@x.test'}, 'u', 'h')`,
+  );
+  return id;
+}
+
+async function seedMonitor(
+  db: Database,
+  userId: string,
+  fields: { nextCheckAt?: Date; intervalSeconds?: number; paused?: boolean } = {},
+): Promise<string> {
+  const id = newId();
+  await db.execute(sql`INSERT INTO monitors (id, user_id, name, url, interval_seconds, paused, next_check_at)
+    VALUES (${id}, ${userId}, 'm', 'http://127.0.0.1/', ${fields.intervalSeconds ?? 60}, ${fields.paused ?? false},
+            ${(fields.nextCheckAt ?? new Date()).toISOString()})`);
+  return id;
+}
+
+function result(monitorId: string, scheduledAt: Date, overrides: Partial<ResultRow> = {}): ResultRow {
+  return {
+    monitorId,
+    region: 'usa',
+    scheduledAt,
+    checkedAt: new Date(scheduledAt.getTime() + 5),
+    status: 'Down',
+    responseTimeMs: 123,
+    statusCode: null,
+    reason: 'timeout',
+    message: 'no answer within 1000 ms',
+    dnsMs: null,
+    connectMs: 3,
+    tlsMs: null,
+    firstByteMs: null,
+    certExpiresAt: null,
+    ...overrides,
+  };
+}
+
+describe.each(databaseVariants())('pipeline queries on $name', (variant) => {
+  let handle: DatabaseHandle;
+  let drop: () => Promise<void>;
+  let userId: string;
+
+  beforeAll(async () => {
+    if (!variant.available) return;
+    ({ handle, drop } = await variant.create());
+    userId = await seedUser(handle.db);
+  });
+  afterAll(async () => drop?.());
+
+  describe.skipIf(!variant.available)('insertResults', () => {
+    it('stores every field, including nulls, and is idempotent per slot', async () => {
+      const db = handle.db;
+      const monitorId = await seedMonitor(db, userId);
+      const at = new Date('2026-11-29T10:00:00.000Z');
+      const up = result(monitorId, at, {
+        status: 'Up',
+        reason: null,
+        message: null,
+        statusCode: 200,
+        dnsMs: 1,
+        tlsMs: 7,
+        firstByteMs: 40,
+        certExpiresAt: new Date('2027-01-01T00:00:00.000Z'),
+      });
+      expect(await insertResults(db, [up, result(monitorId, at, { region: 'india' })])).toBe(2);
+      // Re-delivery of the same slots: nothing new.
+      expect(await insertResults(db, [up, result(monitorId, at, { region: 'india' })])).toBe(0);
+      const rows = await queryRows<Record<string, unknown>>(
+        db,
+        sql`SELECT region, status, status_code, reason, message, dns_ms, tls_ms, first_byte_ms, cert_expires_at
+            FROM check_results WHERE monitor_id = ${monitorId} ORDER BY region`,
+      );
+      expect(rows).toHaveLength(2);
+      expect(rows[0]).toMatchObject({
+        region: 'india',
+        status: 'Down',
+        reason: 'timeout',
+        status_code: null,
+      });
+      expect(rows[1]).toMatchObject({
+        region: 'usa',
+        status: 'Up',
+        status_code: 200,
+        reason: null,
+        tls_ms: 7,
+      });
+      expect(new Date(rows[1]!.cert_expires_at as string).toISOString()).toBe('2027-01-01T00:00:00.000Z');
+    });
+
+    it('skips rows of a deleted monitor without failing the batch', async () => {
+      const db = handle.db;
+      const kept = await seedMonitor(db, userId);
+      const gone = await seedMonitor(db, userId);
+      await db.execute(sql`DELETE FROM monitors WHERE id = ${gone}`);
+      const at = new Date();
+      expect(await insertResults(db, [result(kept, at), result(gone, at)])).toBe(1);
+    });
+
+    it('one by one: stores the good rows and names the bad one', async () => {
+      const db = handle.db;
+      const monitorId = await seedMonitor(db, userId);
+      const at = new Date();
+      const bad = result(monitorId, new Date(at.getTime() + 1), { responseTimeMs: 2 ** 40 }); // out of int range
+      await expect(insertResults(db, [result(monitorId, at), bad])).rejects.toThrow();
+      expect(await insertResultsOneByOne(db, [result(monitorId, at), bad])).toEqual(['stored', 'rejected']);
+    });
+  });
+
+  describe.skipIf(!variant.available)('claimDueMonitors', () => {
+    it('publishes due monitors once, advances by whole intervals and skips missed slots', async () => {
+      const db = handle.db;
+      await db.execute(sql`UPDATE monitors SET paused = true`);
+      const now = Date.parse('2026-11-29T12:00:00.000Z');
+      const onTime = await seedMonitor(db, userId, { nextCheckAt: new Date(now - 500), intervalSeconds: 60 });
+      const farBehind = await seedMonitor(db, userId, {
+        nextCheckAt: new Date(now - 3_600_500),
+        intervalSeconds: 60,
+      });
+      const future = await seedMonitor(db, userId, {
+        nextCheckAt: new Date(now + 60_000),
+        intervalSeconds: 60,
+      });
+      await seedMonitor(db, userId, { nextCheckAt: new Date(now - 1000), paused: true });
+
+      const published: DueMonitor[] = [];
+      const claimed = await claimDueMonitors(db, now + 3000, 500, async (due) => {
+        published.push(...due);
+      });
+      expect(claimed).toBe(2);
+      const slots = new Map(published.map((d) => [d.id, d.slotAt]));
+      expect(slots.get(onTime)).toBe(now - 500);
+      // 60 missed slots skipped: only the latest slot before the horizon is published.
+      expect(slots.get(farBehind)).toBe(now - 500);
+      expect(slots.has(future)).toBe(false);
+
+      const next = await queryRows<{ id: string; next_check_at: string }>(
+        db,
+        sql`SELECT id, next_check_at FROM monitors WHERE id IN (${onTime}, ${farBehind})`,
+      );
+      for (const row of next) expect(new Date(row.next_check_at).getTime()).toBe(now - 500 + 60_000);
+
+      // Nothing is due again until the next slot.
+      expect(await claimDueMonitors(db, now + 3000, 500, async () => undefined)).toBe(0);
+    });
+
+    it('rolls back when publishing fails, leaving the slot due', async () => {
+      const db = handle.db;
+      await db.execute(sql`UPDATE monitors SET paused = true`);
+      const now = Date.parse('2026-11-29T13:00:00.000Z');
+      const id = await seedMonitor(db, userId, { nextCheckAt: new Date(now - 100) });
+      await expect(
+        claimDueMonitors(db, now, 500, async () => {
+          throw new Error('queue down');
+        }),
+      ).rejects.toThrow('queue down');
+      const published: string[] = [];
+      await claimDueMonitors(db, now, 500, async (due) => {
+        published.push(...due.map((d) => d.id));
+      });
+      expect(published).toEqual([id]);
+    });
+  });
+});
