@@ -8,6 +8,11 @@ export interface QueuedTask {
   task: CheckTask | null;
   /** How many times this entry has been delivered to the group, this delivery included (1 on first read). */
   deliveries: number;
+  /**
+   * The entry's payload exactly as stored, when the queue has it. Kept so that a dead letter preserves
+   * what could not be decoded; producers and workers need not look at it.
+   */
+  payload?: string;
 }
 
 export interface QueueStats {
@@ -29,20 +34,23 @@ export interface TaskQueue {
   /** Creates the region's consumer group if it does not exist yet (idempotent). */
   ensureGroup(region: string): Promise<void>;
   /**
-   * Up to `count` entries never delivered to this region's group, assigned to `consumer`. Waits up to
-   * `blockMs` when there are none; returns [] on timeout or when the queue is closed.
+   * Up to `count` entries never delivered to this region's group, assigned to `consumer` (creating the
+   * group if needed). Waits up to `blockMs` when there are none (`blockMs <= 0`: does not wait); returns []
+   * on timeout or when the queue is closed. Each delivered entry is pending until acked or claimed.
    */
   read(region: string, consumer: string, count: number, blockMs: number): Promise<QueuedTask[]>;
-  /** Acknowledges entries for the region's group, in one call. */
+  /** Acknowledges entries for the region's group, in one call. Unknown ids are ignored. */
   ack(region: string, ids: readonly string[]): Promise<void>;
   /**
    * Takes over up to `count` entries of the region's group that have been pending (unacknowledged) for at
-   * least `minIdleMs`, assigning them to `consumer` and counting the delivery.
+   * least `minIdleMs`, assigning them to `consumer` and counting the delivery. Pending entries whose stream
+   * entry was trimmed meanwhile are dropped from the pending list and not returned.
    */
   claimIdle(region: string, consumer: string, minIdleMs: number, count: number): Promise<QueuedTask[]>;
   /** Copies entries to the dead-letter stream with the reason, then acknowledges them for the region. */
   deadLetter(region: string, entries: readonly QueuedTask[], reason: string): Promise<void>;
+  /** Missing stream or group count as zeros. */
   stats(region: string): Promise<QueueStats>;
-  /** Ends connections; a read blocked in `read` returns []. */
+  /** Ends connections; a read blocked in `read` returns []. Other calls after close reject. */
   close(): Promise<void>;
 }

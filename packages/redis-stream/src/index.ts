@@ -1,0 +1,6 @@
+export type { CheckTask } from './task.js';
+export type { QueuedTask, QueueStats, TaskQueue } from './queue.js';
+export type { DeadLetterEntry } from './dead-letter.js';
+export { TASK_FORMAT_VERSION, decodeTask, encodeTask } from './codec.js';
+export { MemoryTaskQueue, type MemoryTaskQueueOptions } from './memory-queue.js';
+export { RedisTaskQueue, createRedisTaskQueue, type RedisTaskQueueOptions } from './redis-queue.js';
