@@ -1,1 +1,3 @@
+export { Scheduler, type SchedulerOptions } from './scheduler.js';
 export { nextSlotAfter, phaseMs } from './slots.js';
+export { taskFor } from './tasks.js';

@@ -6,3 +6,6 @@ export {
   type TestDatabase,
 } from './database.js';
 export { TEST_POSTGRES_URL, TEST_REDIS_URL, adminQuery, databaseUrl } from './services.js';
+export { databaseVariants, type DatabaseVariant } from './variants.js';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+export { deleteRedisKeys, queueVariants, type QueueVariant } from './queues.js';

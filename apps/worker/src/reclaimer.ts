@@ -1,0 +1,71 @@
+import type { Logger } from '@better-uptime/config';
+import type { TaskQueue } from '@better-uptime/redis-stream';
+import type { Worker } from './worker.js';
+
+export interface ReclaimerOptions {
+  queue: TaskQueue;
+  worker: Worker;
+  region: string;
+  consumer: string;
+  logger: Logger;
+  /** Entries pending longer than this belong to a consumer presumed dead. */
+  idleMs: number;
+  intervalMs: number;
+}
+
+const MAX_CLAIM = 200;
+
+/**
+ * Takes over the work of crashed consumers: every interval, claims entries of this region's group idle for
+ * at least `idleMs` and feeds them to the worker (which dead-letters those past their delivery limit).
+ * One loop per worker: each run is scheduled only after the previous one finished, so runs never stack,
+ * and it claims no more than the worker has room for, so it never spins.
+ */
+export class Reclaimer {
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<void> | undefined;
+  private stopped = true;
+
+  constructor(private readonly options: ReclaimerOptions) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(this.options.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.current;
+  }
+
+  /** One pass; returns how many entries were claimed. */
+  async runOnce(): Promise<number> {
+    const { queue, worker, region, consumer, idleMs, logger } = this.options;
+    const room = Math.min(worker.freeSlots, MAX_CLAIM);
+    if (room === 0) return 0;
+    const claimed = await queue.claimIdle(region, consumer, idleMs, room);
+    if (claimed.length > 0) {
+      worker.counters.reclaimed += claimed.length;
+      logger.info({ count: claimed.length }, 'reclaimed idle messages');
+      worker.accept(claimed);
+    }
+    return claimed.length;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.current = this.runOnce()
+        .catch((error: unknown) => {
+          this.options.logger.warn({ err: error }, 'reclaim failed');
+          return 0;
+        })
+        .then(() => {
+          this.current = undefined;
+          this.schedule(this.options.intervalMs);
+        });
+    }, delayMs);
+  }
+}

@@ -1,0 +1,97 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { runCheck } from '@better-uptime/checker';
+import type { Config, Logger } from '@better-uptime/config';
+import { type Database, insertResults, insertResultsOneByOne } from '@better-uptime/db';
+import type { TaskQueue } from '@better-uptime/redis-stream';
+import { Reclaimer } from './reclaimer.js';
+import type { ResultStore } from './result-buffer.js';
+import { Worker } from './worker.js';
+
+export interface RegionWorkerOptions {
+  region: string;
+  db: Database;
+  queue: TaskQueue;
+  config: Pick<
+    Config,
+    'workerConcurrency' | 'maxDeliveries' | 'allowPrivateTargets' | 'reclaimIdleMs' | 'reclaimIntervalMs'
+  >;
+  logger: Logger;
+}
+
+export interface RegionWorkerHandle {
+  worker: Worker;
+  consumer: string;
+  stop(): Promise<void>;
+}
+
+/** A consumer name unique to this process, so the queue can tell a dead process's work from ours. */
+export function consumerName(region: string): string {
+  return `${region}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+export function databaseResultStore(db: Database): ResultStore {
+  return {
+    insert: (rows) => insertResults(db, rows),
+    insertOneByOne: (rows) => insertResultsOneByOne(db, rows),
+  };
+}
+
+/** Starts one region's worker with its reclaimer and a periodic summary line (every drop is visible). */
+export async function startRegionWorker(options: RegionWorkerOptions): Promise<RegionWorkerHandle> {
+  const { region, queue, config } = options;
+  const consumer = consumerName(region);
+  const logger = options.logger.child({ region, consumer });
+  const worker = new Worker({
+    region,
+    consumer,
+    queue,
+    store: databaseResultStore(options.db),
+    runCheck,
+    logger,
+    concurrency: config.workerConcurrency,
+    maxDeliveries: config.maxDeliveries,
+    allowPrivateTargets: config.allowPrivateTargets,
+  });
+  const reclaimer = new Reclaimer({
+    queue,
+    worker,
+    region,
+    consumer,
+    logger,
+    idleMs: config.reclaimIdleMs,
+    intervalMs: config.reclaimIntervalMs,
+  });
+  await worker.start();
+  reclaimer.start();
+  let last = { ...worker.counters };
+  const summary = setInterval(() => {
+    const now = { ...worker.counters };
+    const delta = Object.fromEntries(
+      Object.entries(now).map(([k, v]) => [k, v - last[k as keyof typeof last]]),
+    );
+    last = now;
+    if (Object.values(delta).some((v) => v !== 0)) {
+      logger.info(
+        {
+          ...delta,
+          latenessP50Ms: worker.lateness.percentile(50),
+          latenessP99Ms: worker.lateness.percentile(99),
+        },
+        'worker summary (last minute)',
+      );
+    }
+  }, 60_000);
+  summary.unref();
+  logger.info({ concurrency: config.workerConcurrency }, 'worker started');
+  return {
+    worker,
+    consumer,
+    stop: async () => {
+      clearInterval(summary);
+      await reclaimer.stop();
+      await worker.stop();
+      logger.info({ ...worker.counters }, 'worker stopped');
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import type { Logger } from '@better-uptime/config';
+import { claimDueMonitors, type Database, ensureResultPartitions, type MonitorRow } from '@better-uptime/db';
+import type { TaskQueue } from '@better-uptime/redis-stream';
+import { taskFor } from './tasks.js';
+
+export interface SchedulerOptions {
+  db: Database;
+  queue: TaskQueue;
+  logger: Logger;
+  /** How often due monitors are looked for. */
+  tickMs: number;
+  /** Slots are published this far ahead; the worker starts each check at its slot on its own timer. */
+  leadMs: number;
+  /** Monitors claimed and published per transaction (the seed's batch size). */
+  batchSize?: number;
+  /** How often result partitions are made ahead (the maintenance step). */
+  maintenanceIntervalMs?: number;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * The producer's loop: every tick, claim the monitors whose next slot falls within the lead window, publish
+ * one task per slot, and advance their schedule (see claimDueMonitors for the exactly-once argument). Ticks
+ * never overlap; after a failure (database or queue down) the next tick backs off exponentially.
+ */
+export class Scheduler {
+  private readonly batchSize: number;
+  private readonly maintenanceIntervalMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private failures = 0;
+  private lastMaintenance = 0;
+  /** Totals since start, for logs and metrics. */
+  readonly counters = { published: 0, directPushes: 0, tickFailures: 0 };
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.batchSize = options.batchSize ?? 500;
+    this.maintenanceIntervalMs = options.maintenanceIntervalMs ?? 3_600_000;
+  }
+
+  /** Publishes every slot due before now + lead. Returns how many were published. */
+  async tick(now = Date.now()): Promise<number> {
+    const horizon = now + this.options.leadMs;
+    let total = 0;
+    for (;;) {
+      const claimed = await claimDueMonitors(this.options.db, horizon, this.batchSize, async (due) => {
+        await this.options.queue.publish(due.map((monitor) => taskFor(monitor, monitor.slotAt)));
+      });
+      total += claimed;
+      if (claimed < this.batchSize) break;
+    }
+    this.counters.published += total;
+    return total;
+  }
+
+  /** The seed's direct push: a monitor just created or changed gets a check right away. */
+  async pushNow(monitor: MonitorRow): Promise<void> {
+    if (monitor.paused) return;
+    await this.options.queue.publish([taskFor(monitor, Date.now())]);
+    this.counters.directPushes++;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops ticking and waits for a tick in progress to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.runOnce().finally(() => {
+        this.running = undefined;
+      });
+    }, delayMs);
+  }
+
+  private async runOnce(): Promise<void> {
+    const started = Date.now();
+    try {
+      await this.maintain(started);
+      const published = await this.tick(started);
+      if (published > 0) this.options.logger.debug({ published }, 'published due slots');
+      if (this.failures > 0) this.options.logger.info('scheduler recovered');
+      this.failures = 0;
+    } catch (error) {
+      this.failures++;
+      this.counters.tickFailures++;
+      this.options.logger.warn({ err: error, failures: this.failures }, 'scheduler tick failed; backing off');
+    }
+    const backoff =
+      this.failures === 0 ? 0 : Math.min(MAX_BACKOFF_MS, this.options.tickMs * 2 ** this.failures);
+    const elapsed = Date.now() - started;
+    this.schedule(Math.max(backoff, this.options.tickMs - elapsed));
+  }
+
+  private async maintain(now: number): Promise<void> {
+    if (now - this.lastMaintenance < this.maintenanceIntervalMs) return;
+    const created = await ensureResultPartitions(this.options.db, { now });
+    this.lastMaintenance = now;
+    if (created.length > 0) this.options.logger.info({ created }, 'created result partitions');
+  }
+}

@@ -1,0 +1,33 @@
+import type { DueMonitor, MonitorRow } from '@better-uptime/db';
+import type { CheckTask } from '@better-uptime/redis-stream';
+
+type TaskFields = Pick<
+  DueMonitor,
+  | 'id'
+  | 'url'
+  | 'intervalSeconds'
+  | 'timeoutMs'
+  | 'method'
+  | 'expectedStatus'
+  | 'keyword'
+  | 'keywordMode'
+  | 'followRedirects'
+  | 'regions'
+>;
+
+/** The message for one slot of one monitor: everything the worker needs, so it never reads the database. */
+export function taskFor(monitor: TaskFields | MonitorRow, scheduledAt: number): CheckTask {
+  return {
+    monitorId: monitor.id,
+    url: monitor.url,
+    scheduledAt,
+    intervalSeconds: monitor.intervalSeconds,
+    timeoutMs: monitor.timeoutMs,
+    method: monitor.method,
+    expectedStatus: [...monitor.expectedStatus],
+    keyword: monitor.keyword,
+    keywordMode: monitor.keywordMode,
+    followRedirects: monitor.followRedirects,
+    regions: [...monitor.regions],
+  };
+}
