@@ -1,3 +1,4 @@
+import type { LookupAddress } from 'node:dns';
 import type { FailureReason } from '@better-uptime/db';
 
 export type { FailureReason };
@@ -16,7 +17,20 @@ export interface CheckRequest {
   followRedirects: boolean;
   /** Allow targets on loopback, private, link-local and other special addresses (tests, intranets). */
   allowPrivateTargets: boolean;
+  /**
+   * Certificate authorities to trust instead of the bundled public roots (PEM), as Node's `ca` option: for
+   * tests and private CAs. Leave unset for public targets.
+   */
+  ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  /**
+   * Replaces the system resolver (tests, custom DNS). The guard for private targets still judges every
+   * address it returns.
+   */
+  resolveHost?: HostResolver;
 }
+
+/** Resolves a host name to all of its addresses, like dns.lookup with `all: true`. */
+export type HostResolver = (hostname: string) => Promise<readonly LookupAddress[]>;
 
 export interface CheckTimings {
   /** Milliseconds, each phase of the final hop; null when the phase did not happen (IP literal, plain http). */

@@ -9,3 +9,12 @@ export { TEST_POSTGRES_URL, TEST_REDIS_URL, adminQuery, databaseUrl } from './se
 export { databaseVariants, type DatabaseVariant } from './variants.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { deleteRedisKeys, queueVariants, type QueueVariant } from './queues.js';
+export {
+  startTarget,
+  startTlsTarget,
+  type TargetBehaviour,
+  type TargetHit,
+  type TargetServer,
+  type TlsTargetOptions,
+  type TlsTargetServer,
+} from './targets.js';

@@ -1,0 +1,118 @@
+/**
+ * The check engine: requests a URL hop by hop (following redirects when asked), judges the final response
+ * against the expected status codes and the keyword, and always resolves to an outcome; never throws.
+ */
+import { BodyScanner, judgeBody } from './body.js';
+import { tidyMessage, type Failure } from './errors.js';
+import { performHop, type HopResult } from './hop.js';
+import { RedirectChain, isFollowableRedirect, parseHttpUrl } from './redirects.js';
+import { systemResolver } from './ssrf.js';
+import { DEFAULT_EXPECTED_STATUS, describeRanges, parseExpectedStatus, statusMatches } from './status.js';
+import type { CheckOutcome, CheckRequest, CheckTimings } from './types.js';
+
+/** The per-hop connection budget when the request does not set one. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+const NO_TIMINGS: CheckTimings = { dnsMs: null, connectMs: null, tlsMs: null, firstByteMs: null };
+
+/** Runs one check. Resolves with a Down outcome for every failure, with exactly one reason. */
+export async function runCheck(request: CheckRequest): Promise<CheckOutcome> {
+  const startedAt = Date.now();
+  const clockStart = performance.now();
+  try {
+    return await checkUrl(request, startedAt, clockStart);
+  } catch (error) {
+    // Only a bug gets here; the outcome still has to be a Down with a reason rather than a rejection.
+    const message = tidyMessage(`internal checker error: ${(error as Error)?.message ?? String(error)}`);
+    return {
+      status: 'Down',
+      reason: 'protocol',
+      message,
+      statusCode: null,
+      responseTimeMs: Math.round(performance.now() - clockStart),
+      timings: { ...NO_TIMINGS },
+      certExpiresAt: null,
+      startedAt,
+    };
+  }
+}
+
+async function checkUrl(request: CheckRequest, startedAt: number, clockStart: number): Promise<CheckOutcome> {
+  let timings: CheckTimings = { ...NO_TIMINGS };
+  let statusCode: number | null = null;
+  let certExpiresAt: Date | null = null;
+  const finish = (failure: Failure | null): CheckOutcome => ({
+    status: failure ? 'Down' : 'Up',
+    reason: failure?.reason ?? null,
+    message: failure?.message ?? null,
+    statusCode,
+    responseTimeMs: Math.round(performance.now() - clockStart),
+    timings,
+    certExpiresAt,
+    startedAt,
+  });
+
+  const target = parseHttpUrl(request.url);
+  if (!(target instanceof URL)) return finish(target);
+
+  const parsedRanges = parseExpectedStatus(request.expectedStatus);
+  const expected = parsedRanges.length > 0 ? parsedRanges : DEFAULT_EXPECTED_STATUS;
+  const keyword = request.keyword || null;
+  const followsRedirect = (code: number, location: string | null | undefined): boolean =>
+    request.followRedirects && isFollowableRedirect(code, location);
+  // The body is read only when it can still change the verdict: a final, expected response to a GET.
+  const planBody = (code: number, headers: { location?: string }): BodyScanner | null =>
+    request.method === 'GET' && !followsRedirect(code, headers.location) && statusMatches(code, expected)
+      ? new BodyScanner(keyword)
+      : null;
+
+  const deadline = clockStart + request.timeoutMs;
+  const connectTimeoutMs =
+    request.connectTimeoutMs ?? Math.min(request.timeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
+  const chain = new RedirectChain(target);
+  let url = target;
+
+  for (;;) {
+    const remainingMs = deadline - performance.now();
+    if (remainingMs <= 0) {
+      return finish({
+        reason: 'timeout',
+        message: `timed out after ${request.timeoutMs} ms while following redirects`,
+      });
+    }
+    const hop: HopResult = await performHop({
+      url,
+      method: request.method,
+      remainingMs,
+      totalTimeoutMs: request.timeoutMs,
+      connectTimeoutMs,
+      allowPrivateTargets: request.allowPrivateTargets,
+      resolveHost: request.resolveHost ?? systemResolver,
+      ca: request.ca,
+      planBody,
+    });
+    // Timings describe the final hop; the certificate is the first one met (the monitored host's own,
+    // or for an http URL the https site it redirects to).
+    timings = hop.timings;
+    statusCode = hop.statusCode;
+    certExpiresAt ??= hop.certExpiresAt;
+    if (hop.failure) return finish(hop.failure);
+    if (hop.statusCode === null)
+      return finish({ reason: 'protocol', message: 'response without a status code' });
+
+    if (followsRedirect(hop.statusCode, hop.location)) {
+      const next = chain.follow(hop.location ?? '');
+      if (!(next instanceof URL)) return finish(next);
+      url = next;
+      continue;
+    }
+    if (!statusMatches(hop.statusCode, expected)) {
+      return finish({
+        reason: 'http_status',
+        message: `status ${hop.statusCode} is not one of the expected ${describeRanges(expected)}`,
+      });
+    }
+    // HEAD has no body, so a keyword cannot be judged and is ignored; the API should not allow the pair.
+    return finish(hop.body ? judgeBody(hop.body, keyword, request.keywordMode) : null);
+  }
+}
