@@ -72,6 +72,8 @@ function decodeCredential(text: string): string {
 class Hop {
   private phase: HopPhase = 'dns';
   private readonly startedAt = performance.now();
+  /** When the connection (and TLS) was ready and the request went out. */
+  private readyAt: number | null = null;
   private connectStartedAt = this.startedAt;
   private connectedAt: number | null = null;
   private readonly timings: CheckTimings = { dnsMs: null, connectMs: null, tlsMs: null, firstByteMs: null };
@@ -196,13 +198,16 @@ class Hop {
   }
 
   private onConnectionReady(): void {
+    this.readyAt = performance.now();
     clearTimeout(this.connectTimer);
     this.phase = 'response';
   }
 
   private onResponse(response: IncomingMessage): void {
     // 'response' fires once the header block is parsed: the closest the http module gets to first byte.
-    this.timings.firstByteMs = performance.now() - this.startedAt;
+    // Counted from the moment the connection was ready (request sent), so the phases add up:
+    // dns + connect + tls + first byte is the time to the response headers.
+    this.timings.firstByteMs = performance.now() - (this.readyAt ?? this.startedAt);
     this.phase = 'body';
     this.statusCode = response.statusCode ?? null;
     this.location = typeof response.headers.location === 'string' ? response.headers.location : null;
@@ -226,7 +231,7 @@ class Hop {
    * until the timeout. The status is judged like any other (it rarely is expected).
    */
   private onUpgrade(response: IncomingMessage, socket: Socket): void {
-    this.timings.firstByteMs = performance.now() - this.startedAt;
+    this.timings.firstByteMs = performance.now() - (this.readyAt ?? this.startedAt);
     this.statusCode = response.statusCode ?? null;
     socket.destroy(); // no longer owned by the request, so settle() would not close it
     this.settle(null);

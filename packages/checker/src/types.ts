@@ -37,7 +37,7 @@ export interface CheckTimings {
   dnsMs: number | null;
   connectMs: number | null;
   tlsMs: number | null;
-  /** From the start of the final hop's request to its first response byte. */
+  /** From the request going out on a ready connection (after TLS) to the first response byte: the server's wait. */
   firstByteMs: number | null;
 }
 

@@ -207,12 +207,6 @@ describe('broken connections and responses', () => {
     });
   });
 
-  it('reports a name that does not resolve as dns (system resolver, RFC 6761 .invalid)', async () => {
-    const outcome = await runCheck(checkRequest('http://no-such-host.invalid/', { timeoutMs: 5_000 }));
-    expect(outcome).toMatchObject({ status: 'Down', reason: 'dns' });
-    expect(outcome.message).toMatch(/no-such-host\.invalid/);
-  });
-
   it('reports a failing custom resolver as dns, with its time', async () => {
     const outcome = await runCheck(
       checkRequest('http://nowhere.example.test/', {
