@@ -1,0 +1,45 @@
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '@better-uptime/config';
+import type { Database, MonitorRow } from '@better-uptime/db';
+import type { CookieSettings } from './auth/cookies.js';
+import type { Csrf } from './auth/csrf.js';
+import type { TokenService } from './auth/tokens.js';
+
+export type ApiServer = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/**
+ * The scheduling hook ("direct push"): told about each created or updated monitor so its first check
+ * need not wait for the producer's next pass. Its failures are logged, never fail the request: the
+ * producer schedules the monitor anyway.
+ */
+export interface MonitorEvents {
+  created(monitor: MonitorRow): Promise<void>;
+  updated(monitor: MonitorRow): Promise<void>;
+}
+
+/** What route handlers share; built once per server. */
+export interface ApiContext {
+  db: Database;
+  config: Config;
+  tokens: TokenService;
+  csrf: Csrf;
+  cookies: CookieSettings;
+  /** onRequest hook of every route that needs a signed-in user. */
+  authenticate: (request: FastifyRequest) => Promise<void>;
+  monitorEvents: MonitorEvents | undefined;
+  now: () => number;
+}

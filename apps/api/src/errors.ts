@@ -1,0 +1,108 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * One error shape for every response: `{ error: { code, message } }`. Client mistakes get a 4xx with a
+ * message that says what to fix; anything else is a 500 with a generic message, and the details go to
+ * the server log only.
+ */
+export type ErrorCode =
+  | 'validation_error'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'internal_error'
+  | 'bad_request';
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** A validation failure found by our own rules, worded like the schema's: "body/url must use http or https". */
+export const invalid = (field: string, problem: string): ApiError =>
+  new ApiError(400, 'validation_error', `${field} ${problem}`);
+
+export const notFound = (what: string): ApiError => new ApiError(404, 'not_found', `${what} not found`);
+
+/** The same words whatever was wrong (missing, malformed, expired, revoked): no oracle for attackers. */
+export const unauthorized = (): ApiError =>
+  new ApiError(401, 'unauthorized', 'Authentication required: missing, invalid or expired credentials');
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+/** Fastify's own client errors, reworded without framework jargon. */
+function describeFrameworkError(error: FastifyError): { code: ErrorCode; message: string } | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { code: 'validation_error', message: 'body is not valid JSON' };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'payload_too_large', message: 'body is too large' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return {
+        code: 'unsupported_media_type',
+        message: 'body must be JSON (Content-Type: application/json)',
+      };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { code: 'bad_request', message: 'Content-Length does not match the body' };
+    default:
+      return undefined;
+  }
+}
+
+export function errorBody(code: ErrorCode, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof ApiError) {
+      return reply.code(error.statusCode).send(errorBody(error.code, error.message));
+    }
+    if (error.validation) {
+      return reply.code(400).send(errorBody('validation_error', error.message));
+    }
+    const status = error.statusCode ?? 500;
+    if (status === 429) {
+      // @fastify/rate-limit has already set Retry-After.
+      return reply.code(429).send(errorBody('rate_limited', 'Too many attempts; retry later'));
+    }
+    if (status >= 400 && status < 500) {
+      const known = describeFrameworkError(error);
+      const code = known?.code ?? STATUS_CODES[status] ?? 'bad_request';
+      return reply.code(status).send(errorBody(code, known?.message ?? 'Bad request'));
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send(errorBody('internal_error', 'Internal server error'));
+  });
+
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
+    reply
+      .code(404)
+      .send(
+        errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`),
+      ),
+  );
+}

@@ -1,0 +1,53 @@
+import type { CheckResultRow, MonitorRow, UserRow } from '@better-uptime/db';
+import type { CheckJson } from './schemas/check.js';
+import type { MonitorJson } from './schemas/monitor.js';
+
+/**
+ * Rows to API JSON. Each function copies the public fields by name, so a column added to a table (a
+ * password hash, an owner id) can never leak into a response by accident.
+ */
+export function userJson(user: UserRow) {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  };
+}
+
+export function monitorJson(m: MonitorRow): MonitorJson {
+  return {
+    id: m.id,
+    name: m.name,
+    url: m.url,
+    intervalSeconds: m.intervalSeconds,
+    timeoutMs: m.timeoutMs,
+    method: m.method,
+    expectedStatus: m.expectedStatus,
+    keyword: m.keyword,
+    keywordMode: m.keywordMode,
+    followRedirects: m.followRedirects,
+    regions: m.regions,
+    paused: m.paused,
+    nextCheckAt: m.nextCheckAt.toISOString(),
+    createdAt: m.createdAt.toISOString(),
+    updatedAt: m.updatedAt.toISOString(),
+  };
+}
+
+export function checkJson(c: CheckResultRow): CheckJson {
+  return {
+    monitorId: c.monitorId,
+    location: c.region,
+    status: c.status,
+    responseTimeMs: c.responseTimeMs,
+    statusCode: c.statusCode,
+    reason: c.reason,
+    message: c.message,
+    timings: { dnsMs: c.dnsMs, connectMs: c.connectMs, tlsMs: c.tlsMs, firstByteMs: c.firstByteMs },
+    certExpiresAt: c.certExpiresAt?.toISOString() ?? null,
+    scheduledAt: c.scheduledAt.toISOString(),
+    checkedAt: c.checkedAt.toISOString(),
+  };
+}

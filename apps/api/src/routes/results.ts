@@ -1,0 +1,125 @@
+import { monitorQueries, resultQueries } from '@better-uptime/db';
+import { authOf } from '../auth/authenticate.js';
+import type { ApiContext, ApiServer } from '../context.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { invalid, notFound } from '../errors.js';
+import { checkJson } from '../present.js';
+import {
+  ChecksQuery,
+  ChecksResponse,
+  CleanupQuery,
+  CleanupResponse,
+  LatestResponse,
+  ResultParams,
+} from '../schemas/check.js';
+import { AUTHENTICATED, errorResponses } from '../schemas/common.js';
+import { isDateTime } from '../validation.js';
+
+const DEFAULT_LIMIT = 100;
+const DEFAULT_CLEANUP_DAYS = 90;
+const DAY_MS = 86_400_000;
+const REGION = /^[a-z][a-z0-9-]{0,31}$/;
+
+export function resultRoutes(app: ApiServer, ctx: ApiContext): void {
+  const { db } = ctx;
+  const common = { onRequest: ctx.authenticate };
+  const tags = ['results'];
+  const security = AUTHENTICATED;
+
+  /** Results are reachable only through a monitor the caller owns; anything else is "not found". */
+  async function requireOwnMonitor(userId: string, monitorId: string): Promise<void> {
+    if (!(await monitorQueries.monitorBelongsTo(db, userId, monitorId))) throw notFound('Monitor');
+  }
+
+  app.get(
+    '/api/results/:monitorId/checks',
+    {
+      ...common,
+      schema: {
+        tags,
+        security,
+        summary: 'A monitor’s checks, newest first, a page at a time',
+        description:
+          'Ordered by scheduled time, newest first (same slot: by region, descending). `from` and `to` are ' +
+          'inclusive bounds on the scheduled time.',
+        params: ResultParams,
+        querystring: ChecksQuery,
+        response: { 200: ChecksResponse, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { monitorId } = request.params;
+      const { from, to, region, status, cursor } = request.query;
+      if (from !== undefined && to !== undefined && Date.parse(from) > Date.parse(to)) {
+        throw invalid('querystring/from', 'must not be after querystring/to');
+      }
+      const after =
+        cursor === undefined
+          ? undefined
+          : decodeCursor(cursor, ['t', 'r'], (p) => isDateTime(p.t) && REGION.test(p.r));
+      await requireOwnMonitor(authOf(request).user.id, monitorId);
+      const limit = request.query.limit ?? DEFAULT_LIMIT;
+      const rows = await resultQueries.listChecks(db, monitorId, {
+        limit: limit + 1,
+        after: after && { scheduledAt: after.t, region: after.r },
+        filter: { from, to, region, status },
+      });
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        checks: page.map(checkJson),
+        nextCursor:
+          rows.length > limit && last
+            ? encodeCursor({ t: last.position.scheduledAt, r: last.position.region })
+            : null,
+      };
+    },
+  );
+
+  app.get(
+    '/api/results/:monitorId/latest',
+    {
+      ...common,
+      schema: {
+        tags,
+        security,
+        summary: 'The newest check of each region',
+        params: ResultParams,
+        response: { 200: LatestResponse, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { monitorId } = request.params;
+      await requireOwnMonitor(authOf(request).user.id, monitorId);
+      const rows = await resultQueries.latestChecks(db, monitorId, ctx.config.regions);
+      return { latest: rows.map(checkJson) };
+    },
+  );
+
+  app.delete(
+    '/api/results/:monitorId/cleanup',
+    {
+      ...common,
+      schema: {
+        tags,
+        security,
+        summary: 'Delete a monitor’s checks older than `days` days',
+        description:
+          'Deletes the checks whose scheduled time is strictly before now minus `days` × 24 h; a check ' +
+          'scheduled exactly at that instant is kept. Runs in batches, so it never holds long locks.',
+        params: ResultParams,
+        querystring: CleanupQuery,
+        response: { 200: CleanupResponse, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { monitorId } = request.params;
+      await requireOwnMonitor(authOf(request).user.id, monitorId);
+      const days = request.query.days ?? DEFAULT_CLEANUP_DAYS;
+      const cutoff = new Date(ctx.now() - days * DAY_MS);
+      const deleted = await resultQueries.deleteChecksBefore(db, monitorId, cutoff);
+      request.log.info({ monitorId, days, deleted }, 'old checks deleted');
+      return { deleted };
+    },
+  );
+}

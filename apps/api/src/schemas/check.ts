@@ -1,0 +1,73 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { PATTERN_MESSAGE } from '../validation.js';
+import { Cursor, DateTime, Limit, NextCursor, Nullable, Uuid } from './common.js';
+
+const Status = Type.Union([Type.Literal('Up'), Type.Literal('Down')]);
+
+export const Check = Type.Object(
+  {
+    monitorId: Uuid('Monitor id'),
+    location: Type.String({ description: 'Region that ran the check' }),
+    status: Status,
+    responseTimeMs: Type.Integer(),
+    statusCode: Nullable(Type.Integer()),
+    reason: Nullable(
+      Type.String({ description: 'Why it is down: dns, connect, tls, timeout, http_status, ...' }),
+    ),
+    message: Nullable(Type.String()),
+    timings: Type.Object({
+      dnsMs: Nullable(Type.Integer()),
+      connectMs: Nullable(Type.Integer()),
+      tlsMs: Nullable(Type.Integer()),
+      firstByteMs: Nullable(Type.Integer()),
+    }),
+    certExpiresAt: Nullable(DateTime()),
+    scheduledAt: DateTime('The slot the check belongs to'),
+    checkedAt: DateTime('When the check ran'),
+  },
+  { title: 'Check' },
+);
+export type CheckJson = Static<typeof Check>;
+
+export const ResultParams = Type.Object({ monitorId: Uuid('Monitor id') }, { additionalProperties: false });
+
+export const ChecksQuery = Type.Object(
+  {
+    limit: Type.Optional(Limit),
+    cursor: Type.Optional(Cursor),
+    from: Type.Optional(DateTime('Only checks scheduled at or after this time')),
+    to: Type.Optional(DateTime('Only checks scheduled at or before this time')),
+    region: Type.Optional(
+      Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$', [PATTERN_MESSAGE]: 'must be a region name' }),
+    ),
+    status: Type.Optional(Status),
+  },
+  { additionalProperties: false },
+);
+
+export const ChecksResponse = Type.Object({
+  checks: Type.Array(Check, { description: 'Newest slot first; same slot: by region, descending' }),
+  nextCursor: NextCursor,
+});
+
+export const LatestResponse = Type.Object({
+  latest: Type.Array(Check, { description: 'The newest check of each region, by region name' }),
+});
+
+export const CleanupQuery = Type.Object(
+  {
+    days: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 3650,
+        default: 90,
+        description: 'Delete checks scheduled more than this many days ago',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const CleanupResponse = Type.Object({
+  deleted: Type.Integer({ description: 'How many checks were deleted' }),
+});

@@ -1,0 +1,104 @@
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { type Config, createLogger, type Logger } from '@better-uptime/config';
+import type { Database } from '@better-uptime/db';
+import { createAuthenticate } from './auth/authenticate.js';
+import { createCsrf } from './auth/csrf.js';
+import { createTokenService } from './auth/tokens.js';
+import type { ApiContext, ApiServer, MonitorEvents } from './context.js';
+import { installErrorHandlers } from './errors.js';
+import { registerOpenApi } from './openapi.js';
+import { authRoutes } from './routes/auth.js';
+import { healthRoutes } from './routes/health.js';
+import { monitorRoutes } from './routes/monitors.js';
+import { resultRoutes } from './routes/results.js';
+import { validatorCompiler } from './validation.js';
+
+export interface ServerDeps {
+  db: Database;
+  config: Config;
+  logger?: Logger;
+  monitorEvents?: MonitorEvents;
+  /** From resolveJwtSecret: JWT_SECRET, or the development secret kept in the data directory. */
+  jwtSecret: string;
+  /** The clock for schedules, sessions and cleanup cut-offs; tests pin it. */
+  now?: () => number;
+}
+
+export const BODY_LIMIT = 65_536;
+
+/** The API as a Fastify instance, not listening: `startApi` listens, tests call `inject()`. */
+export function buildServer(deps: ServerDeps): ApiServer {
+  const { db, config } = deps;
+  const logger = deps.logger ?? createLogger('api', config.logLevel);
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy,
+    // Slow clients cannot hold a request open for ever.
+    requestTimeout: 30_000,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  installErrorHandlers(app);
+  acceptOnlyJson(app);
+  closeConnectionsWhenClosing(app);
+
+  app.register(cookie);
+  app.register(rateLimit, { global: false });
+  registerOpenApi(app);
+
+  const now = deps.now ?? Date.now;
+  const tokens = createTokenService(deps.jwtSecret);
+  const csrf = createCsrf(deps.jwtSecret);
+  const ctx: ApiContext = {
+    db,
+    config,
+    tokens,
+    csrf,
+    cookies: { secure: config.cookieSecure, maxAgeSeconds: config.jwtExpiresInSeconds },
+    authenticate: createAuthenticate({ db, tokens, csrf, now }),
+    monitorEvents: deps.monitorEvents,
+    now,
+  };
+  app.decorateRequest('auth', null);
+  // Routes go in a plugin registered after swagger, so the OpenAPI document sees every one of them.
+  app.register(async (api) => {
+    healthRoutes(api, ctx);
+    authRoutes(api, ctx);
+    monitorRoutes(api, ctx);
+    resultRoutes(api, ctx);
+  });
+  return app;
+}
+
+/**
+ * On close, Fastify refuses new requests and closes idle connections, but a keep-alive connection whose
+ * request is still running would stay open after its response until the keep-alive timeout, holding up
+ * shutdown for a minute. Responses sent while closing therefore end their connection.
+ */
+function closeConnectionsWhenClosing(app: ApiServer): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+}
+
+/**
+ * JSON is the only body type: text/plain (which Fastify accepts by default) now gets 415. An empty JSON
+ * body counts as no body, so a bodiless POST that carries a JSON content type (as some clients send for
+ * logout) is not an error; where a body is required, validation says so.
+ */
+function acceptOnlyJson(app: ApiServer): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    parseJson(request, body as string, done);
+  });
+}

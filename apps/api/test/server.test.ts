@@ -1,0 +1,185 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '@better-uptime/db';
+import { createTestDatabase, postgresAvailable, type TestDatabase } from '@better-uptime/testing';
+import { signup, testServer, type TestServer, type TestUser } from './helpers.js';
+
+const ROUTES: Array<[string, string]> = [
+  ['post', '/api/auth/signup'],
+  ['post', '/api/auth/login'],
+  ['post', '/api/auth/logout'],
+  ['get', '/api/auth/me'],
+  ['post', '/api/monitor'],
+  ['get', '/api/monitor'],
+  ['get', '/api/monitor/{id}'],
+  ['put', '/api/monitor/{id}'],
+  ['delete', '/api/monitor/{id}'],
+  ['get', '/api/results/{monitorId}/checks'],
+  ['get', '/api/results/{monitorId}/latest'],
+  ['delete', '/api/results/{monitorId}/cleanup'],
+  ['get', '/api/health'],
+];
+
+describe.skipIf(!postgresAvailable())('API server (PostgreSQL)', () => {
+  let testDb: TestDatabase;
+  let app: TestServer;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    app = testServer(testDb.handle.db);
+    await app.ready();
+    user = await signup(app);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await testDb?.drop();
+  });
+
+  describe('health', () => {
+    it('200 when the database answers', async () => {
+      const res = await app.inject({ method: 'GET', url: '/api/health' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ status: 'ok', database: 'up' });
+    });
+
+    it('503 when the database does not', async () => {
+      const handle = openDatabase({ databaseUrl: testDb.url, poolSize: 1 });
+      await handle.close();
+      const broken = testServer(handle.db);
+      const res = await broken.inject({ method: 'GET', url: '/api/health' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toEqual({ status: 'unavailable', database: 'down' });
+      await broken.close();
+    });
+  });
+
+  describe('faults', () => {
+    it('a real fault is a 500 with a generic message; the details go to the log only', async () => {
+      const lines: string[] = [];
+      const logger = pino(
+        { level: 'error' },
+        new Writable({
+          write(chunk, _e, done) {
+            lines.push(String(chunk));
+            done();
+          },
+        }),
+      );
+      const handle = openDatabase({ databaseUrl: testDb.url, poolSize: 1 });
+      await handle.close();
+      const broken = testServer(handle.db, { logger });
+      const res = await broken.inject({ method: 'GET', url: '/api/auth/me', headers: user.bearer });
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toEqual({ error: { code: 'internal_error', message: 'Internal server error' } });
+      expect(res.body).not.toMatch(/pool|stack|at /i);
+      expect(lines.join('')).toContain('Cannot use a pool after calling end');
+      await broken.close();
+    });
+  });
+
+  describe('request bodies', () => {
+    const post = (payload: string, headers: Record<string, string>) =>
+      app.inject({ method: 'POST', url: '/api/monitor', headers: { ...user.bearer, ...headers }, payload });
+
+    it('malformed JSON -> 400', async () => {
+      for (const payload of ['{"url": ', '{url: "x"}', "{'url':'https://example.com'}", 'undefined']) {
+        const res = await post(payload, { 'content-type': 'application/json' });
+        expect(res.statusCode).toBe(400);
+        expect(res.json()).toEqual({
+          error: { code: 'validation_error', message: 'body is not valid JSON' },
+        });
+      }
+    });
+
+    it('prototype pollution attempts -> 400', async () => {
+      const res = await post('{"url":"https://example.com","__proto__":{"admin":true}}', {
+        'content-type': 'application/json',
+      });
+      expect(res.statusCode).toBe(400);
+    });
+
+    it('a JSON body with an empty payload is "no body"', async () => {
+      const res = await post('', { 'content-type': 'application/json' });
+      expect(res.json()).toEqual({ error: { code: 'validation_error', message: 'body must be an object' } });
+    });
+
+    it('a body that is not JSON -> 415', async () => {
+      for (const type of [
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+      ]) {
+        const res = await post('url=https://example.com', { 'content-type': type });
+        expect(res.statusCode).toBe(415);
+        expect(res.json().error.code).toBe('unsupported_media_type');
+      }
+    });
+
+    it('a body over 64 KiB -> 413, at 64 KiB it is read', async () => {
+      const big = JSON.stringify({ url: 'https://example.com/', name: 'x'.repeat(65_536) });
+      const res = await post(big, { 'content-type': 'application/json' });
+      expect(res.statusCode).toBe(413);
+      expect(res.json()).toEqual({ error: { code: 'payload_too_large', message: 'body is too large' } });
+      const fits = JSON.stringify({ url: 'https://example.com/', name: 'x'.repeat(65_536 - 40) });
+      expect(Buffer.byteLength(fits)).toBeLessThanOrEqual(65_536);
+      const read = await post(fits, { 'content-type': 'application/json' });
+      expect(read.json().error.message).toBe('body/name must be at most 200 characters');
+    });
+  });
+
+  describe('routing and documentation', () => {
+    it('unknown routes answer 404 in the error shape', async () => {
+      for (const [method, url] of [
+        ['GET', '/api/nothing'],
+        ['GET', '/'],
+        ['PATCH', '/api/monitor'],
+        ['POST', '/api/results/x/checks'],
+      ] as const) {
+        const res = await app.inject({ method, url });
+        expect(res.statusCode).toBe(404);
+        expect(res.json()).toEqual({
+          error: { code: 'not_found', message: expect.stringContaining('No route') },
+        });
+      }
+    });
+
+    it('the OpenAPI document describes every route with tags, responses and security', async () => {
+      const res = await app.inject({ method: 'GET', url: '/api/openapi.json' });
+      expect(res.statusCode).toBe(200);
+      const doc = res.json();
+      expect(doc.openapi).toBe('3.1.0');
+      expect(doc.components.securitySchemes).toEqual({
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        cookieAuth: { type: 'apiKey', in: 'cookie', name: 'bu_session' },
+      });
+      const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
+        ([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`),
+      );
+      expect(documented.sort()).toEqual(ROUTES.map(([m, p]) => `${m} ${p}`).sort());
+      for (const [method, path] of ROUTES) {
+        const op = doc.paths[path][method];
+        expect(op.tags?.length, `${method} ${path} tags`).toBeGreaterThan(0);
+        const success = Object.keys(op.responses).filter((s) => s.startsWith('2'));
+        expect(success.length, `${method} ${path} success response`).toBe(1);
+        const isPublic = ['/api/auth/signup', '/api/auth/login', '/api/health'].includes(path);
+        if (!isPublic) {
+          expect(op.security, `${method} ${path} security`).toEqual([{ bearerAuth: [] }, { cookieAuth: [] }]);
+          expect(op.responses['401'], `${method} ${path} 401`).toBeDefined();
+        }
+      }
+      expect(Object.keys(doc.paths['/api/monitor'].post.responses).sort()).toEqual(
+        ['201', '400', '401', '403', '413', '415'].sort(),
+      );
+      expect(JSON.stringify(doc)).not.toMatch(/passwordHash|password_hash/);
+    });
+
+    it('/docs serves readable documentation', async () => {
+      const res = await app.inject({ method: 'GET', url: '/docs' });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toContain('text/html');
+      expect(res.body).toContain('Swagger UI');
+    });
+  });
+});
