@@ -1,0 +1,378 @@
+import { sql } from 'drizzle-orm';
+import { createClient } from 'redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCheck } from '@better-uptime/checker';
+import { openDatabase, type Database } from '@better-uptime/db';
+import { MemoryTaskQueue, type TaskQueue } from '@better-uptime/redis-stream';
+import {
+  createTestDatabase,
+  postgresAvailable,
+  queueVariants,
+  startTarget,
+  startTcpProxy,
+  TEST_REDIS_URL,
+  type TargetServer,
+  type TestDatabase,
+} from '@better-uptime/testing';
+import { databaseResultStore } from '../src/region-worker.js';
+import { Reclaimer } from '../src/reclaimer.js';
+import { type RunCheck, Worker } from '../src/worker.js';
+import { seedMonitorTask, seedUser, silentLogger, storedResults, waitFor } from './helpers.js';
+
+describe.each(queueVariants())('worker on the $name queue', (variant) => {
+  const enabled = variant.available && postgresAvailable();
+  let testDb: TestDatabase;
+  let target: TargetServer;
+  let userId: string;
+  let queue: TaskQueue;
+  let streamKey: string;
+  let destroyQueue: () => Promise<void>;
+  const running: Array<{ stop(): Promise<unknown> }> = [];
+
+  beforeAll(async () => {
+    if (!enabled) return;
+    testDb = await createTestDatabase();
+    target = await startTarget();
+    userId = await seedUser(testDb.handle.db);
+  });
+  afterAll(async () => {
+    await target?.close();
+    await testDb?.drop();
+  });
+  afterEach(async () => {
+    for (const r of running.splice(0).reverse()) await r.stop();
+    await destroyQueue?.();
+  });
+
+  async function freshQueue(): Promise<TaskQueue> {
+    ({ queue, streamKey, destroy: destroyQueue } = await variant.create());
+    return queue;
+  }
+
+  function startWorker(
+    region: string,
+    overrides: Partial<{
+      db: Database;
+      runCheck: RunCheck;
+      consumer: string;
+      concurrency: number;
+      maxDeliveries: number;
+    }> = {},
+  ): Worker {
+    const worker = new Worker({
+      region,
+      consumer: overrides.consumer ?? `${region}-test`,
+      queue,
+      store: databaseResultStore(overrides.db ?? testDb.handle.db),
+      runCheck: overrides.runCheck ?? runCheck,
+      logger: silentLogger,
+      concurrency: overrides.concurrency ?? 50,
+      maxDeliveries: overrides.maxDeliveries ?? 5,
+      allowPrivateTargets: true,
+      readBlockMs: 200,
+      resultBatchDelayMs: 50,
+    });
+    running.push(worker);
+    return worker;
+  }
+
+  function startReclaimer(worker: Worker, region: string, consumer: string): Reclaimer {
+    const reclaimer = new Reclaimer({
+      queue,
+      worker,
+      region,
+      consumer,
+      logger: silentLogger,
+      idleMs: 300,
+      intervalMs: 100,
+    });
+    reclaimer.start();
+    running.push(reclaimer);
+    return reclaimer;
+  }
+
+  describe.skipIf(!enabled)('', () => {
+    it('stores exactly one result per region per slot, with status and reason', async () => {
+      await freshQueue();
+      const db = testDb.handle.db;
+      const ok = await seedMonitorTask(db, userId, { url: `${target.url}/ok` });
+      const failing = await seedMonitorTask(db, userId, { url: `${target.url}/status/500` });
+      const usa = startWorker('usa');
+      const india = startWorker('india');
+      await Promise.all([usa.start(), india.start()]);
+      // The same slot published twice (a producer crash between publish and commit) stays one result.
+      await queue.publish([ok, failing, ok]);
+
+      const rows = await waitFor(
+        () => storedResults(db, [ok.monitorId, failing.monitorId]),
+        (r) => r.length === 4,
+      );
+      await waitFor(
+        () => queue.stats('usa'),
+        (s) => s.pending === 0,
+      );
+      await waitFor(
+        () => queue.stats('india'),
+        (s) => s.pending === 0,
+      );
+      expect(
+        rows.filter((r) => r.monitor_id === ok.monitorId).map((r) => [r.region, r.status, r.status_code]),
+      ).toEqual([
+        ['india', 'Up', 200],
+        ['usa', 'Up', 200],
+      ]);
+      expect(
+        rows.filter((r) => r.monitor_id === failing.monitorId).map((r) => [r.region, r.status, r.reason]),
+      ).toEqual([
+        ['india', 'Down', 'http_status'],
+        ['usa', 'Down', 'http_status'],
+      ]);
+      expect((await storedResults(db, [ok.monitorId])).length).toBe(2);
+    });
+
+    it('checks a monitor only from its regions, and acks the others', async () => {
+      await freshQueue();
+      const db = testDb.handle.db;
+      const usaOnly = await seedMonitorTask(db, userId, { url: `${target.url}/ok`, regions: ['usa'] });
+      const usa = startWorker('usa');
+      const india = startWorker('india');
+      await Promise.all([usa.start(), india.start()]);
+      await queue.publish([usaOnly]);
+      await waitFor(
+        () => storedResults(db, [usaOnly.monitorId]),
+        (r) => r.length === 1,
+      );
+      await waitFor(
+        () => queue.stats('india'),
+        (s) => s.pending === 0,
+      );
+      expect(india.counters.skippedRegion).toBe(1);
+      expect((await storedResults(db, [usaOnly.monitorId]))[0]?.region).toBe('usa');
+    });
+
+    it('drops and counts a slot older than its interval, and a deleted monitor, without failing the batch', async () => {
+      await freshQueue();
+      const db = testDb.handle.db;
+      const stale = await seedMonitorTask(
+        db,
+        userId,
+        { url: `${target.url}/ok`, intervalSeconds: 30 },
+        Date.now() - 31_000,
+      );
+      const deleted = await seedMonitorTask(db, userId, { url: `${target.url}/ok` });
+      const kept = await seedMonitorTask(db, userId, { url: `${target.url}/ok` });
+      await db.execute(sql`DELETE FROM monitors WHERE id = ${deleted.monitorId}`);
+      const usa = startWorker('usa');
+      await usa.start();
+      await queue.publish([stale, deleted, kept]);
+      await waitFor(
+        () => storedResults(db, [kept.monitorId]),
+        (r) => r.length === 1,
+      );
+      await waitFor(
+        () => queue.stats('usa'),
+        (s) => s.pending === 0,
+      );
+      expect(usa.counters.droppedStale).toBe(1);
+      expect(await storedResults(db, [stale.monitorId, deleted.monitorId])).toEqual([]);
+    });
+
+    it('holds a task published early until its slot, then starts within milliseconds of it', async () => {
+      await freshQueue();
+      const db = testDb.handle.db;
+      const slot = Date.now() + 600;
+      const task = await seedMonitorTask(db, userId, { url: `${target.url}/ok` }, slot);
+      target.clearHits();
+      const usa = startWorker('usa');
+      await usa.start();
+      await queue.publish([task]);
+      const [hit] = await target.waitForHits('/ok', 1, 5_000);
+      expect(hit!.at).toBeGreaterThanOrEqual(slot);
+      expect(hit!.at - slot).toBeLessThan(150);
+    });
+
+    it('keeps results pending while the database is unreachable and stores them after it returns', async () => {
+      await freshQueue();
+      const proxy = await startTcpProxy(Number(new URL(testDb.url).port || 5432));
+      const proxiedUrl = new URL(testDb.url);
+      proxiedUrl.port = String(proxy.port);
+      const proxied = openDatabase({
+        databaseUrl: proxiedUrl.toString(),
+        poolSize: 2,
+        onPoolError: () => undefined,
+      });
+      running.push({
+        stop: async () => {
+          await proxied.close();
+          await proxy.close();
+        },
+      });
+      const db = testDb.handle.db;
+      const tasks = await Promise.all(
+        Array.from({ length: 5 }, () => seedMonitorTask(db, userId, { url: `${target.url}/ok` })),
+      );
+      await proxy.cut();
+      const usa = startWorker('usa', { db: proxied.db });
+      await usa.start();
+      await queue.publish(tasks);
+      await waitFor(
+        async () => usa.counters,
+        (c) => c.checked === 5 && c.flushFailures >= 2,
+      );
+      expect((await queue.stats('usa')).pending).toBe(5);
+      expect(
+        await storedResults(
+          db,
+          tasks.map((t) => t.monitorId),
+        ),
+      ).toEqual([]);
+
+      await proxy.restore();
+      await waitFor(
+        () =>
+          storedResults(
+            db,
+            tasks.map((t) => t.monitorId),
+          ),
+        (r) => r.length === 5,
+        20_000,
+      );
+      await waitFor(
+        () => queue.stats('usa'),
+        (s) => s.pending === 0,
+      );
+    });
+
+    it("reclaims a hung consumer's tasks: every slot still gets exactly one result", async () => {
+      await freshQueue();
+      const db = testDb.handle.db;
+      const tasks = await Promise.all(
+        Array.from({ length: 6 }, () => seedMonitorTask(db, userId, { url: `${target.url}/ok` })),
+      );
+      // A consumer that takes tasks and never finishes them, as a crashed process would.
+      const hung = startWorker('usa', { consumer: 'usa-hung', runCheck: () => new Promise(() => undefined) });
+      await hung.start();
+      await queue.publish(tasks);
+      await waitFor(
+        async () => (await queue.stats('usa')).pending,
+        (p) => p === 6,
+      );
+      // It stops reading but its checks never end: like a dead process, it will never ack.
+      void hung.stop(0);
+      running.splice(running.indexOf(hung), 1);
+
+      const healthy = startWorker('usa', { consumer: 'usa-healthy' });
+      await healthy.start();
+      startReclaimer(healthy, 'usa', 'usa-healthy');
+      const rows = await waitFor(
+        () =>
+          storedResults(
+            db,
+            tasks.map((t) => t.monitorId),
+          ),
+        (r) => r.length === 6,
+      );
+      expect(new Set(rows.map((r) => r.monitor_id)).size).toBe(6);
+      await waitFor(
+        () => queue.stats('usa'),
+        (s) => s.pending === 0,
+      );
+      expect(healthy.counters.reclaimed).toBe(6);
+    });
+
+    it('sends a message whose result the database always refuses to the dead-letter stream after 5 deliveries', async () => {
+      await freshQueue();
+      const db = testDb.handle.db;
+      const good = await seedMonitorTask(db, userId, { url: `${target.url}/ok` });
+      // Not a UUID: its row can never be stored (a poison message).
+      const poison = { ...good, monitorId: 'not-a-uuid', scheduledAt: good.scheduledAt + 1 };
+      const usa = startWorker('usa', { consumer: 'usa-1', maxDeliveries: 5 });
+      await usa.start();
+      startReclaimer(usa, 'usa', 'usa-1');
+      await queue.publish([good, poison]);
+      await waitFor(
+        () => queue.stats('usa'),
+        (s) => s.deadLetters === 1 && s.pending === 0,
+        20_000,
+      );
+      expect(usa.counters.rejected).toBe(5);
+      expect(usa.counters.deadLettered).toBe(1);
+      expect(await storedResults(db, [good.monitorId])).toHaveLength(1);
+    });
+
+    it('dead-letters an undecodable message at once', async () => {
+      await freshQueue();
+      const usa = startWorker('usa');
+      await usa.start();
+      await publishRaw(queue, streamKey, '{"v":1,"monitorId":42}');
+      await waitFor(
+        () => queue.stats('usa'),
+        (s) => s.deadLetters === 1 && s.pending === 0,
+      );
+      expect(usa.counters.deadLettered).toBe(1);
+    });
+
+    it('on stop, finishes in-flight checks, writes and acks them', async () => {
+      await freshQueue();
+      const db = testDb.handle.db;
+      const tasks = await Promise.all(
+        Array.from({ length: 3 }, () => seedMonitorTask(db, userId, { url: `${target.url}/delay/400` })),
+      );
+      const usa = startWorker('usa');
+      await usa.start();
+      target.clearHits();
+      await queue.publish(tasks);
+      await target.waitForHits('/delay/400', 3, 5_000);
+      await usa.stop();
+      running.splice(running.indexOf(usa), 1);
+      expect(
+        await storedResults(
+          db,
+          tasks.map((t) => t.monitorId),
+        ),
+      ).toHaveLength(3);
+      expect((await queue.stats('usa')).pending).toBe(0);
+    });
+
+    it('never runs more checks at once than its concurrency', async () => {
+      await freshQueue();
+      const db = testDb.handle.db;
+      const tasks = await Promise.all(
+        Array.from({ length: 20 }, () => seedMonitorTask(db, userId, { url: `${target.url}/delay/100` })),
+      );
+      let active = 0;
+      let peak = 0;
+      const counting: RunCheck = async (request) => {
+        peak = Math.max(peak, ++active);
+        try {
+          return await runCheck(request);
+        } finally {
+          active--;
+        }
+      };
+      const usa = startWorker('usa', { concurrency: 4, runCheck: counting });
+      await usa.start();
+      await queue.publish(tasks);
+      await waitFor(
+        () =>
+          storedResults(
+            db,
+            tasks.map((t) => t.monitorId),
+          ),
+        (r) => r.length === 20,
+      );
+      expect(peak).toBe(4);
+    });
+  });
+});
+
+async function publishRaw(queue: TaskQueue, streamKey: string, payload: string): Promise<void> {
+  if (queue instanceof MemoryTaskQueue) return queue.publishPayloads([payload]);
+  const client = createClient({ url: TEST_REDIS_URL });
+  await client.connect();
+  try {
+    await client.xAdd(streamKey, '*', { task: payload });
+  } finally {
+    await client.close();
+  }
+}
