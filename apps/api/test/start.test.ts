@@ -64,7 +64,7 @@ describe.skipIf(!postgresAvailable())('starting the API (PostgreSQL)', () => {
   });
 
   it('npm run api: starts, logs where it listens, serves, and exits 0 on SIGTERM', async () => {
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['apps/api/src/main.ts'], {
+    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['apps/cli/src/main.ts', 'api'], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,
@@ -98,7 +98,7 @@ describe.skipIf(!postgresAvailable())('starting the API (PostgreSQL)', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(output).toContain('SIGTERM: finishing in-flight requests');
+    expect(output).toContain('SIGTERM: finishing in-flight work');
     const secret = (await readFile(join(dataDir, 'jwt-secret'), 'utf8')).trim();
     expect(output).not.toContain(secret);
   });

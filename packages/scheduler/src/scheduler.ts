@@ -1,5 +1,5 @@
 import type { Logger } from '@better-uptime/config';
-import { claimDueMonitors, type Database, ensureResultPartitions, type MonitorRow } from '@better-uptime/db';
+import { claimDueMonitors, type Database, ensureResultPartitions } from '@better-uptime/db';
 import type { TaskQueue } from '@better-uptime/redis-stream';
 import { taskFor } from './tasks.js';
 
@@ -33,7 +33,7 @@ export class Scheduler {
   private failures = 0;
   private lastMaintenance = 0;
   /** Totals since start, for logs and metrics. */
-  readonly counters = { published: 0, directPushes: 0, tickFailures: 0 };
+  readonly counters = { published: 0, tickFailures: 0 };
 
   constructor(private readonly options: SchedulerOptions) {
     this.batchSize = options.batchSize ?? 500;
@@ -53,13 +53,6 @@ export class Scheduler {
     }
     this.counters.published += total;
     return total;
-  }
-
-  /** The seed's direct push: a monitor just created or changed gets a check right away. */
-  async pushNow(monitor: MonitorRow): Promise<void> {
-    if (monitor.paused) return;
-    await this.options.queue.publish([taskFor(monitor, Date.now())]);
-    this.counters.directPushes++;
   }
 
   start(): void {

@@ -1,0 +1,111 @@
+import { type Config, createLogger, loadConfigOrExit } from '@better-uptime/config';
+import { migrateDatabase, openDatabase } from '@better-uptime/db';
+import { DataDirInUseError, lockDataDir } from './data-dir-lock.js';
+import { type Role, startRoles } from './roles.js';
+import { stopOnSignals } from './signals.js';
+
+const HELP = `Usage: better-uptime <command>
+
+Commands:
+  start      Run everything in one process: API and dashboard, producer, and one worker per region.
+             Without DATABASE_URL it uses embedded PGlite under DATA_DIR (default ./data); without
+             REDIS_URL an in-process queue. Regions default to one named "local".
+  api        Run the REST API only (needs the database; pushes new monitors if REDIS_URL is set).
+  producer   Run the scheduler only (needs DATABASE_URL and REDIS_URL).
+  worker     Run one region's worker (needs REGION, DATABASE_URL and REDIS_URL).
+  migrate    Apply database migrations and exit.
+  help       Show this help.
+
+Settings come from environment variables or a .env file; see README.md for the full table.
+`;
+
+const COMMANDS = ['start', 'api', 'producer', 'worker', 'migrate', 'help'] as const;
+type Command = (typeof COMMANDS)[number];
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+function parseCommand(argv: string[]): Command {
+  const [first, ...rest] = argv;
+  if (
+    first === undefined ||
+    first === '--help' ||
+    first === '-h' ||
+    rest.includes('--help') ||
+    rest.includes('-h')
+  ) {
+    return 'help';
+  }
+  if (!(COMMANDS as readonly string[]).includes(first)) fail(`Unknown command "${first}".\n\n${HELP}`);
+  if (rest.length > 0)
+    fail(`Unexpected argument "${rest[0]}": settings come from environment variables.\n\n${HELP}`);
+  return first as Command;
+}
+
+async function migrateOnly(config: Config): Promise<void> {
+  const logger = createLogger('migrate', config.logLevel);
+  const release = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
+  const handle = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrateDatabase(handle, config.databaseUrl);
+    logger.info({ database: handle.description }, 'migrations applied');
+  } finally {
+    await handle.close();
+    release();
+  }
+}
+
+/** Which roles a command runs, and from which regions; refuses combinations that cannot work. */
+function plan(
+  command: Exclude<Command, 'help' | 'migrate'>,
+  config: Config,
+): { roles: Role[]; config: Config; regions: string[] } {
+  if (command === 'start') {
+    // Every check really runs from this one machine, so unless told otherwise it is one region, "local".
+    const regions = process.env.REGIONS?.trim() ? config.regions : ['local'];
+    return { roles: ['api', 'producer', 'worker'], config: { ...config, regions }, regions };
+  }
+  if (command !== 'api' && !config.redisUrl) {
+    fail(
+      `Configuration error: REDIS_URL is required for a separate ${command} (better-uptime start runs everything in one process without Redis)`,
+    );
+  }
+  if (command === 'worker') {
+    if (!config.region)
+      fail(
+        `Configuration error: REGION is required for a worker: one of ${config.regions.join(', ')} (e.g. REGION=usa npm run worker)`,
+      );
+    return { roles: ['worker'], config, regions: [config.region] };
+  }
+  return { roles: [command], config, regions: [] };
+}
+
+const command = parseCommand(process.argv.slice(2));
+if (command === 'help') {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const loaded = loadConfigOrExit();
+try {
+  if (command === 'migrate') {
+    await migrateOnly(loaded);
+  } else {
+    const { roles, config, regions } = plan(command, loaded);
+    const logger = createLogger(command === 'start' ? 'better-uptime' : command, config.logLevel);
+    const system = await startRoles(roles, config, logger, regions);
+    if (command === 'start' && system.api) {
+      process.stdout.write(
+        `\nBetter Uptime is running.\n  Dashboard and API: ${system.api.address.replace('0.0.0.0', 'localhost')}\n` +
+          `  API docs:          ${system.api.address.replace('0.0.0.0', 'localhost')}/docs\n` +
+          `  Regions:           ${regions.join(', ')}\n  Press Ctrl-C to stop.\n\n`,
+      );
+    }
+    stopOnSignals(logger, system.stop);
+  }
+} catch (error) {
+  if (error instanceof DataDirInUseError) fail(error.message);
+  console.error(`Failed to start: ${(error as Error).message}`);
+  process.exit(1);
+}
