@@ -14,10 +14,13 @@ export interface ReclaimerOptions {
 }
 
 const MAX_CLAIM = 200;
+const TOUCH_CHUNK = 1000;
 
 /**
  * Takes over the work of crashed consumers: every interval, claims entries of this region's group idle for
  * at least `idleMs` and feeds them to the worker (which dead-letters those past their delivery limit).
+ * Each pass also refreshes the entries this worker still holds, so only a dead consumer's work goes idle:
+ * the interval must be well below `idleMs` (defaults 10 s and 30 s).
  * One loop per worker: each run is scheduled only after the previous one finished, so runs never stack,
  * and it claims no more than the worker has room for, so it never spins.
  */
@@ -43,6 +46,10 @@ export class Reclaimer {
   /** One pass; returns how many entries were claimed. */
   async runOnce(): Promise<number> {
     const { queue, worker, region, consumer, idleMs, logger } = this.options;
+    // First keep our own long-running work from looking abandoned to the other consumers' reclaimers.
+    const held = worker.heldIds();
+    for (let i = 0; i < held.length; i += TOUCH_CHUNK)
+      await queue.touch(region, consumer, held.slice(i, i + TOUCH_CHUNK));
     const room = Math.min(worker.freeSlots, MAX_CLAIM);
     if (room === 0) return 0;
     const claimed = await queue.claimIdle(region, consumer, idleMs, room);

@@ -60,6 +60,11 @@ export class ResultBuffer {
     return this.entries.length;
   }
 
+  /** Messages buffered and not yet acknowledged. */
+  messageIds(): string[] {
+    return [...this.entries.map((e) => e.messageId), ...this.unacked];
+  }
+
   get full(): boolean {
     return this.entries.length >= this.capacity;
   }

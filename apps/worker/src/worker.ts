@@ -47,6 +47,8 @@ export class Worker {
   /** Due tasks waiting for a free check slot, in order. */
   private readonly dueQueue: Array<{ entry: QueuedTask; task: CheckTask }> = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /** Entry ids of the checks running now. */
+  private readonly runningIds = new Set<string>();
   private stopping = false;
   private readLoop: Promise<void> | undefined;
   private capacityWaiters: Array<() => void> = [];
@@ -96,6 +98,16 @@ export class Worker {
     const drained = await this.buffer.drain(flushDeadlineMs);
     if (!drained)
       this.options.logger.warn('stopped with results unwritten; their messages will be redelivered');
+  }
+
+  /** Every entry this worker holds and has not acknowledged: waiting, running, or buffered for the database. */
+  heldIds(): string[] {
+    return [
+      ...this.waitingForSlot.keys(),
+      ...this.dueQueue.map((d) => d.entry.id),
+      ...this.runningIds,
+      ...this.buffer.messageIds(),
+    ];
   }
 
   /** Takes tasks from a read or a reclaim. */
@@ -193,8 +205,10 @@ export class Worker {
         continue;
       }
       this.running++;
+      this.runningIds.add(entry.id);
       const run = this.check(entry, task, startedAt).finally(() => {
         this.running--;
+        this.runningIds.delete(entry.id);
         this.inFlight.delete(run);
         this.pump();
         if (this.freeSlots > 0) for (const wake of this.capacityWaiters.splice(0)) wake();

@@ -280,6 +280,28 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       expect(healthy.counters.reclaimed).toBe(6);
     });
 
+    it('does not let another consumer reclaim a check that is still running', async () => {
+      await freshQueue();
+      const db = testDb.handle.db;
+      const slow = await seedMonitorTask(db, userId, { url: `${target.url}/delay/1500`, timeoutMs: 5_000 });
+      target.clearHits();
+      const first = startWorker('usa', { consumer: 'usa-first' });
+      await first.start();
+      startReclaimer(first, 'usa', 'usa-first');
+      await queue.publish([slow]);
+      await target.waitForHits('/delay/1500', 1, 5_000);
+      // A second consumer with an eager reclaimer (idle bound 300 ms, far below the check's 1.5 s).
+      const second = startWorker('usa', { consumer: 'usa-second' });
+      await second.start();
+      startReclaimer(second, 'usa', 'usa-second');
+      await waitFor(
+        () => storedResults(db, [slow.monitorId]),
+        (r) => r.length === 1,
+      );
+      expect(second.counters.reclaimed).toBe(0);
+      expect(target.hitCount('/delay/1500')).toBe(1);
+    });
+
     it('sends a message whose result the database always refuses to the dead-letter stream after 5 deliveries', async () => {
       await freshQueue();
       const db = testDb.handle.db;

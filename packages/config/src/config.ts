@@ -80,6 +80,16 @@ export function loadConfig(env: Env = process.env): Config {
       streamKey,
     );
   }
+  const reclaimIdleMs = readInt(env, 'RECLAIM_IDLE_MS', 30_000, 1_000, 3_600_000);
+  const reclaimIntervalMs = readInt(env, 'RECLAIM_INTERVAL_MS', 10_000, 100, 600_000);
+  if (reclaimIntervalMs * 2 > reclaimIdleMs) {
+    // Each reclaim pass also refreshes the worker's own entries; it must run well within the idle bound.
+    throw new ConfigError(
+      'RECLAIM_INTERVAL_MS',
+      `at most half of RECLAIM_IDLE_MS (${reclaimIdleMs})`,
+      String(reclaimIntervalMs),
+    );
+  }
   return {
     nodeEnv,
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
@@ -97,8 +107,8 @@ export function loadConfig(env: Env = process.env): Config {
     regions,
     region,
     workerConcurrency: readInt(env, 'WORKER_CONCURRENCY', 200, 1, 10_000),
-    reclaimIdleMs: readInt(env, 'RECLAIM_IDLE_MS', 30_000, 1_000, 3_600_000),
-    reclaimIntervalMs: readInt(env, 'RECLAIM_INTERVAL_MS', 10_000, 100, 600_000),
+    reclaimIdleMs,
+    reclaimIntervalMs,
     maxDeliveries: readInt(env, 'MAX_DELIVERIES', 5, 1, 100),
     producerTickMs: readInt(env, 'PRODUCER_TICK_MS', 1_000, 50, 60_000),
     scheduleLeadMs: readInt(env, 'SCHEDULE_LEAD_MS', 3_000, 0, 60_000),

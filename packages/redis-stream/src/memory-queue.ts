@@ -130,6 +130,19 @@ export class MemoryTaskQueue implements TaskQueue {
     for (const id of ids) group.pending.delete(id);
   }
 
+  async touch(region: string, consumer: string, ids: readonly string[]): Promise<void> {
+    this.assertOpen();
+    const group = this.groups.get(region);
+    if (!group) return;
+    const now = Date.now();
+    for (const id of ids) {
+      const pending = group.pending.get(id);
+      if (!pending) continue;
+      pending.consumer = consumer;
+      pending.lastDeliveredAt = now;
+    }
+  }
+
   async claimIdle(region: string, consumer: string, minIdleMs: number, count: number): Promise<QueuedTask[]> {
     this.assertOpen();
     const group = this.groups.get(region);

@@ -47,6 +47,13 @@ export interface TaskQueue {
    * entry was trimmed meanwhile are dropped from the pending list and not returned.
    */
   claimIdle(region: string, consumer: string, minIdleMs: number, count: number): Promise<QueuedTask[]>;
+  /**
+   * Tells the queue that `consumer` is still working on these entries: resets their idle time without
+   * counting a delivery, so a check that legitimately runs long (a slow target with a 60 s timeout, a task
+   * held until its slot) is not taken over by another consumer's reclaimer. Entries no longer pending for
+   * the group are ignored.
+   */
+  touch(region: string, consumer: string, ids: readonly string[]): Promise<void>;
   /** Copies entries to the dead-letter stream with the reason, then acknowledges them for the region. */
   deadLetter(region: string, entries: readonly QueuedTask[], reason: string): Promise<void>;
   /** Missing stream or group count as zeros. */

@@ -160,6 +160,18 @@ export class RedisTaskQueue implements TaskQueue {
     return this.withDeliveryCounts(region, consumer, claimed);
   }
 
+  async touch(region: string, consumer: string, ids: readonly string[]): Promise<void> {
+    this.assertOpen();
+    if (ids.length === 0) return;
+    try {
+      // XCLAIM with JUSTID resets the idle time without incrementing the delivery counter.
+      await this.commands.sendCommand(['XCLAIM', this.streamKey, region, consumer, '0', ...ids, 'JUSTID']);
+    } catch (err) {
+      if (hasErrorCode(err, 'NOGROUP')) return;
+      throw err;
+    }
+  }
+
   async deadLetter(region: string, entries: readonly QueuedTask[], reason: string): Promise<void> {
     this.assertOpen();
     if (entries.length === 0) return;

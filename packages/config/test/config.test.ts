@@ -1,0 +1,122 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, loadDotEnv, redactUrl } from '../src/index.js';
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('has the seed defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      streamKey: 'BetterUptime:Websites',
+      jwtExpiresInSeconds: 7 * 86400,
+      port: 3000,
+      regions: ['usa', 'india'],
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      workerConcurrency: 200,
+      reclaimIdleMs: 30_000,
+      reclaimIntervalMs: 10_000,
+      maxDeliveries: 5,
+      retentionDays: 90,
+      allowPrivateTargets: false,
+    });
+  });
+
+  it('reads every kind of value', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/uptime',
+      REDIS_URL: 'redis://cache:6379',
+      JWT_EXPIRES_IN: '12h',
+      PORT: '8080',
+      REGIONS: 'usa, india ,eu-west',
+      REGION: 'eu-west',
+      ALLOW_PRIVATE_TARGETS: 'yes',
+    });
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://u:p@db:5432/uptime',
+      redisUrl: 'redis://cache:6379',
+      jwtExpiresInSeconds: 43_200,
+      port: 8080,
+      regions: ['usa', 'india', 'eu-west'],
+      region: 'eu-west',
+      allowPrivateTargets: true,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT', 'PORT must be an integer from 0 to 65535 (got "abc")'],
+    [{ PORT: '70000' }, 'PORT', 'PORT must be an integer from 0 to 65535'],
+    [{ NODE_ENV: 'prod' }, 'NODE_ENV', 'NODE_ENV must be one of development, production, test'],
+    [
+      { DATABASE_URL: 'mysql://x' },
+      'DATABASE_URL',
+      'DATABASE_URL must be a URL starting with postgres: or postgresql:',
+    ],
+    [{ REDIS_URL: 'not a url' }, 'REDIS_URL', 'REDIS_URL must be a URL'],
+    [{ JWT_EXPIRES_IN: '7 days' }, 'JWT_EXPIRES_IN', 'JWT_EXPIRES_IN must be a duration like'],
+    [{ JWT_EXPIRES_IN: '10s' }, 'JWT_EXPIRES_IN', 'between 1 minute'],
+    [{ REGIONS: 'usa,,india' }, 'REGIONS', 'REGIONS must be a comma-separated list'],
+    [{ REGIONS: 'usa,usa' }, 'REGIONS', 'distinct'],
+    [{ REGION: 'mars' }, 'REGION', 'REGION must be one of the configured REGIONS (usa, india)'],
+    [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY', 'from 1 to 10000'],
+    [{ ALLOW_PRIVATE_TARGETS: 'maybe' }, 'ALLOW_PRIVATE_TARGETS', 'true or false'],
+    [{ RETENTION_DAYS: '0' }, 'RETENTION_DAYS', 'from 1 to 3650'],
+    [{ STREAM_KEY: 'has space' }, 'STREAM_KEY', 'STREAM_KEY must be a Redis key'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET', 'at least 16 characters'],
+    [
+      { RECLAIM_IDLE_MS: '10000', RECLAIM_INTERVAL_MS: '8000' },
+      'RECLAIM_INTERVAL_MS',
+      'at most half of RECLAIM_IDLE_MS',
+    ],
+  ])('rejects %j naming %s', (env, variable, message) => {
+    const error = errorOf(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(message);
+    expect(error.message.split('\n')).toHaveLength(1);
+  });
+
+  it('requires a JWT_SECRET of at least 32 characters in production, without printing it', () => {
+    expect(errorOf({ NODE_ENV: 'production' }).message).toMatch(
+      /^JWT_SECRET is required: it must be at least 32/,
+    );
+    const short = errorOf({ NODE_ENV: 'production', JWT_SECRET: 'twenty-chars-secret!' });
+    expect(short.message).toContain('<20 characters>');
+    expect(short.message).not.toContain('twenty-chars-secret!');
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toHaveLength(32);
+  });
+
+  it('never prints a database password in an error', () => {
+    const error = errorOf({ DATABASE_URL: 'mysql://user:hunter2@db/x' });
+    expect(error.message).not.toContain('hunter2');
+    expect(redactUrl('postgres://user:hunter2@db:5432/x')).toBe('postgres://user:***@db:5432/x');
+  });
+});
+
+describe('loadDotEnv', () => {
+  it('fills unset variables from .env without overriding the environment', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bu-env-'));
+    try {
+      const path = join(dir, '.env');
+      await writeFile(path, 'PORT=4000\nSTREAM_KEY="Custom:Key"\n# comment\nREGIONS=usa\n');
+      const env: Record<string, string | undefined> = { PORT: '5000' };
+      loadDotEnv(env, path);
+      expect(env).toEqual({ PORT: '5000', STREAM_KEY: 'Custom:Key', REGIONS: 'usa' });
+      loadDotEnv(env, join(dir, 'missing.env'));
+      expect(loadConfig(env).port).toBe(5000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
