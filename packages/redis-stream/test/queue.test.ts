@@ -262,6 +262,33 @@ for (const variant of [redisVariant(), memoryVariant()]) {
       expect((await queue.stats('usa')).pending).toBe(3);
     });
 
+    it('touch keeps entries from going idle without counting a delivery', async () => {
+      await queue.publish(makeTasks(2));
+      const held = await queue.read('usa', 'busy', 10, 0);
+      await sleep(150);
+      await queue.touch(
+        'usa',
+        'busy',
+        held.map((entry) => entry.id),
+      );
+      expect(await queue.claimIdle('usa', 'other', 100, 10)).toEqual([]);
+      await sleep(150);
+      const claimed = await queue.claimIdle('usa', 'other', 100, 10);
+      expect(claimed.map((entry) => entry.deliveries)).toEqual([2, 2]);
+      // Touching acknowledged or unknown entries is harmless.
+      await queue.ack(
+        'usa',
+        claimed.map((entry) => entry.id),
+      );
+      await queue.touch(
+        'usa',
+        'busy',
+        held.map((entry) => entry.id),
+      );
+      expect((await queue.stats('usa')).pending).toBe(0);
+      await queue.touch('missing-group', 'busy', ['1-0']);
+    });
+
     it("hands a crashed consumer's entries to another consumer", async () => {
       await queue.publish(makeTasks(4));
       const lost = await queue.read('usa', 'crashed', 10, 0);
