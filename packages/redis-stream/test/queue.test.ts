@@ -411,13 +411,15 @@ for (const variant of [redisVariant(), memoryVariant()]) {
       expect(await queue.read('never-ensured', 'a', 10, 0)).toHaveLength(5);
     });
 
-    it.skipIf(!variant.canDeleteStream)('recreates the group when the stream was deleted', async () => {
-      await queue.publish(makeTasks(2));
-      expect(await queue.read('usa', 'a', 10, 0)).toHaveLength(2);
-      await harness.deleteStream!();
-      await queue.publish([makeTask('after-delete')]);
-      expect(monitorIds(await queue.read('usa', 'a', 10, 0))).toEqual(['after-delete']);
-    });
+    // Only Redis has a stream to delete: the case is not registered for the in-process queue (nothing skips).
+    if (variant.canDeleteStream)
+      it('recreates the group when the stream was deleted', async () => {
+        await queue.publish(makeTasks(2));
+        expect(await queue.read('usa', 'a', 10, 0)).toHaveLength(2);
+        await harness.deleteStream!();
+        await queue.publish([makeTask('after-delete')]);
+        expect(monitorIds(await queue.read('usa', 'a', 10, 0))).toEqual(['after-delete']);
+      });
 
     it('wakes a blocked read with [] on close', async () => {
       await queue.ensureGroup('usa');
