@@ -1,5 +1,6 @@
 import { type Config, createLogger, loadConfigOrExit } from '@better-uptime/config';
 import { migrateDatabase, openDatabase } from '@better-uptime/db';
+import { type Command, isCommand } from './commands.js';
 import { DataDirInUseError, lockDataDir } from './data-dir-lock.js';
 import { type Role, startRoles } from './roles.js';
 import { stopOnSignals } from './signals.js';
@@ -19,9 +20,6 @@ Commands:
 Settings come from environment variables or a .env file; see README.md for the full table.
 `;
 
-const COMMANDS = ['start', 'api', 'producer', 'worker', 'migrate', 'help'] as const;
-type Command = (typeof COMMANDS)[number];
-
 function fail(message: string): never {
   console.error(message);
   process.exit(1);
@@ -38,10 +36,10 @@ function parseCommand(argv: string[]): Command {
   ) {
     return 'help';
   }
-  if (!(COMMANDS as readonly string[]).includes(first)) fail(`Unknown command "${first}".\n\n${HELP}`);
+  if (!isCommand(first)) fail(`Unknown command "${first}".\n\n${HELP}`);
   if (rest.length > 0)
     fail(`Unexpected argument "${rest[0]}": settings come from environment variables.\n\n${HELP}`);
-  return first as Command;
+  return first;
 }
 
 async function migrateOnly(config: Config): Promise<void> {
