@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { monitors, type MonitorRow } from '../schema.js';
+import { deleteMonitorChecks } from './results.js';
 
 /** The user-editable settings of a monitor (everything but identity, ownership and timestamps). */
 export type MonitorSettings = Pick<
@@ -95,8 +96,14 @@ export async function updateMonitor(
   });
 }
 
-/** Returns false when the user has no such monitor. Its results go with it (ON DELETE CASCADE). */
+/**
+ * Returns false when the user has no such monitor. Its results are deleted first in bounded batches
+ * (deleteMonitorChecks): the ON DELETE CASCADE alone would remove millions of rows in one long statement.
+ * The cascade still removes the few results workers store while the batches run.
+ */
 export async function deleteMonitor(db: Database, userId: string, id: string): Promise<boolean> {
+  if (!(await monitorBelongsTo(db, userId, id))) return false;
+  await deleteMonitorChecks(db, id);
   const rows = await db
     .delete(monitors)
     .where(and(eq(monitors.id, id), eq(monitors.userId, userId)))

@@ -1,5 +1,6 @@
 import { and, desc, eq, getTableColumns, gte, lte, sql, type SQL } from 'drizzle-orm';
-import { type Database, queryRows } from '../client.js';
+import type { Database } from '../client.js';
+import { deleteFromPartitionInBatches, listResultPartitions } from '../partitions.js';
 import { checkResults, type CheckResultRow } from '../schema.js';
 
 /** Where a page of checks ends: the last row's slot (as exact UTC text, microseconds kept) and region. */
@@ -81,34 +82,44 @@ export async function latestChecks(
 export const CLEANUP_BATCH_SIZE = 10_000;
 
 /**
- * Deletes the monitor's results whose slot is strictly before `cutoff` and returns how many went. Runs
- * as a series of statements of at most `batchSize` rows each (selected by primary key, since ctid is not
- * unique across partitions), each its own transaction, so a monitor with a long history never holds
- * locks or a huge transaction for long.
+ * Deletes a monitor's results, all of them or only those scheduled strictly before `before`, and returns
+ * how many went. The one batched delete behind both the cleanup endpoint and monitor deletion: it works
+ * partition by partition (only those that can hold rows before `before`), each statement removing at most
+ * `batchSize` rows picked by ctid from one partition and committing on its own. So a monitor with millions
+ * of rows never holds locks or a huge transaction for long, and no statement scans the whole table (a
+ * DELETE joined on the parent's key would read every partition for every batch). Partitions created while
+ * it runs are visited too; one dropped meanwhile by retention has nothing left to delete.
  */
+export async function deleteMonitorChecks(
+  db: Database,
+  monitorId: string,
+  { before, batchSize = CLEANUP_BATCH_SIZE }: { before?: Date | undefined; batchSize?: number } = {},
+): Promise<number> {
+  const beforeMs = before?.getTime();
+  const condition =
+    before === undefined
+      ? sql`monitor_id = ${monitorId}`
+      : sql`monitor_id = ${monitorId} AND scheduled_at < ${before.toISOString()}::timestamptz`;
+  const visited = new Set<string>();
+  let total = 0;
+  for (;;) {
+    const pending = (await listResultPartitions(db)).filter(
+      (p) => !visited.has(p.name) && (beforeMs === undefined || p.fromMs === null || p.fromMs < beforeMs),
+    );
+    if (pending.length === 0) return total;
+    for (const partition of pending) {
+      visited.add(partition.name);
+      total += await deleteFromPartitionInBatches(db, partition.name, condition, batchSize);
+    }
+  }
+}
+
+/** The cleanup endpoint: the monitor's results scheduled strictly before `cutoff`, in bounded batches. */
 export async function deleteChecksBefore(
   db: Database,
   monitorId: string,
   cutoff: Date,
   batchSize = CLEANUP_BATCH_SIZE,
 ): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const [result] = await queryRows<{ deleted: number }>(
-      db,
-      sql`WITH doomed AS (
-            SELECT monitor_id, region, scheduled_at FROM check_results
-            WHERE monitor_id = ${monitorId} AND scheduled_at < ${cutoff.toISOString()}::timestamptz
-            LIMIT ${batchSize}
-          ), gone AS (
-            DELETE FROM check_results c USING doomed d
-            WHERE c.monitor_id = d.monitor_id AND c.region = d.region AND c.scheduled_at = d.scheduled_at
-            RETURNING 1
-          )
-          SELECT count(*)::int AS deleted FROM gone`,
-    );
-    const deleted = Number(result?.deleted ?? 0);
-    total += deleted;
-    if (deleted < batchSize) return total;
-  }
+  return deleteMonitorChecks(db, monitorId, { before: cutoff, batchSize });
 }
