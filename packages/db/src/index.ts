@@ -11,6 +11,12 @@ export {
 } from './client.js';
 export { migrateDatabase, MIGRATIONS_FOLDER } from './migrate.js';
 export { ensureResultPartitions, partitionName } from './partitions.js';
+export {
+  DEFAULT_RETENTION_DAYS,
+  type MaintenanceOptions,
+  type MaintenanceReport,
+  runMaintenance,
+} from './maintenance.js';
 export { isUuid, newId } from './ids.js';
 export { FOREIGN_KEY_VIOLATION, isRowDataError, sqlState, UNIQUE_VIOLATION } from './errors.js';
 export {

@@ -1,0 +1,164 @@
+import type { Logger } from '@better-uptime/config';
+import { sql } from 'drizzle-orm';
+import { type Database, queryRows } from './client.js';
+import { sqlState } from './errors.js';
+import {
+  createDayPartition,
+  DAY_MS,
+  DEFAULT_PARTITION,
+  deleteBatchFromPartition,
+  dropPartition,
+  listResultPartitions,
+  type ResultPartition,
+  startOfUtcDay,
+} from './partitions.js';
+
+export const DEFAULT_RETENTION_DAYS = 90;
+
+/**
+ * The transaction-level advisory lock every maintenance step takes, with pg_try_: a runner that finds it
+ * taken steps aside at once instead of queueing behind another producer. The two-key form keeps it apart
+ * from the per-partition locks (hashtext of the name, one key) and from the migration lock.
+ */
+const MAINTENANCE_LOCK = sql`727274101, 2`;
+
+const LOCK_NOT_AVAILABLE = '55P03';
+
+export interface MaintenanceOptions {
+  /** Results scheduled before now minus this many days are removed; at least 1. */
+  retentionDays: number;
+  now?: number;
+  /** Daily partitions are made this many days ahead of today (default 3), and for yesterday. */
+  daysAhead?: number;
+  /** Rows per statement when deleting old rows from the default partition (default 10,000). */
+  batchSize?: number;
+  /** How long a partition drop may wait for its table lock before it is put off to the next run (default 1 s). */
+  lockTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface MaintenanceReport {
+  /** True when another runner held the maintenance lock, so this one stopped where it found it taken. */
+  skipped: boolean;
+  created: string[];
+  dropped: string[];
+  /** Partitions past retention whose drop could not get the table lock in time; retried at the next run. */
+  deferred: string[];
+  /** Rows moved out of the default partition into partitions created for their day. */
+  movedFromDefault: number;
+  /** Rows past retention deleted from the default partition. */
+  deletedFromDefault: number;
+}
+
+class MaintenanceBusy extends Error {}
+
+/** Runs one step in its own transaction under the maintenance lock; throws MaintenanceBusy when it is taken. */
+async function underMaintenanceLock<T>(db: Database, step: (tx: Database) => Promise<T>): Promise<T> {
+  return db.transaction(async (transaction) => {
+    const tx = transaction as unknown as Database;
+    const [lock] = await queryRows<{ locked: boolean }>(
+      tx,
+      sql`SELECT pg_try_advisory_xact_lock(${MAINTENANCE_LOCK}) AS locked`,
+    );
+    if (!lock?.locked) throw new MaintenanceBusy();
+    return step(tx);
+  });
+}
+
+function covers(partition: ResultPartition, dayStartMs: number): boolean {
+  return (
+    (partition.fromMs === null || partition.fromMs <= dayStartMs) &&
+    (partition.toMs === null || partition.toMs >= dayStartMs + DAY_MS) &&
+    partition.name !== DEFAULT_PARTITION
+  );
+}
+
+/**
+ * Keeps check_results in shape: daily partitions made for yesterday up to `daysAhead` days ahead, whole
+ * partitions dropped once every row in them is older than `retentionDays` (now − retention ≥ their upper
+ * bound), and rows past retention deleted from the default partition in bounded batches. Today's and later
+ * partitions are never dropped. Each step is a short transaction of its own under one advisory lock, so
+ * several producers can run this at once: whoever finds the lock taken stops and leaves the rest to the
+ * holder (every step re-checks the catalog, so an interleaving is harmless too).
+ */
+export async function runMaintenance(db: Database, options: MaintenanceOptions): Promise<MaintenanceReport> {
+  const {
+    retentionDays,
+    now = Date.now(),
+    daysAhead = 3,
+    batchSize = 10_000,
+    lockTimeoutMs = 1_000,
+  } = options;
+  if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+    throw new RangeError(`retentionDays must be a whole number of days, at least 1 (got ${retentionDays})`);
+  }
+  const report: MaintenanceReport = {
+    skipped: false,
+    created: [],
+    dropped: [],
+    deferred: [],
+    movedFromDefault: 0,
+    deletedFromDefault: 0,
+  };
+  const today = startOfUtcDay(now);
+  // Never later than the start of today, so the partition being written is never a candidate.
+  const cutoffMs = Math.min(now - retentionDays * DAY_MS, today);
+  const log = options.logger;
+  try {
+    const partitions = await listResultPartitions(db);
+
+    for (let day = today - DAY_MS; day <= today + daysAhead * DAY_MS; day += DAY_MS) {
+      if (day + DAY_MS <= cutoffMs || partitions.some((p) => covers(p, day))) continue;
+      const made = await underMaintenanceLock(db, (tx) => createDayPartition(tx, day));
+      if (!made) continue;
+      report.created.push(made.name);
+      report.movedFromDefault += made.movedFromDefault;
+      log?.info(
+        { partition: made.name, movedFromDefault: made.movedFromDefault },
+        'result partition created',
+      );
+    }
+
+    for (const partition of partitions) {
+      if (partition.toMs === null || partition.toMs > cutoffMs) continue;
+      let dropped: boolean;
+      try {
+        dropped = await underMaintenanceLock(db, (tx) => dropPartition(tx, partition.name, lockTimeoutMs));
+      } catch (error) {
+        if (sqlState(error) !== LOCK_NOT_AVAILABLE) throw error;
+        report.deferred.push(partition.name);
+        log?.warn(
+          { partition: partition.name, lockTimeoutMs },
+          'result partition past retention not dropped: the table stayed busy; retrying at the next run',
+        );
+        continue;
+      }
+      if (!dropped) continue; // another runner dropped it first
+      report.dropped.push(partition.name);
+      log?.info(
+        { partition: partition.name, retentionDays, upTo: new Date(partition.toMs).toISOString() },
+        'result partition past retention dropped',
+      );
+    }
+
+    const pastRetention = sql`scheduled_at < ${new Date(cutoffMs).toISOString()}::timestamptz`;
+    for (;;) {
+      const deleted = await underMaintenanceLock(db, (tx) =>
+        deleteBatchFromPartition(tx, DEFAULT_PARTITION, pastRetention, batchSize),
+      );
+      report.deletedFromDefault += deleted;
+      if (deleted < batchSize) break;
+    }
+    if (report.deletedFromDefault > 0) {
+      log?.info(
+        { partition: DEFAULT_PARTITION, deleted: report.deletedFromDefault, retentionDays },
+        'results past retention deleted from the default partition',
+      );
+    }
+  } catch (error) {
+    if (!(error instanceof MaintenanceBusy)) throw error;
+    report.skipped = true;
+    log?.debug('result maintenance skipped: another process holds the maintenance lock');
+  }
+  return report;
+}
