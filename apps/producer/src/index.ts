@@ -12,7 +12,7 @@ export interface ProducerHandle {
 export function startProducer(options: {
   db: Database;
   queue: TaskQueue;
-  config: Pick<Config, 'producerTickMs' | 'scheduleLeadMs'>;
+  config: Pick<Config, 'producerTickMs' | 'scheduleLeadMs' | 'retentionDays'>;
   logger: Logger;
 }): ProducerHandle {
   const { config, logger } = options;
@@ -22,9 +22,13 @@ export function startProducer(options: {
     logger,
     tickMs: config.producerTickMs,
     leadMs: config.scheduleLeadMs,
+    retentionDays: config.retentionDays,
   });
   scheduler.start();
-  logger.info({ tickMs: config.producerTickMs, leadMs: config.scheduleLeadMs }, 'producer started');
+  logger.info(
+    { tickMs: config.producerTickMs, leadMs: config.scheduleLeadMs, retentionDays: config.retentionDays },
+    'producer started',
+  );
   return {
     scheduler,
     stop: async () => {

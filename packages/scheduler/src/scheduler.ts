@@ -1,5 +1,5 @@
 import type { Logger } from '@better-uptime/config';
-import { claimDueMonitors, type Database, ensureResultPartitions } from '@better-uptime/db';
+import { claimDueMonitors, type Database, DEFAULT_RETENTION_DAYS, runMaintenance } from '@better-uptime/db';
 import type { TaskQueue } from '@better-uptime/redis-stream';
 import { taskFor } from './tasks.js';
 
@@ -13,11 +13,15 @@ export interface SchedulerOptions {
   leadMs: number;
   /** Monitors claimed and published per transaction (the seed's batch size). */
   batchSize?: number;
-  /** How often result partitions are made ahead (the maintenance step). */
+  /** How often result partitions are made ahead and old ones dropped (the maintenance step). */
   maintenanceIntervalMs?: number;
+  /** Results older than this many days are removed by the maintenance step (default 90). */
+  retentionDays?: number;
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/** After a failed maintenance run, the next one is tried this much later instead of a whole interval. */
+const MAINTENANCE_RETRY_MS = 60_000;
 
 /**
  * The producer's loop: every tick, claim the monitors whose next slot falls within the lead window, publish
@@ -32,6 +36,7 @@ export class Scheduler {
   private stopped = true;
   private failures = 0;
   private lastMaintenance = 0;
+  private maintenance: Promise<void> | undefined;
   /** Totals since start, for logs and metrics. */
   readonly counters = { published: 0, tickFailures: 0 };
 
@@ -66,6 +71,7 @@ export class Scheduler {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    await this.maintenance;
   }
 
   private schedule(delayMs: number): void {
@@ -80,7 +86,7 @@ export class Scheduler {
   private async runOnce(): Promise<void> {
     const started = Date.now();
     try {
-      await this.maintain(started);
+      this.maintain(started);
       const published = await this.tick(started);
       if (published > 0) this.options.logger.debug({ published }, 'published due slots');
       if (this.failures > 0) this.options.logger.info('scheduler recovered');
@@ -96,10 +102,29 @@ export class Scheduler {
     this.schedule(Math.max(backoff, this.options.tickMs - elapsed));
   }
 
-  private async maintain(now: number): Promise<void> {
-    if (now - this.lastMaintenance < this.maintenanceIntervalMs) return;
-    const created = await ensureResultPartitions(this.options.db, { now });
+  /**
+   * Starts a maintenance run (partitions ahead, retention) when one is due. It runs beside the ticks, not in
+   * them: a drop waiting for its table lock or a long default-partition cleanup must not delay publishing,
+   * and a failing run must not stop scheduling.
+   */
+  private maintain(now: number): void {
+    if (this.maintenance || now - this.lastMaintenance < this.maintenanceIntervalMs) return;
     this.lastMaintenance = now;
-    if (created.length > 0) this.options.logger.info({ created }, 'created result partitions');
+    const { db, logger } = this.options;
+    this.maintenance = runMaintenance(db, {
+      now,
+      retentionDays: this.options.retentionDays ?? DEFAULT_RETENTION_DAYS,
+      logger,
+    })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.lastMaintenance = now - this.maintenanceIntervalMs + MAINTENANCE_RETRY_MS;
+          logger.warn({ err: error }, 'result maintenance failed; retrying in a minute');
+        },
+      )
+      .finally(() => {
+        this.maintenance = undefined;
+      });
   }
 }
