@@ -20,6 +20,8 @@ export interface ResultBufferOptions {
   maxDelayMs?: number;
   /** Entries held before the worker must stop reading (backpressure while the database is down). */
   capacity?: number;
+  /** Called after a successful flush made room, so a reader waiting on a full buffer can go on. */
+  onRoom?: () => void;
 }
 
 interface Entry {
@@ -48,7 +50,6 @@ export class ResultBuffer {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private failures = 0;
-  private spaceWaiters: Array<() => void> = [];
 
   constructor(private readonly options: ResultBufferOptions) {
     this.maxRows = options.maxRows ?? 500;
@@ -67,12 +68,6 @@ export class ResultBuffer {
 
   get full(): boolean {
     return this.entries.length >= this.capacity;
-  }
-
-  /** Resolves when there is room again (immediately if there is). */
-  whenNotFull(): Promise<void> {
-    if (!this.full) return Promise.resolve();
-    return new Promise((resolve) => this.spaceWaiters.push(resolve));
   }
 
   add(messageId: string, row: ResultRow | null): void {
@@ -188,7 +183,7 @@ export class ResultBuffer {
     if (this.failures > 0)
       this.options.logger.info({ buffered: this.entries.length }, 'result inserts recovered');
     this.failures = 0;
-    if (!this.full) for (const wake of this.spaceWaiters.splice(0)) wake();
+    this.options.onRoom?.();
   }
 
   /** Acks; on failure keeps the ids to retry (the rows are safe, a redelivery would be a no-op anyway). */

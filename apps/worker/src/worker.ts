@@ -63,6 +63,7 @@ export class Worker {
       maxRows: options.resultBatchRows,
       maxDelayMs: options.resultBatchDelayMs,
       capacity: options.resultBufferCapacity,
+      onRoom: () => this.wakeReader(),
     });
   }
 
@@ -145,11 +146,15 @@ export class Worker {
     if (poison.length > 0) void this.deadLetter(poison);
   }
 
-  /** Resolves when freeSlots may have become positive (or the worker is stopping). */
+  /** Resolves once freeSlots is positive (or the worker is stopping). */
   whenCapacity(): Promise<void> {
     if (this.freeSlots > 0 || this.stopping) return Promise.resolve();
-    if (this.buffer.full) return this.buffer.whenNotFull().then(() => this.whenCapacity());
     return new Promise((resolve) => this.capacityWaiters.push(resolve));
+  }
+
+  /** Called whenever room may have appeared: a check finished, or the result buffer flushed. */
+  private wakeReader(): void {
+    if (this.freeSlots > 0 || this.stopping) for (const wake of this.capacityWaiters.splice(0)) wake();
   }
 
   get isStopping(): boolean {
@@ -211,10 +216,10 @@ export class Worker {
         this.runningIds.delete(entry.id);
         this.inFlight.delete(run);
         this.pump();
-        if (this.freeSlots > 0) for (const wake of this.capacityWaiters.splice(0)) wake();
       });
       this.inFlight.add(run);
     }
+    this.wakeReader();
   }
 
   private async check(entry: QueuedTask, task: CheckTask, startedAt: number): Promise<void> {

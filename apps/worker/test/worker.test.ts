@@ -71,6 +71,7 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       allowPrivateTargets: true,
       readBlockMs: 200,
       resultBatchDelayMs: 50,
+      resultBufferCapacity: overrides.resultBufferCapacity,
     });
     running.push(worker);
     return worker;
@@ -236,6 +237,57 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
           ),
         (r) => r.length === 5,
         20_000,
+      );
+      await waitFor(
+        () => queue.stats('usa'),
+        (s) => s.pending === 0,
+      );
+    });
+
+    it('stops reading while its result buffer is full, so memory stays bounded during an outage', async () => {
+      await freshQueue();
+      const proxy = await startTcpProxy(Number(new URL(testDb.url).port || 5432));
+      const proxiedUrl = new URL(testDb.url);
+      proxiedUrl.port = String(proxy.port);
+      const proxied = openDatabase({
+        databaseUrl: proxiedUrl.toString(),
+        poolSize: 2,
+        onPoolError: () => undefined,
+      });
+      running.push({
+        stop: async () => {
+          await proxied.close();
+          await proxy.close();
+        },
+      });
+      const db = testDb.handle.db;
+      const tasks = await Promise.all(
+        Array.from({ length: 40 }, () => seedMonitorTask(db, userId, { url: `${target.url}/ok` })),
+      );
+      await proxy.cut();
+      const usa = startWorker('usa', { db: proxied.db, concurrency: 3, resultBufferCapacity: 5 });
+      await usa.start();
+      await queue.publish(tasks);
+      await waitFor(
+        async () => usa.counters.flushFailures,
+        (failures) => failures >= 3,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Taken from the queue: at most a full buffer plus the checks that were running when it filled.
+      const taken = (await queue.stats('usa')).pending;
+      expect(taken).toBeGreaterThanOrEqual(5);
+      expect(taken).toBeLessThanOrEqual(5 + 3);
+      expect(usa.counters.checked).toBe(taken);
+
+      await proxy.restore();
+      await waitFor(
+        () =>
+          storedResults(
+            db,
+            tasks.map((t) => t.monitorId),
+          ),
+        (r) => r.length === 40,
+        30_000,
       );
       await waitFor(
         () => queue.stats('usa'),
