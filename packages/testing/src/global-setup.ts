@@ -13,8 +13,9 @@ declare module 'vitest' {
 }
 
 const HOW_TO_GET_SERVERS =
-  'start them with `docker compose -f docker/docker-compose.yml up -d postgres redis` or install the ' +
-  "distribution's packages (apt-get install postgresql redis-server)";
+  "install the distribution's packages (apt-get install postgresql redis-server; trust auth for 127.0.0.1), or " +
+  'start the Compose ones (JWT_SECRET=... POSTGRES_PASSWORD=pw docker compose -f docker/docker-compose.yml up -d ' +
+  'postgres redis) and set TEST_DATABASE_URL=postgres://postgres:pw@127.0.0.1:5432/postgres';
 
 /**
  * Finds the test servers, makes the migrated template database, and drops it after the run. Without the
