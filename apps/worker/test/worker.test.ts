@@ -77,6 +77,25 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
     return worker;
   }
 
+  /** The test database reached through a TCP proxy the test can cut, as if PostgreSQL went away. */
+  async function databaseBehindProxy() {
+    const proxy = await startTcpProxy(Number(new URL(testDb.url).port || 5432));
+    const proxiedUrl = new URL(testDb.url);
+    proxiedUrl.port = String(proxy.port);
+    const proxied = openDatabase({
+      databaseUrl: proxiedUrl.toString(),
+      poolSize: 2,
+      onPoolError: () => undefined,
+    });
+    running.push({
+      stop: async () => {
+        await proxied.close();
+        await proxy.close();
+      },
+    });
+    return { proxy, proxied };
+  }
+
   function startReclaimer(worker: Worker, region: string, consumer: string): Reclaimer {
     const reclaimer = new Reclaimer({
       queue,
@@ -194,20 +213,7 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
 
     it('keeps results pending while the database is unreachable and stores them after it returns', async () => {
       await freshQueue();
-      const proxy = await startTcpProxy(Number(new URL(testDb.url).port || 5432));
-      const proxiedUrl = new URL(testDb.url);
-      proxiedUrl.port = String(proxy.port);
-      const proxied = openDatabase({
-        databaseUrl: proxiedUrl.toString(),
-        poolSize: 2,
-        onPoolError: () => undefined,
-      });
-      running.push({
-        stop: async () => {
-          await proxied.close();
-          await proxy.close();
-        },
-      });
+      const { proxy, proxied } = await databaseBehindProxy();
       const db = testDb.handle.db;
       const tasks = await Promise.all(
         Array.from({ length: 5 }, () => seedMonitorTask(db, userId, { url: `${target.url}/ok` })),
@@ -246,20 +252,7 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
 
     it('stops reading while its result buffer is full, so memory stays bounded during an outage', async () => {
       await freshQueue();
-      const proxy = await startTcpProxy(Number(new URL(testDb.url).port || 5432));
-      const proxiedUrl = new URL(testDb.url);
-      proxiedUrl.port = String(proxy.port);
-      const proxied = openDatabase({
-        databaseUrl: proxiedUrl.toString(),
-        poolSize: 2,
-        onPoolError: () => undefined,
-      });
-      running.push({
-        stop: async () => {
-          await proxied.close();
-          await proxy.close();
-        },
-      });
+      const { proxy, proxied } = await databaseBehindProxy();
       const db = testDb.handle.db;
       const tasks = await Promise.all(
         Array.from({ length: 40 }, () => seedMonitorTask(db, userId, { url: `${target.url}/ok` })),
