@@ -30,3 +30,4 @@ export * as userQueries from './queries/users.js';
 export * as sessionQueries from './queries/sessions.js';
 export * as monitorQueries from './queries/monitors.js';
 export * as resultQueries from './queries/results.js';
+export * as statsQueries from './queries/stats.js';
