@@ -14,6 +14,8 @@ import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { monitorRoutes } from './routes/monitors.js';
 import { resultRoutes } from './routes/results.js';
+import { statsRoutes } from './routes/stats.js';
+import { registerDashboard } from './static.js';
 import { validatorCompiler } from './validation.js';
 
 export interface ServerDeps {
@@ -70,6 +72,8 @@ export function buildServer(deps: ServerDeps): ApiServer {
     authRoutes(api, ctx);
     monitorRoutes(api, ctx);
     resultRoutes(api, ctx);
+    statsRoutes(api, ctx);
+    registerDashboard(api);
   });
   return app;
 }

@@ -21,7 +21,7 @@ const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 const epochMs = (column: string) => sql.raw(`(extract(epoch FROM ${column}) * 1000)::float8`);
 
 // ---------------------------------------------------------------------------------------------------
-// Overview: every monitor of a user, its state per region, in three statements whatever their number.
+// Overview: every monitor of a user, its state per region, in two statements whatever their number.
 // ---------------------------------------------------------------------------------------------------
 
 export interface RegionState {

@@ -1,0 +1,294 @@
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { monitorQueries, statsQueries } from '@better-uptime/db';
+import { authOf } from '../auth/authenticate.js';
+import type { ApiContext, ApiServer } from '../context.js';
+import { notFound } from '../errors.js';
+import { ResultParams } from '../schemas/check.js';
+import { AUTHENTICATED, errorResponses } from '../schemas/common.js';
+import {
+  OverviewQuery,
+  OverviewResponse,
+  RegionsResponse,
+  type OverviewMonitorJson,
+  STATS_WINDOWS,
+  StatsQuery,
+  StatsResponse,
+  type StatsWindow,
+} from '../schemas/stats.js';
+
+const OVERVIEW_WINDOW_HOURS = 24;
+/** Slots in each monitor's bar of recent checks. */
+const RECENT_SLOTS = 30;
+/** Responses larger than this are gzipped when the client accepts it: the overview of 1,000 monitors is ~2 MB of JSON. */
+const COMPRESS_ABOVE_BYTES = 8_192;
+
+/** The overview lists every monitor; this only guards memory against a runaway account. */
+const MAX_MONITORS = 100_000;
+/**
+ * How long a user's 24 h window scan (uptime, sparkline, since) is reused. It reads every result of the
+ * day (about a million rows at 1,000 monitors checked every 3 minutes from two regions, 1-3 s), while
+ * the rest of the overview reads a few rows per monitor; the dashboard polls every few seconds.
+ */
+const WINDOW_SCAN_TTL_MS = 30_000;
+const WINDOW_SCAN_CACHE_USERS = 200;
+/** A status change makes the scan run again, but not more often than this. */
+const WINDOW_RESCAN_MIN_MS = 5_000;
+
+const gzipAsync = promisify(gzip);
+const iso = (epochMs: number | null) => (epochMs === null ? null : new Date(epochMs).toISOString());
+/** Fractional milliseconds to 0.1 ms; percentages to 4 decimals (99.9931). */
+const round = (value: number | null, digits: number) =>
+  value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** An onSend hook: gzip large JSON bodies for clients that accept it (Fastify does not compress). */
+async function compressLargeBody(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+  if (typeof payload !== 'string' || payload.length < COMPRESS_ABOVE_BYTES) return payload;
+  reply.header('vary', 'accept-encoding');
+  if (!/\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) return payload;
+  reply.header('content-encoding', 'gzip');
+  return gzipAsync(payload, { level: 6 });
+}
+
+/** Aggregates for the dashboard: every monitor at a glance, and one monitor over a window. */
+export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
+  const { db } = ctx;
+  const common = { onRequest: ctx.authenticate, onSend: compressLargeBody };
+  const tags = ['stats'];
+  const security = AUTHENTICATED;
+  const windowStates = createWindowStateCache();
+
+  app.get(
+    '/api/regions',
+    {
+      onRequest: ctx.authenticate,
+      schema: {
+        tags: ['monitors'],
+        security,
+        summary: 'The regions monitors can be checked from',
+        response: { 200: RegionsResponse, ...errorResponses(401) },
+      },
+    },
+    async () => ({ regions: [...ctx.config.regions] }),
+  );
+
+  app.get(
+    '/api/overview',
+    {
+      ...common,
+      schema: {
+        tags,
+        security,
+        summary: 'Every monitor with its state per region, 24 h uptime and recent checks, in one response',
+        description:
+          'For each of your monitors, newest first: per region the newest check, since when the status ' +
+          'has held (looked for within the last 24 h), uptime % and an hourly average response time over ' +
+          `the last 24 h; and the last ${RECENT_SLOTS} slots with the worst region’s result. Computed in ` +
+          'three statements however many monitors there are. Gzipped when the client accepts it.',
+        querystring: OverviewQuery,
+        response: { 200: OverviewResponse, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const userId = authOf(request).user.id;
+      const now = new Date(ctx.now());
+      const regions = ctx.config.regions;
+      // One statement after the other: PGlite runs one at a time anyway, and in parallel a single page
+      // load would hold several pool connections.
+      const monitors = await monitorQueries.listMonitors(db, userId, { limit: MAX_MONITORS });
+      const activity = await statsQueries.recentActivity(db, userId, { regions, now, slots: RECENT_SLOTS });
+      const expectedPairs = new Map(
+        monitors.map((m) => [m.id, (m.regions.length > 0 ? m.regions : regions).slice().sort()]),
+      );
+      const window = await windowStates.get(userId, expectedPairs, activity, () =>
+        statsQueries.regionStates(db, userId, { regions, now, windowMs: OVERVIEW_WINDOW_HOURS * 3_600_000 }),
+      );
+
+      const counts = { up: 0, down: 0, paused: 0, pending: 0 };
+      const entries: OverviewMonitorJson[] = monitors.map((m) => {
+        const fresh = activity.get(m.id);
+        const states = (window.get(m.id) ?? []).map((state) => {
+          const recent = fresh?.regions.get(state.region);
+          if (!recent) return state;
+          // The newest check is always fresh. Since when: from the fresh rows when the change is among
+          // them, else from the window scan, which saw the same run when it saw the same status.
+          const since = recent.since ?? (state.latest?.status === recent.latest.status ? state.since : null);
+          return { ...state, latest: recent.latest, since };
+        });
+        const checks = states.reduce((sum, s) => sum + s.checks, 0);
+        const up = states.reduce((sum, s) => sum + s.up, 0);
+        const status = m.paused
+          ? 'paused'
+          : states.some((s) => s.latest?.status === 'Down')
+            ? 'down'
+            : states.some((s) => s.latest !== null)
+              ? 'up'
+              : 'pending';
+        counts[status] += 1;
+        return {
+          id: m.id,
+          name: m.name,
+          url: m.url,
+          paused: m.paused,
+          intervalSeconds: m.intervalSeconds,
+          createdAt: m.createdAt.toISOString(),
+          status,
+          uptimePercent: checks > 0 ? round((up / checks) * 100, 4) : null,
+          regions: states.map((s) => ({
+            region: s.region,
+            status: s.latest?.status ?? null,
+            lastCheckedAt: iso(s.latest?.scheduledAt ?? null),
+            since: iso(s.since),
+            responseTimeMs: s.latest?.responseTimeMs ?? null,
+            statusCode: s.latest?.statusCode ?? null,
+            reason: s.latest?.reason ?? null,
+            checks: s.checks,
+            uptimePercent: s.checks > 0 ? round((s.up / s.checks) * 100, 4) : null,
+            hourlyResponseMs: s.hourlyResponseMs,
+          })),
+          recent: (fresh?.slots ?? []).map((r) => ({
+            scheduledAt: new Date(r.scheduledAt).toISOString(),
+            status: r.status,
+            region: r.region,
+            statusCode: r.statusCode,
+            reason: r.reason,
+            responseTimeMs: r.responseTimeMs,
+            regions: r.regions,
+            downRegions: r.downRegions,
+          })),
+        };
+      });
+      return {
+        generatedAt: now.toISOString(),
+        windowHours: OVERVIEW_WINDOW_HOURS,
+        counts,
+        monitors: entries,
+      };
+    },
+  );
+
+  app.get(
+    '/api/results/:monitorId/stats',
+    {
+      ...common,
+      schema: {
+        tags,
+        security,
+        summary: 'Uptime, percentiles and a bucketed response-time series per region, over a window',
+        description:
+          'Per region over the window: uptime %, and average and p50/p95/p99 response time (percentile_cont) ' +
+          'of the checks that got a response; and the window cut into buckets (1 min for 1h, 10 min for ' +
+          '24h, 1 h for 7d, 4 h for 30d) with the average and slowest response, the average DNS, connect, ' +
+          'TLS and first-byte times, and the number of down checks.',
+        params: ResultParams,
+        querystring: StatsQuery,
+        response: { 200: StatsResponse, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { monitorId } = request.params;
+      const window: StatsWindow = request.query.window ?? '24h';
+      const monitor = await monitorQueries.findMonitor(db, authOf(request).user.id, monitorId);
+      if (!monitor) throw notFound('Monitor');
+      const { ms, bucketSeconds } = STATS_WINDOWS[window];
+      const to = new Date(ctx.now());
+      const from = new Date(to.getTime() - ms);
+      const summaries = await statsQueries.regionSummaries(db, monitorId, { from, to });
+      const buckets = await statsQueries.responseSeries(db, monitorId, { from, to, bucketSeconds });
+
+      const seriesOf = groupBy(buckets, (b) => b.region);
+      const summaryOf = new Map(summaries.map((s) => [s.region, s]));
+      const checkedFrom = monitor.regions.length > 0 ? monitor.regions : ctx.config.regions;
+      const regions = [...new Set([...checkedFrom, ...summaryOf.keys()])].sort();
+      return {
+        monitorId,
+        window,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        bucketSeconds,
+        regions: regions.map((region) => {
+          const s = summaryOf.get(region);
+          return {
+            region,
+            checks: s?.checks ?? 0,
+            up: s?.up ?? 0,
+            uptimePercent: round(s?.uptimePercent ?? null, 4),
+            avgMs: round(s?.avgMs ?? null, 1),
+            p50Ms: round(s?.p50Ms ?? null, 1),
+            p95Ms: round(s?.p95Ms ?? null, 1),
+            p99Ms: round(s?.p99Ms ?? null, 1),
+            series: (seriesOf.get(region) ?? []).map((b) => ({
+              at: new Date(b.at).toISOString(),
+              checks: b.checks,
+              down: b.down,
+              avgMs: round(b.avgMs, 1),
+              maxMs: b.maxMs,
+              dnsMs: round(b.dnsMs, 1),
+              connectMs: round(b.connectMs, 1),
+              tlsMs: round(b.tlsMs, 1),
+              firstByteMs: round(b.firstByteMs, 1),
+            })),
+          };
+        }),
+      };
+    },
+  );
+}
+
+type RegionState = statsQueries.RegionState;
+
+/**
+ * Per user, the last window scan, reused for WINDOW_SCAN_TTL_MS (by the real clock: tests pin the API's).
+ * It is redone at once when the monitors or their regions changed or a region got its first check, and
+ * soon after a region changed status, so uptime follows what the page shows; otherwise uptime and the
+ * sparkline lag by up to the TTL.
+ */
+function createWindowStateCache() {
+  const entries = new Map<string, { at: number; states: Map<string, RegionState[]> }>();
+  return {
+    async get(
+      userId: string,
+      expectedPairs: Map<string, string[]>,
+      activity: Map<string, statsQueries.RecentActivity>,
+      scan: () => Promise<RegionState[]>,
+    ): Promise<Map<string, RegionState[]>> {
+      const cached = entries.get(userId);
+      if (cached && stillValid(cached.states, performance.now() - cached.at)) return cached.states;
+      const states = groupBy(await scan(), (s) => s.monitorId);
+      entries.delete(userId);
+      entries.set(userId, { at: performance.now(), states });
+      // Maps iterate in insertion order: the first entry is the least recently scanned.
+      if (entries.size > WINDOW_SCAN_CACHE_USERS) entries.delete(entries.keys().next().value!);
+      return states;
+
+      function stillValid(states: Map<string, RegionState[]>, age: number): boolean {
+        if (age >= WINDOW_SCAN_TTL_MS || states.size !== expectedPairs.size) return false;
+        for (const [monitorId, regions] of expectedPairs) {
+          const known = states.get(monitorId) ?? [];
+          if (known.map((s) => s.region).join() !== regions.join()) return false;
+          const fresh = activity.get(monitorId)?.regions;
+          for (const state of known) {
+            const now = fresh?.get(state.region)?.latest.status;
+            if (now === undefined) continue;
+            // A first check: scan at once. A status change: scan, at most every few seconds (flapping).
+            if (state.latest === null) return false;
+            if (state.latest.status !== now && age >= WINDOW_RESCAN_MIN_MS) return false;
+          }
+        }
+        return true;
+      }
+    },
+  };
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
