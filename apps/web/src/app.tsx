@@ -1,0 +1,137 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, handleUnauthorized } from './api.js';
+import { LiveRegion, useTitle } from './announcer.js';
+import { PageHeading } from './components/layout.js';
+import { AuthPage } from './pages/auth-page.js';
+import { MonitorFormPage } from './pages/monitor-form-page.js';
+import { MonitorPage } from './pages/monitor-page.js';
+import { OverviewPage } from './pages/overview-page.js';
+import { followLink, match, navigate, useLocation } from './router.js';
+import type { User } from './types.js';
+
+const AUTH_PATHS = ['/login', '/signup'];
+
+/** Where to go after logging in: only a path on this site (never //evil.example). */
+function safeNext(next: string | null): string {
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+}
+
+export function App() {
+  // undefined: not known yet; null: signed out.
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+  const { path, query } = useLocation();
+  const isAuthPage = AUTH_PATHS.includes(path);
+
+  useEffect(() => {
+    handleUnauthorized(() => setUser(null));
+    api.me().then(
+      (r) => setUser(r.user),
+      () => setUser(null),
+    );
+  }, []);
+
+  // Signed-out visitors go to the login page (and come back afterwards); signed-in ones skip it.
+  useEffect(() => {
+    if (user === null && !isAuthPage) {
+      const back = path + location.search;
+      navigate(back === '/' ? '/login' : `/login?next=${encodeURIComponent(back)}`, { replace: true });
+    } else if (user && isAuthPage) {
+      navigate(safeNext(query.get('next')), { replace: true });
+    }
+  }, [user, path]);
+
+  useFocusOnNavigation(path);
+
+  const logout = async () => {
+    await api.logout().catch(() => undefined);
+    setUser(null);
+    navigate('/login');
+  };
+
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <a class="brand" href="/" onClick={followLink}>
+          <img src="/favicon.svg" alt="" width={22} height={22} />
+          Better Uptime
+        </a>
+        {user && (
+          <nav class="top-nav" aria-label="Main">
+            <a href="/" onClick={followLink} aria-current={path === '/' ? 'page' : undefined}>
+              Monitors
+            </a>
+            <a
+              href="/monitors/new"
+              onClick={followLink}
+              aria-current={path === '/monitors/new' ? 'page' : undefined}
+            >
+              New monitor
+            </a>
+            <span class="user muted" title={user.email}>
+              {user.name}
+            </span>
+            <button type="button" class="button small" onClick={logout}>
+              Log out
+            </button>
+          </nav>
+        )}
+      </header>
+      <main id="main">
+        {user === undefined ? (
+          <p class="muted">Loading…</p>
+        ) : user === null ? (
+          isAuthPage && <AuthPage mode={path === '/signup' ? 'signup' : 'login'} onSignedIn={setUser} />
+        ) : (
+          <Routes path={path} />
+        )}
+      </main>
+      <LiveRegion />
+    </>
+  );
+}
+
+function Routes({ path }: { path: string }) {
+  if (path === '/') return <OverviewPage />;
+  if (path === '/monitors/new') return <MonitorFormPage />;
+  const edit = match('/monitors/:id/edit', path)?.id;
+  if (edit !== undefined) return <MonitorFormPage key={edit} id={edit} />;
+  const show = match('/monitors/:id', path)?.id;
+  if (show !== undefined) return <MonitorPage key={show} id={show} />;
+  return <NotFound />;
+}
+
+function NotFound() {
+  useTitle('Not found');
+  return (
+    <>
+      <PageHeading title="Page not found" />
+      <a href="/" onClick={followLink}>
+        Back to monitors
+      </a>
+    </>
+  );
+}
+
+/** After moving to another page, focus its heading so keyboard and screen-reader users start there. */
+function useFocusOnNavigation(path: string): void {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    // The new page may render its heading after loading: try for a moment.
+    let tries = 0;
+    const timer = setInterval(() => {
+      const heading = document.querySelector<HTMLElement>('main h1');
+      if (heading || ++tries > 20) {
+        clearInterval(timer);
+        heading?.focus({ preventScroll: true });
+      }
+    }, 50);
+    return () => clearInterval(timer);
+  }, [path]);
+}

@@ -1,0 +1,88 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { describeReason, formatMs, formatTime } from '../format.js';
+import { usePolling } from '../hooks.js';
+import { ErrorNote } from './layout.js';
+import { StatusBadge } from './status.js';
+
+const PAGE_SIZE = 25;
+
+/**
+ * A monitor's checks, newest first, a page at a time (the API's cursors). The first page refreshes
+ * itself; older pages hold still while being read.
+ */
+export function ChecksTable({ monitorId }: { monitorId: string }) {
+  // cursors[i] opens page i (page 0 has none).
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const pageIndex = cursors.length - 1;
+  const cursor = cursors[pageIndex];
+  const page = usePolling(
+    (signal) => api.checks(monitorId, { limit: PAGE_SIZE, cursor }, signal),
+    pageIndex === 0 ? 5_000 : 3_600_000,
+    `${monitorId}:${cursor ?? ''}`,
+  );
+  const data = page.data;
+
+  return (
+    <div class="checks">
+      {page.error && <ErrorNote error={page.error} stale={data !== undefined} />}
+      {!data ? (
+        !page.error && <p class="muted">Loading…</p>
+      ) : data.checks.length === 0 && pageIndex === 0 ? (
+        <p class="muted">No checks yet.</p>
+      ) : (
+        <div class="table-scroll">
+          <table class="checks-table">
+            <caption class="visually-hidden">Checks, newest first, page {pageIndex + 1}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Region</th>
+                <th scope="col">Status</th>
+                <th scope="col">Code</th>
+                <th scope="col">Reason</th>
+                <th scope="col">Response</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.checks.map((check) => (
+                <tr
+                  key={`${check.scheduledAt}-${check.location}`}
+                  class={`check-${check.status.toLowerCase()}`}
+                >
+                  <td>{formatTime(check.scheduledAt)}</td>
+                  <td>{check.location}</td>
+                  <td>
+                    <StatusBadge status={check.status} />
+                  </td>
+                  <td>{check.statusCode ?? '—'}</td>
+                  <td title={check.message ?? undefined}>{describeReason(check.reason) || '—'}</td>
+                  <td>{formatMs(check.responseTimeMs)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <nav class="pager" aria-label="Check pages">
+        <button
+          type="button"
+          class="button"
+          disabled={pageIndex === 0}
+          onClick={() => setCursors(cursors.slice(0, -1))}
+        >
+          Newer
+        </button>
+        <span class="muted">Page {pageIndex + 1}</span>
+        <button
+          type="button"
+          class="button"
+          disabled={!data?.nextCursor}
+          onClick={() => data?.nextCursor && setCursors([...cursors, data.nextCursor])}
+        >
+          Older
+        </button>
+      </nav>
+    </div>
+  );
+}

@@ -1,0 +1,26 @@
+import type { ComponentChildren } from 'preact';
+import type { ApiError } from '../api.js';
+
+/** The page's h1, which receives focus after navigation so screen readers start at the new page. */
+export function PageHeading({ title, children }: { title: string; children?: ComponentChildren }) {
+  return (
+    <div class="page-heading">
+      <h1 tabIndex={-1}>{title}</h1>
+      {children && <div class="actions">{children}</div>}
+    </div>
+  );
+}
+
+/** A failed load; with `stale`, the data on screen is from the last successful refresh. */
+export function ErrorNote({ error, stale = false }: { error: Error; stale?: boolean }) {
+  return (
+    <p class="error-note" role="alert">
+      {error.message}
+      {stale && ' Showing the last data received; retrying.'}
+    </p>
+  );
+}
+
+export function isNotFound(error: Error | undefined): boolean {
+  return (error as ApiError | undefined)?.status === 404;
+}

@@ -1,0 +1,91 @@
+/** Display formats. Every value shown comes through here or through Preact's text escaping. */
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** 0 s, 45 s, 12 min, 3 h 5 min, 4 d 2 h */
+export function formatDuration(ms: number): string {
+  const value = Math.max(0, ms);
+  if (value < MINUTE) return `${Math.floor(value / SECOND)} s`;
+  if (value < HOUR) return `${Math.floor(value / MINUTE)} min`;
+  if (value < DAY) {
+    const minutes = Math.floor((value % HOUR) / MINUTE);
+    return `${Math.floor(value / HOUR)} h${minutes ? ` ${minutes} min` : ''}`;
+  }
+  const hours = Math.floor((value % DAY) / HOUR);
+  return `${Math.floor(value / DAY)} d${hours ? ` ${hours} h` : ''}`;
+}
+
+export function formatAgo(iso: string, now: number): string {
+  const ms = now - Date.parse(iso);
+  return ms < 5 * SECOND ? 'just now' : `${formatDuration(ms)} ago`;
+}
+
+/**
+ * Uptime with two decimals, rounded down so that 99.999 % never shows as 100.00 %; a perfect record
+ * shows as 100 %.
+ */
+export function formatPercent(value: number | null): string {
+  if (value === null) return '—';
+  if (value >= 100) return '100 %';
+  return `${(Math.floor(value * 100) / 100).toFixed(2)} %`;
+}
+
+export function formatMs(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  if (value >= 10_000) return `${Number((value / 1000).toFixed(1))} s`;
+  return `${Math.round(value)} ms`;
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+/** A time of today as 14:03:07; any other day with its date. */
+export function formatTime(iso: string | number): string {
+  const date = new Date(iso);
+  const today = new Date();
+  return date.toDateString() === today.toDateString() ? timeFormat.format(date) : dateTimeFormat.format(date);
+}
+
+const REASONS: Record<string, string> = {
+  dns: 'DNS lookup failed',
+  connect: 'connection failed',
+  tls: 'TLS failed',
+  timeout: 'timed out',
+  http_status: 'unexpected status',
+  keyword: 'keyword check failed',
+  redirects: 'too many redirects',
+  protocol: 'invalid HTTP response',
+  too_large: 'response too large',
+};
+
+export function describeReason(reason: string | null): string {
+  return reason === null ? '' : (REASONS[reason] ?? reason);
+}
+
+/** "HTTP 503 · unexpected status", "timed out", "HTTP 200" */
+export function describeOutcome(statusCode: number | null, reason: string | null): string {
+  return [statusCode === null ? null : `HTTP ${statusCode}`, reason ? describeReason(reason) : null]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+export function formatInterval(seconds: number): string {
+  return seconds % 3600 === 0
+    ? `${seconds / 3600} h`
+    : seconds % 60 === 0
+      ? `${seconds / 60} min`
+      : `${seconds} s`;
+}
