@@ -20,6 +20,7 @@ export function registerOpenApi(app: ApiServer): void {
         { name: 'auth', description: 'Accounts and sessions' },
         { name: 'monitors', description: 'What to check, how and how often' },
         { name: 'results', description: 'Check results' },
+        { name: 'stats', description: 'Aggregates for the dashboard: overview, uptime, percentiles, series' },
         { name: 'health', description: 'Service health' },
       ],
       components: {

@@ -19,6 +19,9 @@ const ROUTES: Array<[string, string]> = [
   ['get', '/api/results/{monitorId}/latest'],
   ['delete', '/api/results/{monitorId}/cleanup'],
   ['get', '/api/health'],
+  ['get', '/api/regions'],
+  ['get', '/api/overview'],
+  ['get', '/api/results/{monitorId}/stats'],
 ];
 
 describe.skipIf(!postgresAvailable())('API server (PostgreSQL)', () => {
@@ -133,7 +136,7 @@ describe.skipIf(!postgresAvailable())('API server (PostgreSQL)', () => {
     it('unknown routes answer 404 in the error shape', async () => {
       for (const [method, url] of [
         ['GET', '/api/nothing'],
-        ['GET', '/'],
+        ['GET', '/docs/nothing'],
         ['PATCH', '/api/monitor'],
         ['POST', '/api/results/x/checks'],
       ] as const) {

@@ -57,6 +57,7 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       consumer: string;
       concurrency: number;
       maxDeliveries: number;
+      resultBufferCapacity: number;
     }> = {},
   ): Worker {
     const worker = new Worker({

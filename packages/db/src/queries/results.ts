@@ -47,7 +47,9 @@ export async function listChecks(
     .select({ ...getTableColumns(checkResults), positionAt: scheduledAtText })
     .from(checkResults)
     .where(and(...conditions))
-    .orderBy(desc(checkResults.scheduledAt), desc(checkResults.region))
+    // NULLS LAST to match the (monitor_id, scheduled_at DESC NULLS LAST) index: a plain DESC means NULLS
+    // FIRST, which the planner cannot serve from that index (it does not reason from NOT NULL).
+    .orderBy(sql`${checkResults.scheduledAt} DESC NULLS LAST`, desc(checkResults.region))
     .limit(limit);
   return rows.map(({ positionAt, ...row }) => ({
     ...row,
