@@ -3,6 +3,7 @@
 //   dist/better-uptime.mjs      the CLI (apps/cli/src/main.ts) with all @better-uptime/* workspace code
 //   dist/better-uptime.mjs.map  its source map (run with --enable-source-maps for TypeScript stack traces)
 //   dist/drizzle/               the SQL migrations, found next to the bundle at run time
+//   dist/web/                   the dashboard (apps/web/dist), served by the API from beside the bundle
 //
 // Third-party packages stay external and load from node_modules (`npm ci --omit=dev` is enough at run
 // time): PGlite loads its wasm and data files relative to itself, @node-rs/argon2 is native, and the rest
@@ -11,7 +12,7 @@
 //
 // Options: --skip-web  do not run `npm run build:web` (the dashboard) even if package.json has it.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,7 +107,7 @@ function runWebBuild() {
 
 async function bundle() {
   // Only this script's own outputs are removed: dist/ may also hold what build:web writes.
-  for (const path of [BUNDLE, `${BUNDLE}.map`, join(DIST, 'drizzle')]) {
+  for (const path of [BUNDLE, `${BUNDLE}.map`, join(DIST, 'drizzle'), join(DIST, 'web')]) {
     rmSync(path, { recursive: true, force: true });
   }
   const result = await esbuild.build({
@@ -131,8 +132,14 @@ async function bundle() {
   if (bundled.length > 0) throw new Error(`build: third-party code was bundled: ${bundled.join(', ')}`);
   chmodSync(BUNDLE, 0o755);
   cpSync(join(ROOT, 'packages/db/drizzle'), join(DIST, 'drizzle'), { recursive: true });
+  // The dashboard goes beside the bundle (dist/web), where the API looks for it in production.
+  const web = join(ROOT, 'apps/web/dist');
+  if (existsSync(join(web, 'index.html'))) cpSync(web, join(DIST, 'web'), { recursive: true });
   const bytes = result.metafile.outputs[relative(ROOT, BUNDLE)]?.bytes ?? 0;
-  console.warn(`build: ${relative(ROOT, BUNDLE)} (${Math.round(bytes / 1024)} KiB) and dist/drizzle`);
+  console.warn(
+    `build: ${relative(ROOT, BUNDLE)} (${Math.round(bytes / 1024)} KiB), dist/drizzle` +
+      (existsSync(join(DIST, 'web')) ? ' and dist/web' : ' (no dashboard: apps/web/dist is missing)'),
+  );
 }
 
 try {
