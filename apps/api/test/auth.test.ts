@@ -4,13 +4,15 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOG_REDACT_PATHS } from '@better-uptime/config';
 import { queryRows } from '@better-uptime/db';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '@better-uptime/testing';
+import { postgresAvailable, type TestDatabase } from '@better-uptime/testing';
 import { createTokenService } from '../src/auth/tokens.js';
 import {
   cookieHeader,
   createMonitor,
   JWT_SECRET,
   signup,
+  startTestApi,
+  stopTestApi,
   testServer,
   type TestServer,
   type TestUser,
@@ -24,14 +26,9 @@ describe.skipIf(!postgresAvailable())('auth API (PostgreSQL)', () => {
   let app: TestServer;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    app = testServer(testDb.handle.db);
-    await app.ready();
+    ({ testDb, app } = await startTestApi());
   });
-  afterAll(async () => {
-    await app?.close();
-    await testDb?.drop();
-  });
+  afterAll(() => stopTestApi({ app, testDb }));
 
   const me = (headers: Record<string, string>) => app.inject({ method: 'GET', url: '/api/auth/me', headers });
 

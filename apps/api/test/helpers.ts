@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { type Config, loadConfig } from '@better-uptime/config';
 import type { Database } from '@better-uptime/db';
+import { createTestDatabase, type TestDatabase } from '@better-uptime/testing';
 import { buildServer, type ServerDeps } from '../src/server.js';
 
 export const JWT_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -18,15 +19,40 @@ export function testConfig(env: Record<string, string> = {}): Config {
   });
 }
 
-export function testServer(
-  db: Database,
-  overrides: Partial<ServerDeps> & { env?: Record<string, string> } = {},
-) {
+/** Dependencies to replace in a test server, and environment variables for its config. */
+export type TestServerOverrides = Partial<ServerDeps> & { env?: Record<string, string> };
+
+export function testServer(db: Database, overrides: TestServerOverrides = {}) {
   const { env, ...deps } = overrides;
   return buildServer({ db, config: testConfig(env), jwtSecret: JWT_SECRET, ...deps });
 }
 
 export type TestServer = ReturnType<typeof testServer>;
+
+/** What an API suite runs against: a fresh migrated PostgreSQL database and a ready server on it. */
+export interface TestApi {
+  testDb: TestDatabase;
+  app: TestServer;
+}
+
+/** Opens a TestApi, for a suite's beforeAll; stopTestApi closes it. */
+export async function startTestApi(overrides: TestServerOverrides = {}): Promise<TestApi> {
+  const testDb = await createTestDatabase();
+  try {
+    const app = testServer(testDb.handle.db, overrides);
+    await app.ready();
+    return { testDb, app };
+  } catch (error) {
+    await testDb.drop();
+    throw error;
+  }
+}
+
+/** Closes the server, then drops its database; either is missing when the suite's start-up failed. */
+export async function stopTestApi({ app, testDb }: Partial<TestApi>): Promise<void> {
+  await app?.close();
+  await testDb?.drop();
+}
 
 export interface TestUser {
   id: string;

@@ -2,13 +2,15 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MonitorRow, newId, queryRows } from '@better-uptime/db';
 import { nextSlotAfter } from '@better-uptime/scheduler';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '@better-uptime/testing';
+import { postgresAvailable, type TestDatabase } from '@better-uptime/testing';
 import { encodeCursor } from '../src/cursor.js';
 import {
   createMonitor,
   insertChecks,
   NOT_FOUND_MONITOR,
   signup,
+  startTestApi,
+  stopTestApi,
   testServer,
   type TestServer,
   type TestUser,
@@ -21,14 +23,9 @@ describe.skipIf(!postgresAvailable())('monitor API (PostgreSQL)', () => {
   let clock = Date.UTC(2030, 0, 15, 12, 0, 0, 123);
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    app = testServer(testDb.handle.db, { now: () => clock });
-    await app.ready();
+    ({ testDb, app } = await startTestApi({ now: () => clock }));
   });
-  afterAll(async () => {
-    await app?.close();
-    await testDb?.drop();
-  });
+  afterAll(() => stopTestApi({ app, testDb }));
 
   const countMonitors = async (userId: string) =>
     (

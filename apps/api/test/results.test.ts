@@ -1,14 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, queryRows, resultQueries } from '@better-uptime/db';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '@better-uptime/testing';
+import { postgresAvailable, type TestDatabase } from '@better-uptime/testing';
 import { encodeCursor } from '../src/cursor.js';
 import {
   createMonitor,
   insertChecks,
   NOT_FOUND_MONITOR,
   signup,
-  testServer,
+  startTestApi,
+  stopTestApi,
   type TestServer,
   type TestUser,
 } from './helpers.js';
@@ -30,15 +31,10 @@ describe.skipIf(!postgresAvailable())('results API (PostgreSQL)', () => {
   const NOW = Date.UTC(2031, 5, 1, 12, 0, 0, 0);
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    app = testServer(testDb.handle.db, { now: () => NOW });
-    await app.ready();
+    ({ testDb, app } = await startTestApi({ now: () => NOW }));
     user = await signup(app);
   });
-  afterAll(async () => {
-    await app?.close();
-    await testDb?.drop();
-  });
+  afterAll(() => stopTestApi({ app, testDb }));
 
   const get = (url: string, who: TestUser = user) => app.inject({ method: 'GET', url, headers: who.bearer });
   const countChecks = async (monitorId: string) =>

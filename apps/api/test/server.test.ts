@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@better-uptime/db';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '@better-uptime/testing';
-import { signup, testServer, type TestServer, type TestUser } from './helpers.js';
+import { postgresAvailable, type TestDatabase } from '@better-uptime/testing';
+import { signup, startTestApi, stopTestApi, testServer, type TestServer, type TestUser } from './helpers.js';
 
 const ROUTES: Array<[string, string]> = [
   ['post', '/api/auth/signup'],
@@ -30,15 +30,10 @@ describe.skipIf(!postgresAvailable())('API server (PostgreSQL)', () => {
   let user: TestUser;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    app = testServer(testDb.handle.db);
-    await app.ready();
+    ({ testDb, app } = await startTestApi());
     user = await signup(app);
   });
-  afterAll(async () => {
-    await app?.close();
-    await testDb?.drop();
-  });
+  afterAll(() => stopTestApi({ app, testDb }));
 
   describe('health', () => {
     it('200 when the database answers', async () => {

@@ -7,9 +7,10 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, type DatabaseHandle, newId, statsQueries } from '@better-uptime/db';
 import {
-  createTestDatabase,
   databaseVariants,
   postgresAvailable,
+  seedMonitor,
+  seedUser,
   type TestDatabase,
 } from '@better-uptime/testing';
 import type { ApiServer } from '../src/context.js';
@@ -21,7 +22,8 @@ import {
   insertChecks,
   NOT_FOUND_MONITOR,
   signup,
-  testServer,
+  startTestApi,
+  stopTestApi,
   type TestServer,
   type TestUser,
 } from './helpers.js';
@@ -31,26 +33,6 @@ const HOUR = 60 * MINUTE;
 const NOW = Date.UTC(2031, 6, 1, 12, 0, 0);
 const at = (msBeforeNow: number) => new Date(NOW - msBeforeNow);
 const REGIONS = ['india', 'usa'];
-
-async function seedUser(db: Database): Promise<string> {
-  const id = newId();
-  await db.execute(
-    sql`INSERT INTO users (id, email, name, password_hash) VALUES (${id}, ${id + '@x.test'}, 'u', 'h')`,
-  );
-  return id;
-}
-
-async function seedMonitor(
-  db: Database,
-  userId: string,
-  fields: { paused?: boolean; regions?: string[] } = {},
-) {
-  const id = newId();
-  await db.execute(sql`INSERT INTO monitors (id, user_id, name, url, paused, regions)
-    VALUES (${id}, ${userId}, 'm', 'http://127.0.0.1/', ${fields.paused ?? false},
-            ${sql.param(fields.regions ?? [])}::text[])`);
-  return id;
-}
 
 /**
  * The known data set. usa: 100 checks, one a minute back from NOW (the one i minutes ago took i + 1 ms),
@@ -323,19 +305,14 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
   let monitorId: string;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    app = testServer(testDb.handle.db, { now: () => NOW });
-    await app.ready();
+    ({ testDb, app } = await startTestApi({ now: () => NOW }));
     [user, stranger] = [await signup(app), await signup(app)];
     monitorId = (await createMonitor(app, user, { name: 'main' })).id;
     await createMonitor(app, user, { name: 'sleeping', paused: true });
     await createMonitor(app, user, { name: 'only usa', regions: ['usa'] });
     await insertChecks(testDb.handle.db, knownChecks(monitorId));
   });
-  afterAll(async () => {
-    await app?.close();
-    await testDb?.drop();
-  });
+  afterAll(() => stopTestApi({ app, testDb }));
 
   const get = (url: string, who: TestUser | null = user, headers: Record<string, string> = {}) =>
     app.inject({ method: 'GET', url, headers: { ...(who ? who.bearer : {}), ...headers } });

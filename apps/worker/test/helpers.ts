@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
-import { type Database, newId, queryRows } from '@better-uptime/db';
+import { type Database, queryRows } from '@better-uptime/db';
 import type { CheckTask } from '@better-uptime/redis-stream';
+import { seedMonitor } from '@better-uptime/testing';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -13,14 +14,6 @@ export interface MonitorFields {
   timeoutMs?: number;
 }
 
-export async function seedUser(db: Database): Promise<string> {
-  const id = newId();
-  await db.execute(
-    sql`INSERT INTO users (id, email, name, password_hash) VALUES (${id}, ${id + '@x.test'}, 'u', 'h')`,
-  );
-  return id;
-}
-
 /** Inserts a paused monitor (so no scheduler picks it up) and returns the task for one of its slots. */
 export async function seedMonitorTask(
   db: Database,
@@ -28,9 +21,7 @@ export async function seedMonitorTask(
   fields: MonitorFields,
   scheduledAt = Date.now(),
 ): Promise<CheckTask> {
-  const id = newId();
-  const task: CheckTask = {
-    monitorId: id,
+  const task: Omit<CheckTask, 'monitorId'> = {
     url: fields.url,
     scheduledAt,
     intervalSeconds: fields.intervalSeconds ?? 60,
@@ -42,9 +33,9 @@ export async function seedMonitorTask(
     followRedirects: true,
     regions: fields.regions ?? [],
   };
-  await db.execute(sql`INSERT INTO monitors (id, user_id, name, url, interval_seconds, regions, paused)
-    VALUES (${id}, ${userId}, 'm', ${task.url}, ${task.intervalSeconds}, ${sql.param(task.regions)}::text[], true)`);
-  return task;
+  const { url, intervalSeconds, regions } = task;
+  const monitorId = await seedMonitor(db, userId, { url, intervalSeconds, regions, paused: true });
+  return { monitorId, ...task };
 }
 
 export interface StoredResult {

@@ -3,11 +3,12 @@ import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '@better-uptime/checker';
 import { openDatabase, type Database } from '@better-uptime/db';
-import { MemoryTaskQueue, type TaskQueue } from '@better-uptime/redis-stream';
+import { type CheckTask, MemoryTaskQueue, type TaskQueue } from '@better-uptime/redis-stream';
 import {
   createTestDatabase,
   postgresAvailable,
   queueVariants,
+  seedUser,
   startTarget,
   startTcpProxy,
   TEST_REDIS_URL,
@@ -17,7 +18,7 @@ import {
 import { databaseResultStore } from '../src/region-worker.js';
 import { Reclaimer } from '../src/reclaimer.js';
 import { type RunCheck, Worker } from '../src/worker.js';
-import { seedMonitorTask, seedUser, silentLogger, storedResults, waitFor } from './helpers.js';
+import { seedMonitorTask, silentLogger, storedResults, waitFor } from './helpers.js';
 
 describe.each(queueVariants())('worker on the $name queue', (variant) => {
   const enabled = variant.available && postgresAvailable();
@@ -47,6 +48,36 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
   async function freshQueue(): Promise<TaskQueue> {
     ({ queue, streamKey, destroy: destroyQueue } = await variant.create());
     return queue;
+  }
+
+  /** `count` monitors that all check `path` on the target, as tasks for their current slot. */
+  function seedTasks(count: number, path: string): Promise<CheckTask[]> {
+    return Promise.all(
+      Array.from({ length: count }, () =>
+        seedMonitorTask(testDb.handle.db, userId, { url: `${target.url}${path}` }),
+      ),
+    );
+  }
+
+  /** Waits until `count` results of these tasks are stored, and returns them. */
+  function waitForResults(tasks: CheckTask[], count: number, timeoutMs?: number) {
+    return waitFor(
+      () =>
+        storedResults(
+          testDb.handle.db,
+          tasks.map((t) => t.monitorId),
+        ),
+      (rows) => rows.length === count,
+      timeoutMs,
+    );
+  }
+
+  /** Waits until the region's consumer group has acked every task it read. */
+  function waitForAcks(region: string) {
+    return waitFor(
+      () => queue.stats(region),
+      (s) => s.pending === 0,
+    );
   }
 
   function startWorker(
@@ -124,18 +155,9 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       // The same slot published twice (a producer crash between publish and commit) stays one result.
       await queue.publish([ok, failing, ok]);
 
-      const rows = await waitFor(
-        () => storedResults(db, [ok.monitorId, failing.monitorId]),
-        (r) => r.length === 4,
-      );
-      await waitFor(
-        () => queue.stats('usa'),
-        (s) => s.pending === 0,
-      );
-      await waitFor(
-        () => queue.stats('india'),
-        (s) => s.pending === 0,
-      );
+      const rows = await waitForResults([ok, failing], 4);
+      await waitForAcks('usa');
+      await waitForAcks('india');
       expect(
         rows.filter((r) => r.monitor_id === ok.monitorId).map((r) => [r.region, r.status, r.status_code]),
       ).toEqual([
@@ -159,14 +181,8 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       const india = startWorker('india');
       await Promise.all([usa.start(), india.start()]);
       await queue.publish([usaOnly]);
-      await waitFor(
-        () => storedResults(db, [usaOnly.monitorId]),
-        (r) => r.length === 1,
-      );
-      await waitFor(
-        () => queue.stats('india'),
-        (s) => s.pending === 0,
-      );
+      await waitForResults([usaOnly], 1);
+      await waitForAcks('india');
       expect(india.counters.skippedRegion).toBe(1);
       expect((await storedResults(db, [usaOnly.monitorId]))[0]?.region).toBe('usa');
     });
@@ -186,14 +202,8 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       const usa = startWorker('usa');
       await usa.start();
       await queue.publish([stale, deleted, kept]);
-      await waitFor(
-        () => storedResults(db, [kept.monitorId]),
-        (r) => r.length === 1,
-      );
-      await waitFor(
-        () => queue.stats('usa'),
-        (s) => s.pending === 0,
-      );
+      await waitForResults([kept], 1);
+      await waitForAcks('usa');
       expect(usa.counters.droppedStale).toBe(1);
       expect(await storedResults(db, [stale.monitorId, deleted.monitorId])).toEqual([]);
     });
@@ -216,9 +226,7 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       await freshQueue();
       const { proxy, proxied } = await databaseBehindProxy();
       const db = testDb.handle.db;
-      const tasks = await Promise.all(
-        Array.from({ length: 5 }, () => seedMonitorTask(db, userId, { url: `${target.url}/ok` })),
-      );
+      const tasks = await seedTasks(5, '/ok');
       await proxy.cut();
       const usa = startWorker('usa', { db: proxied.db });
       await usa.start();
@@ -236,28 +244,14 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       ).toEqual([]);
 
       await proxy.restore();
-      await waitFor(
-        () =>
-          storedResults(
-            db,
-            tasks.map((t) => t.monitorId),
-          ),
-        (r) => r.length === 5,
-        20_000,
-      );
-      await waitFor(
-        () => queue.stats('usa'),
-        (s) => s.pending === 0,
-      );
+      await waitForResults(tasks, 5, 20_000);
+      await waitForAcks('usa');
     });
 
     it('stops reading while its result buffer is full, so memory stays bounded during an outage', async () => {
       await freshQueue();
       const { proxy, proxied } = await databaseBehindProxy();
-      const db = testDb.handle.db;
-      const tasks = await Promise.all(
-        Array.from({ length: 40 }, () => seedMonitorTask(db, userId, { url: `${target.url}/ok` })),
-      );
+      const tasks = await seedTasks(40, '/ok');
       await proxy.cut();
       const usa = startWorker('usa', { db: proxied.db, concurrency: 3, resultBufferCapacity: 5 });
       await usa.start();
@@ -274,27 +268,13 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       expect(usa.counters.checked).toBe(taken);
 
       await proxy.restore();
-      await waitFor(
-        () =>
-          storedResults(
-            db,
-            tasks.map((t) => t.monitorId),
-          ),
-        (r) => r.length === 40,
-        30_000,
-      );
-      await waitFor(
-        () => queue.stats('usa'),
-        (s) => s.pending === 0,
-      );
+      await waitForResults(tasks, 40, 30_000);
+      await waitForAcks('usa');
     });
 
     it("reclaims a hung consumer's tasks: every slot still gets exactly one result", async () => {
       await freshQueue();
-      const db = testDb.handle.db;
-      const tasks = await Promise.all(
-        Array.from({ length: 6 }, () => seedMonitorTask(db, userId, { url: `${target.url}/ok` })),
-      );
+      const tasks = await seedTasks(6, '/ok');
       // A consumer that takes tasks and never finishes them, as a crashed process would.
       const hung = startWorker('usa', { consumer: 'usa-hung', runCheck: () => new Promise(() => undefined) });
       await hung.start();
@@ -310,19 +290,9 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       const healthy = startWorker('usa', { consumer: 'usa-healthy' });
       await healthy.start();
       startReclaimer(healthy, 'usa', 'usa-healthy');
-      const rows = await waitFor(
-        () =>
-          storedResults(
-            db,
-            tasks.map((t) => t.monitorId),
-          ),
-        (r) => r.length === 6,
-      );
+      const rows = await waitForResults(tasks, 6);
       expect(new Set(rows.map((r) => r.monitor_id)).size).toBe(6);
-      await waitFor(
-        () => queue.stats('usa'),
-        (s) => s.pending === 0,
-      );
+      await waitForAcks('usa');
       expect(healthy.counters.reclaimed).toBe(6);
     });
 
@@ -340,10 +310,7 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       const second = startWorker('usa', { consumer: 'usa-second' });
       await second.start();
       startReclaimer(second, 'usa', 'usa-second');
-      await waitFor(
-        () => storedResults(db, [slow.monitorId]),
-        (r) => r.length === 1,
-      );
+      await waitForResults([slow], 1);
       expect(second.counters.reclaimed).toBe(0);
       expect(target.hitCount('/delay/1500')).toBe(1);
     });
@@ -383,9 +350,7 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
     it('on stop, finishes in-flight checks, writes and acks them', async () => {
       await freshQueue();
       const db = testDb.handle.db;
-      const tasks = await Promise.all(
-        Array.from({ length: 3 }, () => seedMonitorTask(db, userId, { url: `${target.url}/delay/400` })),
-      );
+      const tasks = await seedTasks(3, '/delay/400');
       const usa = startWorker('usa');
       await usa.start();
       target.clearHits();
@@ -404,10 +369,7 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
 
     it('never runs more checks at once than its concurrency', async () => {
       await freshQueue();
-      const db = testDb.handle.db;
-      const tasks = await Promise.all(
-        Array.from({ length: 20 }, () => seedMonitorTask(db, userId, { url: `${target.url}/delay/100` })),
-      );
+      const tasks = await seedTasks(20, '/delay/100');
       let active = 0;
       let peak = 0;
       const counting: RunCheck = async (request) => {
@@ -421,14 +383,7 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       const usa = startWorker('usa', { concurrency: 4, runCheck: counting });
       await usa.start();
       await queue.publish(tasks);
-      await waitFor(
-        () =>
-          storedResults(
-            db,
-            tasks.map((t) => t.monitorId),
-          ),
-        (r) => r.length === 20,
-      );
+      await waitForResults(tasks, 20);
       expect(peak).toBe(4);
     });
   });

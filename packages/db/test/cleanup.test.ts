@@ -4,6 +4,9 @@ import {
   createTestDatabase,
   databaseVariants,
   postgresAvailable,
+  resultRow,
+  seedMonitor,
+  seedUser,
   type TestDatabase,
 } from '@better-uptime/testing';
 import {
@@ -15,46 +18,10 @@ import {
   newId,
   queryRows,
   resultQueries,
-  type ResultRow,
 } from '../src/index.js';
 import { DAY_MS, DEFAULT_PARTITION, startOfUtcDay } from '../src/partitions.js';
 
 const HOUR = 3_600_000;
-
-async function seedUser(db: Database): Promise<string> {
-  const id = newId();
-  await db.execute(
-    sql`INSERT INTO users (id, email, name, password_hash) VALUES (${id}, ${id + '@x.test'}, 'u', 'h')`,
-  );
-  return id;
-}
-
-async function seedMonitor(db: Database, userId: string): Promise<string> {
-  const id = newId();
-  await db.execute(
-    sql`INSERT INTO monitors (id, user_id, name, url, paused) VALUES (${id}, ${userId}, 'm', 'http://127.0.0.1/', true)`,
-  );
-  return id;
-}
-
-function result(monitorId: string, scheduledAt: number, region = 'usa'): ResultRow {
-  return {
-    monitorId,
-    region,
-    scheduledAt: new Date(scheduledAt),
-    checkedAt: new Date(scheduledAt + 5),
-    status: 'Up',
-    responseTimeMs: 12,
-    statusCode: 200,
-    reason: null,
-    message: null,
-    dnsMs: null,
-    connectMs: null,
-    tlsMs: null,
-    firstByteMs: null,
-    certExpiresAt: null,
-  };
-}
 
 async function slotsOf(db: Database, monitorId: string): Promise<number[]> {
   const rows = await queryRows<{ at: string }>(
@@ -92,17 +59,17 @@ describe.each(databaseVariants())('batched result cleanup on $name', (variant) =
   describe.skipIf(!variant.available)('deleteChecksBefore (the cleanup endpoint)', () => {
     it('removes exactly the monitor’s results older than `days`: a result exactly `days` old stays', async () => {
       const db = handle.db;
-      const monitorId = await seedMonitor(db, userId);
-      const otherId = await seedMonitor(db, userId);
+      const monitorId = await seedMonitor(db, userId, { paused: true });
+      const otherId = await seedMonitor(db, userId, { paused: true });
       const days = 3;
       const cutoff = now - days * DAY_MS;
       const older = [cutoff - 200 * DAY_MS, cutoff - 5 * DAY_MS, cutoff - HOUR, cutoff - 1];
       const kept = [cutoff, cutoff + 1, cutoff + HOUR, now, now + 2 * DAY_MS];
       await insertResults(db, [
-        ...older.map((at) => result(monitorId, at)),
-        ...older.map((at) => result(monitorId, at, 'india')),
-        ...kept.map((at) => result(monitorId, at)),
-        ...older.map((at) => result(otherId, at)),
+        ...older.map((at) => resultRow(monitorId, at)),
+        ...older.map((at) => resultRow(monitorId, at, { region: 'india' })),
+        ...kept.map((at) => resultRow(monitorId, at)),
+        ...older.map((at) => resultRow(otherId, at)),
       ]);
       // The rows span the default partition and several daily ones, the boundary's own day included.
       const [spread] = await queryRows<{ n: number }>(
@@ -119,7 +86,7 @@ describe.each(databaseVariants())('batched result cleanup on $name', (variant) =
 
     it('keeps microsecond precision at the boundary', async () => {
       const db = handle.db;
-      const monitorId = await seedMonitor(db, userId);
+      const monitorId = await seedMonitor(db, userId, { paused: true });
       const cutoff = new Date(now - DAY_MS);
       const iso = cutoff.toISOString();
       for (const at of [iso.replace('Z', '000Z'), iso.replace('.000Z', '.000001Z')]) {
@@ -134,14 +101,14 @@ describe.each(databaseVariants())('batched result cleanup on $name', (variant) =
 
     it('works in bounded batches across partitions until nothing old is left', async () => {
       const db = handle.db;
-      const monitorId = await seedMonitor(db, userId);
+      const monitorId = await seedMonitor(db, userId, { paused: true });
       // 7 results in each of 4 daily partitions and 7 in the default partition.
       const slots = [2, 3, 4, 5, 40].flatMap((d) =>
         Array.from({ length: 7 }, (_, i) => today - d * DAY_MS + i * HOUR),
       );
       await insertResults(
         db,
-        [...slots, now].map((at) => result(monitorId, at)),
+        [...slots, now].map((at) => resultRow(monitorId, at)),
       );
       expect(await resultQueries.deleteChecksBefore(db, monitorId, new Date(today - DAY_MS), 3)).toBe(35);
       // An exact multiple of the batch size ends too.
@@ -150,7 +117,7 @@ describe.each(databaseVariants())('batched result cleanup on $name', (variant) =
     });
 
     it('with nothing to delete does not fail, and counts zero', async () => {
-      const monitorId = await seedMonitor(handle.db, userId);
+      const monitorId = await seedMonitor(handle.db, userId, { paused: true });
       expect(await resultQueries.deleteChecksBefore(handle.db, monitorId, new Date(now))).toBe(0);
     });
   });
@@ -158,12 +125,12 @@ describe.each(databaseVariants())('batched result cleanup on $name', (variant) =
   describe.skipIf(!variant.available)('deleteMonitor', () => {
     it('removes the monitor and every one of its results, in any partition; others stay', async () => {
       const db = handle.db;
-      const monitorId = await seedMonitor(db, userId);
-      const otherId = await seedMonitor(db, userId);
+      const monitorId = await seedMonitor(db, userId, { paused: true });
+      const otherId = await seedMonitor(db, userId, { paused: true });
       const slots = [-400, -5, -1, 0, 2, 300].map((d) => now + d * DAY_MS);
       await insertResults(db, [
-        ...slots.map((at) => result(monitorId, at)),
-        ...slots.map((at) => result(otherId, at)),
+        ...slots.map((at) => resultRow(monitorId, at)),
+        ...slots.map((at) => resultRow(otherId, at)),
       ]);
       const [inDefault] = await queryRows<{ n: number }>(
         db,
@@ -204,7 +171,9 @@ describe.skipIf(!postgresAvailable())('cleanup of a monitor with 1 million resul
     const at = nextSlot;
     nextSlot += 1000;
     const rows = writerMonitors.flatMap((id) =>
-      Array.from({ length: WRITER_BATCH / writerMonitors.length }, (_, i) => result(id, at, `r${i}`)),
+      Array.from({ length: WRITER_BATCH / writerMonitors.length }, (_, i) =>
+        resultRow(id, at, { region: `r${i}` }),
+      ),
     );
     const started = performance.now();
     expect(await insertResults(db, rows)).toBe(WRITER_BATCH);
@@ -215,8 +184,10 @@ describe.skipIf(!postgresAvailable())('cleanup of a monitor with 1 million resul
     testDb = await createTestDatabase(6);
     db = testDb.handle.db;
     const userId = await seedUser(db);
-    bigMonitor = await seedMonitor(db, userId);
-    writerMonitors = await Promise.all(Array.from({ length: 10 }, () => seedMonitor(db, userId)));
+    bigMonitor = await seedMonitor(db, userId, { paused: true });
+    writerMonitors = await Promise.all(
+      Array.from({ length: 10 }, () => seedMonitor(db, userId, { paused: true })),
+    );
     await ensureResultPartitions(db, { now, daysBehind: 31, daysAhead: 1 });
     // Two regions every 5 s for 29 days, all older than a day: 1,000,000 rows over 30 daily partitions.
     const from = new Date(today - 30 * DAY_MS).toISOString();
@@ -224,7 +195,10 @@ describe.skipIf(!postgresAvailable())('cleanup of a monitor with 1 million resul
       SELECT ${bigMonitor}::uuid, r, ${from}::timestamptz + g * interval '5 seconds', now(), 'Up', 40
       FROM generate_series(0, ${ROWS / 2 - 1}::int) AS g, unnest(ARRAY['usa', 'india']) AS r`);
     // Recent results of the same monitor, which the cleanup keeps.
-    await insertResults(db, [result(bigMonitor, now - HOUR), result(bigMonitor, now - HOUR, 'india')]);
+    await insertResults(db, [
+      resultRow(bigMonitor, now - HOUR),
+      resultRow(bigMonitor, now - HOUR, { region: 'india' }),
+    ]);
     await db.execute(sql`VACUUM ANALYZE check_results`);
   }, 120_000);
   afterAll(async () => testDb?.drop());

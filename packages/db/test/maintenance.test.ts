@@ -2,52 +2,19 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '@better-uptime/config';
-import { databaseVariants } from '@better-uptime/testing';
+import { databaseVariants, resultRow, seedMonitor, seedUser } from '@better-uptime/testing';
 import {
   type Database,
   type DatabaseHandle,
   ensureResultPartitions,
   insertResults,
-  newId,
   partitionName,
   queryRows,
-  type ResultRow,
   runMaintenance,
 } from '../src/index.js';
 import { DAY_MS, DEFAULT_PARTITION, listResultPartitions, startOfUtcDay } from '../src/partitions.js';
 
 const HOUR = 3_600_000;
-
-async function seedMonitor(db: Database): Promise<string> {
-  const userId = newId();
-  const monitorId = newId();
-  await db.execute(
-    sql`INSERT INTO users (id, email, name, password_hash) VALUES (${userId}, ${userId + '@x.test'}, 'u', 'h')`,
-  );
-  await db.execute(
-    sql`INSERT INTO monitors (id, user_id, name, url, paused) VALUES (${monitorId}, ${userId}, 'm', 'http://127.0.0.1/', true)`,
-  );
-  return monitorId;
-}
-
-function result(monitorId: string, scheduledAt: number, region = 'usa'): ResultRow {
-  return {
-    monitorId,
-    region,
-    scheduledAt: new Date(scheduledAt),
-    checkedAt: new Date(scheduledAt + 5),
-    status: 'Up',
-    responseTimeMs: 12,
-    statusCode: 200,
-    reason: null,
-    message: null,
-    dnsMs: null,
-    connectMs: null,
-    tlsMs: null,
-    firstByteMs: null,
-    certExpiresAt: null,
-  };
-}
 
 async function partitionNames(db: Database): Promise<string[]> {
   return (await listResultPartitions(db)).map((p) => p.name);
@@ -125,14 +92,14 @@ describe.each(databaseVariants())('result maintenance on $name', (variant) => {
 
     it('drops whole partitions past retention with their rows; newer partitions and rows stay', async () => {
       const db = handle.db;
-      const monitorId = await seedMonitor(db);
+      const monitorId = await seedMonitor(db, await seedUser(db), { paused: true });
       await ensureResultPartitions(db, { now, daysBehind: 10, daysAhead: 3 });
       // One row at 12:00 of every day from 10 days ago to 3 days ahead.
       const noons = days(today - 10 * DAY_MS + 12 * HOUR, 14);
       expect(
         await insertResults(
           db,
-          noons.map((at) => result(monitorId, at)),
+          noons.map((at) => resultRow(monitorId, at)),
         ),
       ).toBe(14);
 
@@ -177,10 +144,12 @@ describe.each(databaseVariants())('result maintenance on $name', (variant) => {
   describe.skipIf(!variant.available)('results without a partition', () => {
     it('stores results far in the past and future in the default partition, and moves them when their day gets one', async () => {
       const db = handle.db;
-      const monitorId = await seedMonitor(db);
+      const monitorId = await seedMonitor(db, await seedUser(db), { paused: true });
       const farPast = Date.parse('2019-03-01T10:00:00.000Z');
       const farFuture = now + 400 * DAY_MS;
-      expect(await insertResults(db, [result(monitorId, farPast), result(monitorId, farFuture)])).toBe(2);
+      expect(await insertResults(db, [resultRow(monitorId, farPast), resultRow(monitorId, farFuture)])).toBe(
+        2,
+      );
       expect(await partitionOf(db, monitorId, farPast)).toBe(DEFAULT_PARTITION);
       expect(await partitionOf(db, monitorId, farFuture)).toBe(DEFAULT_PARTITION);
 
@@ -199,12 +168,12 @@ describe.each(databaseVariants())('result maintenance on $name', (variant) => {
 
     it('deletes default-partition rows past retention in bounded batches, and keeps the rest', async () => {
       const db = handle.db;
-      const monitorId = await seedMonitor(db);
+      const monitorId = await seedMonitor(db, await seedUser(db), { paused: true });
       const old = days(Date.parse('2019-03-01T10:00:00.000Z'), 7);
       const recentButUnpartitioned = today - 20 * DAY_MS;
       await insertResults(
         db,
-        [...old, recentButUnpartitioned].map((at) => result(monitorId, at)),
+        [...old, recentButUnpartitioned].map((at) => resultRow(monitorId, at)),
       );
 
       const { logger, lines } = recordingLogger();
@@ -225,9 +194,9 @@ describe.each(databaseVariants())('result maintenance on $name', (variant) => {
   describe.skipIf(!variant.available)('concurrency', () => {
     it('several runs at once do not collide: each partition made and dropped once, nothing fails', async () => {
       const db = handle.db;
-      const monitorId = await seedMonitor(db);
+      const monitorId = await seedMonitor(db, await seedUser(db), { paused: true });
       await ensureResultPartitions(db, { now, daysBehind: 6, daysAhead: 0 });
-      await insertResults(db, [result(monitorId, today - 6 * DAY_MS + HOUR)]);
+      await insertResults(db, [resultRow(monitorId, today - 6 * DAY_MS + HOUR)]);
       const later = now + 10 * DAY_MS;
       const reports = await Promise.all(
         Array.from({ length: 3 }, () => runMaintenance(db, { now: later, retentionDays: 12 })),

@@ -1,21 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '@better-uptime/testing';
-import { ensureResultPartitions, newId, partitionName, queryRows, type Database } from '../src/index.js';
+import {
+  createTestDatabase,
+  postgresAvailable,
+  seedMonitor,
+  seedUser,
+  type TestDatabase,
+} from '@better-uptime/testing';
+import { ensureResultPartitions, partitionName, queryRows, type Database } from '../src/index.js';
 
 const DAY = 86_400_000;
-
-async function seedMonitor(db: Database): Promise<string> {
-  const userId = newId();
-  const monitorId = newId();
-  await db.execute(
-    sql`INSERT INTO users (id, email, name, password_hash) VALUES (${userId}, ${userId + '@x.test'}, 'u', 'h')`,
-  );
-  await db.execute(
-    sql`INSERT INTO monitors (id, user_id, name, url) VALUES (${monitorId}, ${userId}, 'm', 'http://127.0.0.1/')`,
-  );
-  return monitorId;
-}
 
 async function partitionOf(db: Database, monitorId: string, at: Date): Promise<string | undefined> {
   const [row] = await queryRows<{ part: string }>(
@@ -46,7 +40,7 @@ describe.skipIf(!postgresAvailable())('result partitions (PostgreSQL)', () => {
 
   it('keeps a far-future result in the default partition and moves it when its day gets a partition', async () => {
     const db = testDb.handle.db;
-    const monitorId = await seedMonitor(db);
+    const monitorId = await seedMonitor(db, await seedUser(db));
     const future = new Date(Date.now() + 40 * DAY);
     await db.execute(sql`INSERT INTO check_results (monitor_id, region, scheduled_at, checked_at, status, response_time_ms)
       VALUES (${monitorId}, 'usa', ${future.toISOString()}, now(), 'Up', 12)`);
@@ -63,7 +57,7 @@ describe.skipIf(!postgresAvailable())('result partitions (PostgreSQL)', () => {
 
   it('deleting a monitor deletes its results', async () => {
     const db = testDb.handle.db;
-    const monitorId = await seedMonitor(db);
+    const monitorId = await seedMonitor(db, await seedUser(db));
     await db.execute(sql`INSERT INTO check_results (monitor_id, region, scheduled_at, checked_at, status, response_time_ms)
       VALUES (${monitorId}, 'usa', now(), now(), 'Up', 5)`);
     await db.execute(sql`DELETE FROM monitors WHERE id = ${monitorId}`);
@@ -73,7 +67,7 @@ describe.skipIf(!postgresAvailable())('result partitions (PostgreSQL)', () => {
 
   it('the primary key makes a repeated slot a no-op with ON CONFLICT DO NOTHING', async () => {
     const db = testDb.handle.db;
-    const monitorId = await seedMonitor(db);
+    const monitorId = await seedMonitor(db, await seedUser(db));
     const at = new Date().toISOString();
     for (let i = 0; i < 2; i++) {
       await db.execute(sql`INSERT INTO check_results (monitor_id, region, scheduled_at, checked_at, status, response_time_ms)

@@ -1,57 +1,27 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseVariants } from '@better-uptime/testing';
+import { databaseVariants, resultRow, seedMonitor, seedUser } from '@better-uptime/testing';
 import {
   claimDueMonitors,
-  type Database,
   type DatabaseHandle,
   type DueMonitor,
   insertResults,
   insertResultsOneByOne,
-  newId,
   queryRows,
   type ResultRow,
 } from '../src/index.js';
 
-async function seedUser(db: Database): Promise<string> {
-  const id = newId();
-  await db.execute(
-    sql`INSERT INTO users (id, email, name, password_hash) VALUES (${id}, ${id + '@x.test'}, 'u', 'h')`,
-  );
-  return id;
-}
-
-async function seedMonitor(
-  db: Database,
-  userId: string,
-  fields: { nextCheckAt?: Date; intervalSeconds?: number; paused?: boolean } = {},
-): Promise<string> {
-  const id = newId();
-  await db.execute(sql`INSERT INTO monitors (id, user_id, name, url, interval_seconds, paused, next_check_at)
-    VALUES (${id}, ${userId}, 'm', 'http://127.0.0.1/', ${fields.intervalSeconds ?? 60}, ${fields.paused ?? false},
-            ${(fields.nextCheckAt ?? new Date()).toISOString()})`);
-  return id;
-}
-
-function result(monitorId: string, scheduledAt: Date, overrides: Partial<ResultRow> = {}): ResultRow {
-  return {
-    monitorId,
-    region: 'usa',
-    scheduledAt,
-    checkedAt: new Date(scheduledAt.getTime() + 5),
+/** The row these tests start from: a timeout, whose nulls and connect phase insertResults must keep. */
+const timedOutRow = (monitorId: string, scheduledAt: Date, overrides: Partial<ResultRow> = {}) =>
+  resultRow(monitorId, scheduledAt, {
     status: 'Down',
     responseTimeMs: 123,
     statusCode: null,
     reason: 'timeout',
     message: 'no answer within 1000 ms',
-    dnsMs: null,
     connectMs: 3,
-    tlsMs: null,
-    firstByteMs: null,
-    certExpiresAt: null,
     ...overrides,
-  };
-}
+  });
 
 describe.each(databaseVariants())('pipeline queries on $name', (variant) => {
   let handle: DatabaseHandle;
@@ -70,7 +40,7 @@ describe.each(databaseVariants())('pipeline queries on $name', (variant) => {
       const db = handle.db;
       const monitorId = await seedMonitor(db, userId);
       const at = new Date('2026-11-29T10:00:00.000Z');
-      const up = result(monitorId, at, {
+      const up = timedOutRow(monitorId, at, {
         status: 'Up',
         reason: null,
         message: null,
@@ -80,9 +50,9 @@ describe.each(databaseVariants())('pipeline queries on $name', (variant) => {
         firstByteMs: 40,
         certExpiresAt: new Date('2027-01-01T00:00:00.000Z'),
       });
-      expect(await insertResults(db, [up, result(monitorId, at, { region: 'india' })])).toBe(2);
+      expect(await insertResults(db, [up, timedOutRow(monitorId, at, { region: 'india' })])).toBe(2);
       // Re-delivery of the same slots: nothing new.
-      expect(await insertResults(db, [up, result(monitorId, at, { region: 'india' })])).toBe(0);
+      expect(await insertResults(db, [up, timedOutRow(monitorId, at, { region: 'india' })])).toBe(0);
       const rows = await queryRows<Record<string, unknown>>(
         db,
         sql`SELECT region, status, status_code, reason, message, dns_ms, tls_ms, first_byte_ms, cert_expires_at
@@ -111,16 +81,19 @@ describe.each(databaseVariants())('pipeline queries on $name', (variant) => {
       const gone = await seedMonitor(db, userId);
       await db.execute(sql`DELETE FROM monitors WHERE id = ${gone}`);
       const at = new Date();
-      expect(await insertResults(db, [result(kept, at), result(gone, at)])).toBe(1);
+      expect(await insertResults(db, [timedOutRow(kept, at), timedOutRow(gone, at)])).toBe(1);
     });
 
     it('one by one: stores the good rows and names the bad one', async () => {
       const db = handle.db;
       const monitorId = await seedMonitor(db, userId);
       const at = new Date();
-      const bad = result(monitorId, new Date(at.getTime() + 1), { responseTimeMs: 2 ** 40 }); // out of int range
-      await expect(insertResults(db, [result(monitorId, at), bad])).rejects.toThrow();
-      expect(await insertResultsOneByOne(db, [result(monitorId, at), bad])).toEqual(['stored', 'rejected']);
+      const bad = timedOutRow(monitorId, new Date(at.getTime() + 1), { responseTimeMs: 2 ** 40 }); // out of int range
+      await expect(insertResults(db, [timedOutRow(monitorId, at), bad])).rejects.toThrow();
+      expect(await insertResultsOneByOne(db, [timedOutRow(monitorId, at), bad])).toEqual([
+        'stored',
+        'rejected',
+      ]);
     });
   });
 
@@ -138,7 +111,7 @@ describe.each(databaseVariants())('pipeline queries on $name', (variant) => {
         nextCheckAt: new Date(now + 60_000),
         intervalSeconds: 60,
       });
-      await seedMonitor(db, userId, { nextCheckAt: new Date(now - 1000), paused: true });
+      await seedMonitor(db, userId, { nextCheckAt: new Date(now - 1000), intervalSeconds: 60, paused: true });
 
       const published: DueMonitor[] = [];
       const claimed = await claimDueMonitors(db, now + 3000, 500, async (due) => {
@@ -165,7 +138,7 @@ describe.each(databaseVariants())('pipeline queries on $name', (variant) => {
       const db = handle.db;
       await db.execute(sql`UPDATE monitors SET paused = true`);
       const now = Date.parse('2026-11-29T13:00:00.000Z');
-      const id = await seedMonitor(db, userId, { nextCheckAt: new Date(now - 100) });
+      const id = await seedMonitor(db, userId, { nextCheckAt: new Date(now - 100), intervalSeconds: 60 });
       await expect(
         claimDueMonitors(db, now, 500, async () => {
           throw new Error('queue down');

@@ -7,6 +7,7 @@ export {
 } from './database.js';
 export { TEST_POSTGRES_URL, TEST_REDIS_URL, adminQuery, databaseUrl } from './services.js';
 export { databaseVariants, type DatabaseVariant } from './variants.js';
+export { resultRow, seedMonitor, type SeedMonitorFields, seedUser, type SeedUserFields } from './seed.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { deleteRedisKeys, queueVariants, type QueueVariant } from './queues.js';
 export {

@@ -138,15 +138,18 @@ async function makeCertificate(
     { name: 'extKeyUsage' as const, serverAuth: true },
     { name: 'subjectAltName' as const, altNames },
   ];
-  const subject = [{ name: 'commonName', value: 'localhost' }];
-  if (options.issuer !== 'test-ca') {
-    const leaf = await generate(subject, {
+  /** The certificate the target serves: self-signed, or signed by `ca`. */
+  const generateLeaf = (ca?: { key: string; cert: string }) =>
+    generate([{ name: 'commonName', value: 'localhost' }], {
       keyType: 'ec',
       algorithm: 'sha256',
       notBeforeDate,
       notAfterDate,
       extensions: leafExtensions,
+      ...(ca && { ca }),
     });
+  if (options.issuer !== 'test-ca') {
+    const leaf = await generateLeaf();
     return { certificate: leaf.cert, key: leaf.private, ca: null };
   }
   const authority = await generate([{ name: 'commonName', value: 'Better Uptime Test CA' }], {
@@ -159,14 +162,7 @@ async function makeCertificate(
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     ],
   });
-  const leaf = await generate(subject, {
-    keyType: 'ec',
-    algorithm: 'sha256',
-    notBeforeDate,
-    notAfterDate,
-    extensions: leafExtensions,
-    ca: { key: authority.private, cert: authority.cert },
-  });
+  const leaf = await generateLeaf({ key: authority.private, cert: authority.cert });
   return { certificate: leaf.cert, key: leaf.private, ca: authority.cert };
 }
 
