@@ -133,6 +133,19 @@ export const checkResults = pgTable(
 
 export type UserRow = typeof users.$inferSelect;
 export type MonitorRow = typeof monitors.$inferSelect;
+/** What a check of a monitor needs to know: the settings that travel in every task. */
+export type MonitorCheckSettings = Pick<
+  MonitorRow,
+  | 'url'
+  | 'intervalSeconds'
+  | 'timeoutMs'
+  | 'method'
+  | 'expectedStatus'
+  | 'keyword'
+  | 'keywordMode'
+  | 'followRedirects'
+  | 'regions'
+>;
 export type NewMonitorRow = typeof monitors.$inferInsert;
 export type CheckResultRow = typeof checkResults.$inferSelect;
 export type NewCheckResultRow = typeof checkResults.$inferInsert;

@@ -1,22 +1,8 @@
-import type { DueMonitor, MonitorRow } from '@better-uptime/db';
+import type { MonitorCheckSettings } from '@better-uptime/db';
 import type { CheckTask } from '@better-uptime/redis-stream';
 
-type TaskFields = Pick<
-  DueMonitor,
-  | 'id'
-  | 'url'
-  | 'intervalSeconds'
-  | 'timeoutMs'
-  | 'method'
-  | 'expectedStatus'
-  | 'keyword'
-  | 'keywordMode'
-  | 'followRedirects'
-  | 'regions'
->;
-
 /** The message for one slot of one monitor: everything the worker needs, so it never reads the database. */
-export function taskFor(monitor: TaskFields | MonitorRow, scheduledAt: number): CheckTask {
+export function taskFor(monitor: MonitorCheckSettings & { id: string }, scheduledAt: number): CheckTask {
   return {
     monitorId: monitor.id,
     url: monitor.url,

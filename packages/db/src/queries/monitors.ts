@@ -1,23 +1,10 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
-import { monitors, type MonitorRow } from '../schema.js';
+import { type MonitorCheckSettings, monitors, type MonitorRow } from '../schema.js';
 import { deleteMonitorChecks } from './results.js';
 
 /** The user-editable settings of a monitor (everything but identity, ownership and timestamps). */
-export type MonitorSettings = Pick<
-  MonitorRow,
-  | 'name'
-  | 'url'
-  | 'intervalSeconds'
-  | 'timeoutMs'
-  | 'method'
-  | 'expectedStatus'
-  | 'keyword'
-  | 'keywordMode'
-  | 'followRedirects'
-  | 'regions'
-  | 'paused'
->;
+export type MonitorSettings = MonitorCheckSettings & Pick<MonitorRow, 'name' | 'paused'>;
 
 export type NewMonitor = MonitorSettings & { id: string; userId: string; nextCheckAt: Date };
 

@@ -1,21 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../client.js';
+import type { MonitorCheckSettings } from '../schema.js';
 
 /** A monitor due for a check, with the slot it is due for and everything a check needs. */
-export interface DueMonitor {
+export type DueMonitor = MonitorCheckSettings & {
   id: string;
-  url: string;
-  intervalSeconds: number;
-  timeoutMs: number;
-  method: 'GET' | 'HEAD';
-  expectedStatus: string[];
-  keyword: string | null;
-  keywordMode: 'present' | 'absent';
-  followRedirects: boolean;
-  regions: string[];
   /** The slot to publish, epoch ms. */
   slotAt: number;
-}
+};
 
 interface DueRow {
   id: string;
