@@ -1,5 +1,10 @@
 export { Reclaimer, type ReclaimerOptions } from './reclaimer.js';
 export { ResultBuffer, type ResultStore } from './result-buffer.js';
-export { LatenessWindow, type WorkerCounters } from './stats.js';
+export { LatenessWindow, newCounters, type WorkerCounters } from './stats.js';
 export { toRow, Worker, type RunCheck, type WorkerOptions } from './worker.js';
-export { startRegionWorker, type RegionWorkerHandle, type RegionWorkerOptions } from './region-worker.js';
+export {
+  databaseResultStore,
+  startRegionWorker,
+  type RegionWorkerHandle,
+  type RegionWorkerOptions,
+} from './region-worker.js';

@@ -18,6 +18,11 @@ export interface ResultBufferOptions {
   maxRows?: number;
   /** A partial batch waits at most this long. */
   maxDelayMs?: number;
+  /**
+   * Inserts in flight at once (default 2): while one batch commits the next is already being written, so
+   * the database works on two cores instead of waiting for round trips. One at a time while failing.
+   */
+  maxConcurrentFlushes?: number;
   /** Entries held before the worker must stop reading (backpressure while the database is down). */
   capacity?: number;
   /** Called after a successful flush made room, so a reader waiting on a full buffer can go on. */
@@ -48,13 +53,15 @@ export class ResultBuffer {
   /** Committed but not yet acknowledged (the queue was unreachable); retried before the next flush. */
   private unacked: string[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
+  private readonly maxConcurrentFlushes: number;
+  private readonly flushing = new Set<Promise<void>>();
   private failures = 0;
 
   constructor(private readonly options: ResultBufferOptions) {
     this.maxRows = options.maxRows ?? 500;
     this.maxDelayMs = options.maxDelayMs ?? 250;
     this.capacity = options.capacity ?? 5_000;
+    this.maxConcurrentFlushes = Math.max(1, options.maxConcurrentFlushes ?? 2);
   }
 
   get size(): number {
@@ -72,8 +79,11 @@ export class ResultBuffer {
 
   add(messageId: string, row: ResultRow | null): void {
     this.entries.push({ messageId, row });
-    if (this.entries.length >= this.maxRows && this.failures === 0) this.flushSoon(0);
-    else this.flushSoon(this.failures === 0 ? this.maxDelayMs : this.backoffMs());
+    if (this.entries.length >= this.maxRows && this.failures === 0) {
+      // A full batch goes now, not when the partial batch's deadline comes.
+      if (this.timer) this.cancelTimer();
+      this.flushSoon(0);
+    } else this.flushSoon(this.failures === 0 ? this.maxDelayMs : this.backoffMs());
   }
 
   /** Flushes until empty; gives up (leaving messages unacked, to be redelivered) after `deadlineMs`. */
@@ -81,26 +91,40 @@ export class ResultBuffer {
     const until = Date.now() + deadlineMs;
     clearTimeout(this.timer);
     this.timer = undefined;
-    while ((this.entries.length > 0 || this.unacked.length > 0) && Date.now() < until) {
+    // A batch being inserted is no longer in `entries`: drained means its flush has finished too.
+    const pending = () => this.entries.length > 0 || this.unacked.length > 0 || this.flushing.size > 0;
+    while (pending() && Date.now() < until) {
       await this.flush();
       if (this.failures > 0) await sleep(Math.min(this.backoffMs(), Math.max(0, until - Date.now())));
     }
     clearTimeout(this.timer);
     this.timer = undefined;
-    return this.entries.length === 0 && this.unacked.length === 0;
+    return !pending();
   }
 
-  /** One flush at a time; concurrent callers share it. */
+  /**
+   * Starts flushes up to `maxConcurrentFlushes` (only one while inserts fail): one for whatever is
+   * buffered, more only for full batches. Resolves when every flush in progress has finished.
+   */
   flush(): Promise<void> {
-    this.flushing ??= this.flushOnce().finally(() => {
-      this.flushing = undefined;
-      if (this.entries.length > 0 && !this.timer) {
-        this.flushSoon(
-          this.failures > 0 ? this.backoffMs() : this.entries.length >= this.maxRows ? 0 : this.maxDelayMs,
-        );
-      }
-    });
-    return this.flushing;
+    const limit = this.failures > 0 ? 1 : this.maxConcurrentFlushes;
+    while (this.flushing.size < limit && (this.flushing.size === 0 || this.entries.length >= this.maxRows)) {
+      const run: Promise<void> = this.flushOnce().finally(() => {
+        this.flushing.delete(run);
+        if (this.entries.length > 0 && !this.timer) {
+          this.flushSoon(
+            this.failures > 0 ? this.backoffMs() : this.entries.length >= this.maxRows ? 0 : this.maxDelayMs,
+          );
+        }
+      });
+      this.flushing.add(run);
+    }
+    return Promise.all(this.flushing).then(() => undefined);
+  }
+
+  private cancelTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private flushSoon(delayMs: number): void {
