@@ -64,7 +64,7 @@ describe.skipIf(!postgresAvailable())('starting the API (PostgreSQL)', () => {
   });
 
   it('npm run api: starts, logs where it listens, serves, and exits 0 on SIGTERM', async () => {
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['apps/cli/src/main.ts', 'api'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'api'], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../src/commands.js';
-import { CLI_SOURCE, runNode, TSX_CLI } from './run-command.js';
+import { CLI_SOURCE, runNode, TSX_LOADER } from './run-command.js';
 
 /** The `better-uptime` command from its sources: what it says, and how it refuses what cannot work. */
 describe('better-uptime CLI', () => {
@@ -19,7 +19,7 @@ describe('better-uptime CLI', () => {
   });
 
   const cli = (args: string[], env: Record<string, string> = {}) =>
-    runNode([TSX_CLI, CLI_SOURCE, ...args], { cwd, env: { LOG_LEVEL: 'warn', ...env } });
+    runNode([...TSX_LOADER, CLI_SOURCE, ...args], { cwd, env: { LOG_LEVEL: 'warn', ...env } });
 
   /** The one line a wrong setting prints, and proof that it is the only line. */
   function onlyLine(stderr: string): string {

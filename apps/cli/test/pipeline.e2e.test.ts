@@ -175,8 +175,11 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('pipeline as separate
     const ids = monitors.map((m) => m.id);
     expect(await resultsPerSlot(ids)).toEqual([]);
 
-    await startWorker('usa');
+    const rescuer = await startWorker('usa');
     await waitUntil(async () => (await resultsPerSlot(ids)).length === 4, 30_000);
+    expect(rescuer.output()).toMatch(/"count":4,"msg":"reclaimed idle messages"/);
+    // The victim really died mid-check: every check ran again, once, in the rescuer.
+    expect(target.hitCount('/delay/2500')).toBe(8);
     const slots = await resultsPerSlot(ids);
     expect(slots.map((s) => s.regions)).toEqual([['usa'], ['usa'], ['usa'], ['usa']]);
     await waitUntil(async () => (await pending('usa')) === 0, 10_000);

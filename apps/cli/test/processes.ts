@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+import { CLI_SOURCE, TSX_LOADER } from './run-command.js';
+
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const TSX = fileURLToPath(new URL('../../../node_modules/tsx/dist/cli.mjs', import.meta.url));
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 export interface CliProcess {
   child: ChildProcess;
@@ -19,7 +19,7 @@ export interface CliProcess {
 
 /** Runs `better-uptime <command>` from the sources as its own process, with only the given environment. */
 export function spawnCli(command: string, env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, [TSX, MAIN, command], {
+  const child = spawn(process.execPath, [...TSX_LOADER, CLI_SOURCE, command], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,8 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** The CLI from its TypeScript sources, run the way `npm start` runs it. */
-export const TSX_CLI = fileURLToPath(new URL('../../../node_modules/tsx/dist/cli.mjs', import.meta.url));
+/**
+ * Node arguments that run TypeScript through tsx's loader in the same process. (tsx's own CLI would run the
+ * program in a child process: a SIGKILL to it would leave the real program running.)
+ */
+export const TSX_LOADER = [
+  '--import',
+  new URL('../../../node_modules/tsx/dist/loader.mjs', import.meta.url).href,
+];
+/** The CLI from its TypeScript sources. */
 export const CLI_SOURCE = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 export interface CommandResult {
