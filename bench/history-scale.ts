@@ -1,0 +1,129 @@
+/**
+ * Figure 7, scale of history: with 10 million check rows in the partitioned table, the queries the API
+ * runs for one monitor: its newest 100 checks, its latest check per region, and its 30-day uptime (the
+ * stats endpoint's per-region summary: uptime and response-time percentiles). Timed through the project's
+ * own query functions on a warm cache (median of repeated runs), the first (cold) run noted.
+ */
+import { resultQueries, statsQueries } from '@better-uptime/db';
+import { type BenchContext, type Figure, type FigureResult, below } from './lib/figure.js';
+import { insertBenchUser, insertMonitors, seedHistory } from './lib/load.js';
+import { createBenchDatabase } from './lib/services.js';
+import { median, percentiles, round } from './lib/stats.js';
+
+const REGIONS = ['usa', 'india'];
+const INTERVAL_SECONDS = 30;
+/** 30 days of 30 s slots per monitor and region. */
+const SLOTS = (30 * 86_400) / INTERVAL_SECONDS;
+/** 58 monitors × 2 regions × 86 400 slots ≈ 10 million rows; each monitor at the shortest interval the API allows. */
+const MONITORS = 58;
+const REPEATS = 15;
+
+async function time(
+  run: () => Promise<unknown>,
+  repeats: number,
+): Promise<{ coldMs: number; medianMs: number; p95Ms: number }> {
+  const coldStart = performance.now();
+  await run();
+  const coldMs = performance.now() - coldStart;
+  const warm: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    await run();
+    warm.push(performance.now() - start);
+  }
+  return { coldMs, medianMs: median(warm)!, p95Ms: percentiles(warm, [95]).p95! };
+}
+
+async function run(ctx: BenchContext): Promise<FigureResult> {
+  const db = await createBenchDatabase('history');
+  ctx.defer(() => db.drop());
+  const userId = await insertBenchUser(db.pool);
+  const monitorIds = await insertMonitors(db.pool, {
+    userId,
+    count: MONITORS,
+    url: (i) => `https://example.com/health/${i}`,
+    intervalSeconds: INTERVAL_SECONDS,
+    firstCheck: { kind: 'never' },
+  });
+  const slots = ctx.quick ? SLOTS / 10 : SLOTS;
+  const total = MONITORS * REGIONS.length * slots;
+  ctx.progress.step(
+    `writing ${total} check rows (${slots} slots × ${REGIONS.length} regions × ${MONITORS} monitors)`,
+  );
+  const seedStarted = Date.now();
+  let written = 0;
+  await ctx.progress.during(
+    seedHistory(db.pool, db.handle.db, {
+      monitorIds,
+      regions: REGIONS,
+      intervalSeconds: INTERVAL_SECONDS,
+      slots,
+      onProgress: (rows) => (written = rows),
+    }),
+    () => `${written} / ${total} rows`,
+  );
+  const seedSeconds = (Date.now() - seedStarted) / 1000;
+  ctx.progress.step('VACUUM ANALYZE');
+  await db.pool.query('VACUUM ANALYZE check_results');
+  const [{ count } = { count: '0' }] = (
+    await db.pool.query<{ count: string }>('SELECT count(*) FROM check_results')
+  ).rows;
+  const { rows: sizeRows } = await db.pool.query<{ size: string }>(
+    `SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) AS size FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'check_results'::regclass`,
+  );
+
+  const handle = db.handle.db;
+  const monitorId = monitorIds[Math.floor(MONITORS / 2)]!;
+  const now = Date.now();
+  const repeats = ctx.quick ? 5 : REPEATS;
+  ctx.progress.step(`timing the queries (${repeats} warm runs each)`);
+  const newest = await time(() => resultQueries.listChecks(handle, monitorId, { limit: 100 }), repeats);
+  const latest = await time(() => resultQueries.latestChecks(handle, monitorId, REGIONS), repeats);
+  const uptime = await time(
+    () =>
+      statsQueries.regionSummaries(handle, monitorId, {
+        from: new Date(now - 30 * 86_400_000),
+        to: new Date(now),
+      }),
+    repeats,
+  );
+  // Uptime alone (no percentiles), to show what the percentile part of the summary costs.
+  const uptimeOnly = await time(
+    () =>
+      db.pool.query(
+        `SELECT count(*) FILTER (WHERE status = 'Up') * 100.0 / count(*) FROM check_results
+         WHERE monitor_id = $1 AND scheduled_at >= $2`,
+        [monitorId, new Date(now - 30 * 86_400_000)],
+      ),
+    repeats,
+  );
+  const metric = (label: string, t: { medianMs: number }, limitMs: number) => ({
+    label,
+    value: round(t.medianMs),
+    unit: 'ms',
+    goal: `< ${limitMs} ms`,
+    met: below(t.medianMs, limitMs),
+  });
+  const fmt = (t: { coldMs: number; medianMs: number; p95Ms: number }) =>
+    `median ${round(t.medianMs)} ms, p95 ${round(t.p95Ms)} ms, cold ${round(t.coldMs)} ms`;
+  return {
+    metrics: [
+      metric('newest 100 checks of one monitor', newest, 20),
+      metric('latest check per region', latest, 20),
+      metric('30-day uptime of one monitor (stats summary)', uptime, 200),
+    ],
+    notes: [
+      `${Number(count)} rows (${MONITORS} monitors × ${REGIONS.length} regions × ${slots} slots ${INTERVAL_SECONDS} s apart: ${Math.round((slots * INTERVAL_SECONDS) / 86_400)} days; 1 % Down) in daily partitions, ${sizeRows[0]?.size ?? '?'} with indexes; written server-side in ${Math.round(seedSeconds)} s, then VACUUM ANALYZE. One monitor holds ${slots * REGIONS.length} rows.`,
+      `Queries through packages/db as the API runs them: resultQueries.listChecks (limit 100), resultQueries.latestChecks (2 regions), statsQueries.regionSummaries over 30 days. Warm: median of ${repeats} runs after one cold run.`,
+      `newest 100: ${fmt(newest)}; latest per region: ${fmt(latest)}; 30-day summary: ${fmt(uptime)}; uptime alone (count FILTER, no percentiles): ${fmt(uptimeOnly)}.`,
+    ],
+    details: { rows: Number(count), seedSeconds, newest, latest, uptime, uptimeOnly },
+  };
+}
+
+export const historyScale: Figure = {
+  name: 'history-scale',
+  title: 'Queries over 10 million check rows',
+  run,
+};

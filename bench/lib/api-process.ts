@@ -1,0 +1,32 @@
+/**
+ * Child process entry: the API server (buildServer, as `better-uptime api` builds it) with one extra bare
+ * route, `GET /bench/bare`, that answers `{"ok":true}` without authentication or database: the baseline of
+ * what this server does per request. Signs one user up through the API and hands its token to the parent.
+ */
+import { buildServer } from '@better-uptime/api';
+import { createLogger, loadConfig } from '@better-uptime/config';
+import { openDatabase } from '@better-uptime/db';
+import { serveParent } from './children.js';
+
+const config = loadConfig(process.env);
+const database = openDatabase({ databaseUrl: config.databaseUrl });
+const app = buildServer({
+  db: database.db,
+  config,
+  logger: createLogger('api', config.logLevel),
+  jwtSecret: config.jwtSecret!,
+});
+app.get('/bench/bare', async () => ({ ok: true }));
+await app.listen({ host: '127.0.0.1', port: 0 });
+
+const signup = await app.inject({
+  method: 'POST',
+  url: '/api/auth/signup',
+  payload: { email: 'bench@example.test', password: 'correct horse battery staple', name: 'Bench' },
+});
+if (signup.statusCode !== 201) throw new Error(`signup failed: ${signup.statusCode} ${signup.body}`);
+const { token, user } = signup.json() as { token: string; user: { id: string } };
+const address = app.server.address();
+const port = typeof address === 'object' && address ? address.port : 0;
+
+serveParent({}, { url: `http://127.0.0.1:${port}`, token, userId: user.id });

@@ -1,0 +1,108 @@
+/**
+ * Scheduled load through the whole system: monitors in the database, the CLI's producer claiming and
+ * publishing their slots, and one CLI worker per region checking them. Used where punctuality and timing
+ * are measured, because there the producer's lead and the worker's hold-until-slot are part of the figure.
+ */
+import type { BenchChild } from './children.js';
+import type { BenchContext } from './figure.js';
+import { insertBenchUser, insertMonitors } from './load.js';
+import { type BenchDatabase, connectRedis, redisPrefix } from './services.js';
+import { groupProgress, sleep, startProducer, startWorker, waitForConsumers } from './system.js';
+
+export const PRODUCER_TICK_MS = 1_000;
+export const SCHEDULE_LEAD_MS = 3_000;
+const WARM_UP_MS = 10_000;
+
+export interface ScheduledLoadOptions {
+  db: BenchDatabase;
+  monitors: number;
+  intervalSeconds: number;
+  url(index: number): string;
+  regions: readonly string[];
+  concurrency: number;
+  /** The measured window: slots in it count. */
+  windowSeconds: number;
+  /** Spread each second's slots over the second (see MonitorSpec); default: the scheduler's own phases. */
+  spreadWithinSecond?: boolean;
+}
+
+export interface ScheduledLoadRun {
+  /** Slots scheduled in [from, to) are the measured ones (epoch ms). */
+  from: number;
+  to: number;
+  workers: BenchChild[];
+  /** Monitor ids in the order of `url(index)`. */
+  monitorIds: string[];
+}
+
+/**
+ * Inserts the monitors (first slots from a few seconds ahead, spread over the interval by their phase, as
+ * the API schedules them), starts producer and workers, lets the system warm up for 10 s, runs the
+ * window, then waits until the window's results are stored and stops everything.
+ */
+export async function runScheduledLoad(
+  ctx: BenchContext,
+  options: ScheduledLoadOptions,
+): Promise<ScheduledLoadRun> {
+  const { db, regions } = options;
+  const keys = redisPrefix('scheduled');
+  ctx.defer(() => keys.cleanup());
+  const streamKey = `${keys.prefix}BetterUptime:Websites`;
+  const userId = await insertBenchUser(db.pool, `scheduled-${Date.now()}@example.test`);
+  ctx.progress.step(`inserting ${options.monitors} monitors at a ${options.intervalSeconds} s interval`);
+  // Long enough for the processes to start before the first slots come due.
+  const firstSlotsFrom = Date.now() + 10_000;
+  const monitorIds = await insertMonitors(db.pool, {
+    userId,
+    count: options.monitors,
+    url: options.url,
+    intervalSeconds: options.intervalSeconds,
+    firstCheck: {
+      kind: 'slot',
+      from: firstSlotsFrom,
+      spreadWithinSecond: options.spreadWithinSecond ?? false,
+    },
+  });
+  const settings = { databaseUrl: db.url, streamKey, regions, cpuProfileDir: ctx.cpuProfileDir };
+  const workers = regions.map((region) =>
+    startWorker({ ...settings, region, concurrency: options.concurrency }),
+  );
+  const producer = startProducer({ ...settings, tickMs: PRODUCER_TICK_MS, leadMs: SCHEDULE_LEAD_MS });
+  const children = [...workers, producer];
+  for (const child of children) ctx.defer(() => child.stop());
+  const redis = await connectRedis();
+  try {
+    for (const region of regions) await waitForConsumers(redis, streamKey, region, 1, children);
+    // A few seconds of warm-up (connections, JIT) first. Any window of whole intervals holds exactly one
+    // slot per monitor per interval, wherever it starts.
+    const from = firstSlotsFrom + WARM_UP_MS;
+    const to = from + options.windowSeconds * 1000;
+    const total = Math.ceil((to + 5_000 - Date.now()) / 1000);
+    ctx.progress.step(
+      `running ${options.monitors} monitors × ${regions.length} region(s) for ${total} s (measured window ${options.windowSeconds} s)`,
+    );
+    const status = async () => {
+      const parts = await Promise.all(
+        regions.map(async (r) => `${r} ${(await groupProgress(redis, streamKey, r)).acked} done`),
+      );
+      const left = Math.max(0, Math.round((to + 5_000 - Date.now()) / 1000));
+      return `${parts.join(', ')}; ${left} s left`;
+    };
+    await ctx.progress.during(watchUntil(to + 5_000, children), status, 15_000);
+    return { from, to, workers, monitorIds };
+  } finally {
+    await redis.close();
+    await Promise.all(children.map((child) => child.stop()));
+    await keys.cleanup();
+  }
+}
+
+/** Sleeps until `until`, failing early if a process under test dies. */
+async function watchUntil(until: number, children: readonly BenchChild[]): Promise<void> {
+  while (Date.now() < until) {
+    for (const child of children) {
+      if (!child.running) throw new Error(`${child.options.label} exited\n${child.outputTail()}`);
+    }
+    await sleep(Math.min(500, Math.max(0, until - Date.now())));
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The system under test, started exactly as an operator would start it: the CLI's `worker`, `producer`
+ * and `start` commands (apps/cli/src/main.ts), configured by environment variables, each in its own
+ * process. Progress is read from the outside (Redis consumer groups, PostgreSQL rows), never from inside
+ * the process being measured.
+ */
+import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { type BenchChild, CLI_ENTRY, REPO_ROOT, spawnChild, withTimeout } from './children.js';
+import { REDIS_URL, type RedisClient } from './services.js';
+
+/**
+ * Which build of the CLI runs: `source` (TypeScript through tsx, what `npm start` / `npm run worker` run)
+ * or `dist` (the production bundle `npm run build` writes, what the Docker image and PM2 run).
+ */
+export type CliBuild = 'source' | 'dist';
+
+export const DIST_CLI = join(REPO_ROOT, 'dist', 'better-uptime.mjs');
+
+/** When the production bundle was built, or null when there is none. */
+export function distBuiltAt(): Date | null {
+  try {
+    return statSync(DIST_CLI).mtime;
+  } catch {
+    return null;
+  }
+}
+
+export interface ServiceSettings {
+  /** Default `source`. */
+  build?: CliBuild;
+  databaseUrl?: string;
+  streamKey?: string;
+  regions: readonly string[];
+  /** Extra variables (WORKER_CONCURRENCY, PRODUCER_TICK_MS, PORT, DATA_DIR...). */
+  env?: Record<string, string>;
+  cpuProfileDir?: string | undefined;
+}
+
+const JWT_SECRET = randomBytes(36).toString('base64');
+/** BENCH_NODE_FLAGS="--trace-gc ...": extra node flags for the processes under test (investigations). */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
+/** Production settings, pointed at the benchmark's database, stream and local targets. */
+function serviceEnv(settings: ServiceSettings): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    JWT_SECRET,
+    LOG_LEVEL: 'info',
+    REGIONS: settings.regions.join(','),
+    // The targets are on 127.0.0.1, which the SSRF guard refuses unless told.
+    ALLOW_PRIVATE_TARGETS: 'true',
+    ...(settings.databaseUrl ? { DATABASE_URL: settings.databaseUrl } : {}),
+    ...(settings.streamKey ? { REDIS_URL, STREAM_KEY: settings.streamKey } : {}),
+    ...settings.env,
+  };
+}
+
+function spawnCli(
+  label: string,
+  command: string,
+  settings: ServiceSettings,
+  env: Record<string, string>,
+): BenchChild {
+  const dist = settings.build === 'dist';
+  return spawnChild({
+    label,
+    entry: dist ? DIST_CLI : CLI_ENTRY,
+    args: [command],
+    env: serviceEnv({ ...settings, env: { ...env, ...settings.env } }),
+    cpuProfileDir: settings.cpuProfileDir,
+    nodeFlags: NODE_FLAGS,
+    runtime: dist ? 'plain' : 'tsx',
+  });
+}
+
+/** `better-uptime worker` for one region. */
+export function startWorker(settings: ServiceSettings & { region: string; concurrency: number }): BenchChild {
+  return spawnCli(`worker-${settings.region}`, 'worker', settings, {
+    REGION: settings.region,
+    WORKER_CONCURRENCY: String(settings.concurrency),
+  });
+}
+
+/** `better-uptime producer`. */
+export function startProducer(settings: ServiceSettings & { tickMs: number; leadMs: number }): BenchChild {
+  return spawnCli('producer', 'producer', settings, {
+    PRODUCER_TICK_MS: String(settings.tickMs),
+    SCHEDULE_LEAD_MS: String(settings.leadMs),
+  });
+}
+
+/** `better-uptime start`: API, producer and worker in one process (PGlite and the in-process queue by default). */
+export function startSingleProcess(settings: ServiceSettings): BenchChild {
+  return spawnCli('start', 'start', settings, {});
+}
+
+export interface GroupProgress {
+  /** Entries delivered to the group. */
+  delivered: number;
+  /** Delivered and not yet acknowledged. */
+  pending: number;
+  /** Delivered and acknowledged: done (stored, then acked). */
+  acked: number;
+}
+
+/** A region's consumer group as Redis sees it. */
+export async function groupProgress(
+  redis: RedisClient,
+  streamKey: string,
+  group: string,
+): Promise<GroupProgress> {
+  const groups = (await redis.xInfoGroups(streamKey)) as unknown as Array<Record<string, unknown>>;
+  const info = groups.find((g) => String(g.name) === group);
+  const delivered = Number(info?.['entries-read'] ?? 0);
+  const pending = Number(info?.pending ?? 0);
+  return { delivered, pending, acked: delivered - pending };
+}
+
+/** Creates the group from the start of the stream (as the worker would), so progress counts from zero. */
+export async function createGroup(redis: RedisClient, streamKey: string, group: string): Promise<void> {
+  await redis.xGroupCreate(streamKey, group, '0', { MKSTREAM: true });
+}
+
+/** Resolves once `count` consumers of the group have read (a worker is up and reading). */
+export async function waitForConsumers(
+  redis: RedisClient,
+  streamKey: string,
+  group: string,
+  count: number,
+  children: readonly BenchChild[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  const poll = async () => {
+    for (;;) {
+      for (const child of children) {
+        if (!child.running)
+          throw new Error(`${child.options.label} exited while starting\n${child.outputTail()}`);
+      }
+      const consumers = await redis.xInfoConsumers(streamKey, group).catch(() => []);
+      if (consumers.length >= count) return;
+      await sleep(100);
+    }
+  };
+  await withTimeout(poll(), timeoutMs, `${count} consumer(s) of ${group}`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,77 @@
+/**
+ * Child process entry: the local HTTP target of the benchmarks (packages/testing's target server, on
+ * 127.0.0.1), in a process of its own so that answering thousands of connections a second does not take
+ * CPU from the worker being measured.
+ *
+ * `/delay/:ms` paths listed in BENCH_TARGET_DELAYS answer after `ms` like the stock route, and also record
+ * how late the answer actually left (the target's own timer lateness), so a timing error can be told apart
+ * from a slow target.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startTarget } from '@better-uptime/testing/targets';
+import { serveParent } from './children.js';
+import { percentile } from './stats.js';
+
+const delays = (process.env.BENCH_TARGET_DELAYS ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map(Number)
+  .filter((ms) => Number.isInteger(ms) && ms >= 0);
+
+const target = await startTarget();
+
+/** Per delayed answer: the URL, when the request was handled (epoch ms) and how long it really waited. */
+interface DelayedAnswer {
+  url: string;
+  at: number;
+  heldMs: number;
+}
+const answers = new Map<number, DelayedAnswer[]>(delays.map((ms) => [ms, []]));
+
+for (const ms of delays) {
+  const log = answers.get(ms)!;
+  target.override(`/delay/${ms}`, (request: IncomingMessage, response: ServerResponse) => {
+    const at = Date.now();
+    const arrived = performance.now();
+    const timer = setTimeout(() => {
+      log.push({ url: request.url ?? '', at, heldMs: performance.now() - arrived });
+      response.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
+      response.end('ok');
+    }, ms);
+    response.once('close', () => clearTimeout(timer));
+  });
+}
+
+serveParent(
+  {
+    /** Hits whose path starts with `prefix`, as parallel arrays (compact over IPC). */
+    hits: ({ prefix }) => {
+      const hits = target.hits().filter((hit) => hit.path.startsWith(String(prefix ?? '/')));
+      return { urls: hits.map((hit) => hit.url), at: hits.map((hit) => hit.at) };
+    },
+    hitCount: () => target.hitCount(),
+    /** Forgets the hit log and the answer log (between runs, to bound memory). */
+    reset: () => {
+      target.clearHits();
+      for (const log of answers.values()) log.length = 0;
+      return null;
+    },
+    /** How much later than asked the answers to `/delay/<delayMs>` left. */
+    overshoot: ({ delayMs }) => {
+      const log = answers.get(Number(delayMs)) ?? [];
+      const sorted = Float64Array.from(log, (a) => a.heldMs - Number(delayMs)).sort();
+      return {
+        count: sorted.length,
+        p50Ms: percentile(sorted, 50),
+        p99Ms: percentile(sorted, 99),
+        maxMs: sorted.length ? sorted[sorted.length - 1] : null,
+      };
+    },
+    /** Every answer to `/delay/<delayMs>`, as parallel arrays. */
+    answers: ({ delayMs }) => {
+      const log = answers.get(Number(delayMs)) ?? [];
+      return { urls: log.map((a) => a.url), at: log.map((a) => a.at), heldMs: log.map((a) => a.heldMs) };
+    },
+  },
+  { url: target.url },
+);

@@ -1,0 +1,195 @@
+/**
+ * Figure 6, memory: the worker's resident memory at full concurrency (a pipeline run at the throughput
+ * figure's load), and single-process mode (`npm start`: API, producer and worker on PGlite with the
+ * in-process queue) with 1,000 monitors running. Peak RSS as the kernel counts it (VmHWM), for the
+ * source build (tsx, what `npm start` runs) and, when `npm run build` has made one, the production bundle.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchChild } from './lib/children.js';
+import { type BenchContext, type Figure, type FigureResult, type Metric, below } from './lib/figure.js';
+import { createBenchDatabase } from './lib/services.js';
+import { round } from './lib/stats.js';
+import { type CliBuild, distBuiltAt, sleep, startSingleProcess } from './lib/system.js';
+import { type BenchTarget, startTargetProcess } from './lib/targets.js';
+import { preparePipeline, runPipeline } from './pipeline-throughput.js';
+
+const MB = 1024 * 1024;
+const LIMIT_MB = 200;
+const MONITORS = 1_000;
+const INTERVAL_SECONDS = 30;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+async function waitForHealth(url: string, child: BenchChild, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (!child.running)
+      throw new Error(`${child.options.label} exited while starting\n${child.outputTail()}`);
+    const ok = await fetch(`${url}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(250);
+  }
+  throw new Error(`${url} not healthy after ${timeoutMs} ms\n${child.outputTail()}`);
+}
+
+async function api<T>(
+  url: string,
+  path: string,
+  init: { method?: string; token?: string; body?: unknown } = {},
+): Promise<T> {
+  const response = await fetch(`${url}${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+    },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  if (!response.ok)
+    throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+interface SingleProcessRun {
+  build: CliBuild;
+  /** Embedded PGlite (the default), or the PostgreSQL server through DATABASE_URL. */
+  database: 'pglite' | 'postgres';
+  peakBytes: number | null;
+  endBytes: number | null;
+  checksStored: number;
+  seconds: number;
+}
+
+/**
+ * `better-uptime start` in a fresh data directory: sign up and create the monitors through the API (each
+ * pushed for an immediate check, as a user would see), let them run for a few intervals, read the memory.
+ */
+async function runSingleProcess(
+  ctx: BenchContext,
+  target: BenchTarget,
+  build: CliBuild,
+  database: SingleProcessRun['database'],
+): Promise<SingleProcessRun> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bu-bench-start-'));
+  ctx.defer(() => rmSync(dataDir, { recursive: true, force: true }));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const server = database === 'postgres' ? await createBenchDatabase('memory') : undefined;
+  if (server) ctx.defer(() => server.drop());
+  const child = startSingleProcess({
+    build,
+    ...(server ? { databaseUrl: server.url } : {}),
+    regions: ['local'],
+    env: { DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(port) },
+    cpuProfileDir: ctx.cpuProfileDir,
+  });
+  ctx.defer(() => child.stop());
+  await waitForHealth(url, child);
+  const { token } = await api<{ token: string }>(url, '/api/auth/signup', {
+    method: 'POST',
+    body: { email: 'bench@example.test', password: 'correct horse battery staple', name: 'Bench' },
+  });
+  const monitors = ctx.quick ? 200 : MONITORS;
+  const name = `single process (${build}, ${database})`;
+  ctx.progress.step(`${name}: creating ${monitors} monitors through the API`);
+  const ids: string[] = [];
+  for (let i = 0; i < monitors; i++) {
+    const { monitor } = await api<{ monitor: { id: string } }>(url, '/api/monitor', {
+      method: 'POST',
+      token,
+      body: { url: `${target.url}/delay/20?m=${i}`, intervalSeconds: INTERVAL_SECONDS },
+    });
+    ids.push(monitor.id);
+  }
+  const seconds = ctx.quick ? 20 : 2 * INTERVAL_SECONDS;
+  const started = Date.now();
+  await ctx.progress.during(
+    sleep(seconds * 1000),
+    () =>
+      `${name}: ${Math.round((child.memory()?.currentBytes ?? 0) / MB)} MB RSS, ${Math.round(seconds - (Date.now() - started) / 1000)} s left`,
+    15_000,
+  );
+  const memory = child.memory();
+  // Checks really ran: the first monitor has a result per interval (plus the pushed first check).
+  const { checks } = await api<{ checks: unknown[] }>(url, `/api/results/${ids[0]}/checks?limit=100`, {
+    token,
+  });
+  await child.stop();
+  return {
+    build,
+    database,
+    peakBytes: memory?.peakBytes ?? null,
+    endBytes: memory?.currentBytes ?? null,
+    checksStored: checks.length,
+    seconds,
+  };
+}
+
+function memoryMetric(label: string, bytes: number | null | undefined): Metric {
+  const mb = bytes ? bytes / MB : null;
+  return { label, value: round(mb), unit: 'MB', goal: `< ${LIMIT_MB} MB`, met: below(mb, LIMIT_MB) };
+}
+
+async function run(ctx: BenchContext): Promise<FigureResult> {
+  const builtAt = distBuiltAt();
+  const builds: CliBuild[] = builtAt ? ['source', 'dist'] : ['source'];
+  const notes: string[] = [];
+  const metrics: Metric[] = [];
+
+  // The worker at full concurrency: the throughput figure's run when it ran first, else one of its own.
+  let setup: Awaited<ReturnType<typeof preparePipeline>> | undefined;
+  for (const build of builds) {
+    let peak = build === 'source' ? ctx.shared.workerPeakRssBytes : undefined;
+    if (peak === undefined) {
+      setup ??= await preparePipeline(ctx);
+      ctx.progress.step(`worker (${build}) at full concurrency`);
+      peak =
+        (await runPipeline(ctx, setup, ctx.quick ? 8_000 : 40_000, build)).workerPeakRssBytes ?? undefined;
+    } else notes.push('Worker (source): peak of the throughput figure’s worker processes in this run.');
+    metrics.push(memoryMetric(`worker peak RSS at full concurrency (${build})`, peak));
+  }
+
+  const target = await startTargetProcess(ctx, [20]);
+  const single: SingleProcessRun[] = [];
+  // As shipped (PGlite) for each build; then on the PostgreSQL server, to show the process without PGlite.
+  const variants = [
+    ...builds.map((build) => ({ build, database: 'pglite' as const })),
+    { build: builds.at(-1)!, database: 'postgres' as const },
+  ];
+  for (const { build, database } of variants) {
+    const result = await runSingleProcess(ctx, target, build, database);
+    single.push(result);
+    metrics.push(
+      memoryMetric(
+        `single process peak RSS, ${ctx.quick ? 200 : MONITORS} monitors (${build}, ${database})`,
+        result.peakBytes,
+      ),
+    );
+  }
+  notes.push(
+    'Worker: `better-uptime worker` (WORKER_CONCURRENCY=200) working through a backlog against a 20 ms target, as in figure 1. RSS = the kernel’s peak resident set (VmHWM) of the one node process.',
+    `Single process: \`better-uptime start\` (in-process queue, region "local"; PGlite in a fresh data directory, or DATABASE_URL to a fresh PostgreSQL database), monitors created through the API at a ${INTERVAL_SECONDS} s interval against a 20 ms target, then run for ${single[0]?.seconds ?? 0} s; ${single.map((s) => `${s.build}/${s.database}: ${Math.round((s.endBytes ?? 0) / MB)} MB at the end, ${s.checksStored} results of the first monitor`).join('; ')}.`,
+    builtAt
+      ? `source = TypeScript through tsx (\`npm start\`, \`npm run worker\`; tsx's loader alone adds about 40 MB); dist = the production bundle (\`npm run build\`, built ${builtAt.toISOString()}), as Docker and PM2 run it.`
+      : 'Only the source build (tsx) was measured: run `npm run build` first to measure the production bundle too.',
+  );
+  return { metrics, notes, details: single };
+}
+
+export const memory: Figure = {
+  name: 'memory',
+  title: 'Memory of the worker and of single-process mode',
+  run,
+};

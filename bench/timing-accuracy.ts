@@ -1,0 +1,185 @@
+/**
+ * Figure 3, timing accuracy: checks of a target that answers after exactly 200 ms, at 10 %, 50 % and 90 %
+ * of the measured capacity, through producer, Redis, one worker process and PostgreSQL. The error is the
+ * stored first-byte time minus 200 ms. The target logs how long it really held each answer, so each
+ * check's error splits into the target's own lateness and the worker's share (first byte minus what the
+ * target really waited).
+ *
+ * Two schedules: the scheduler's own (slot phases are whole seconds, so a second's checks come due at the
+ * same millisecond) and the same monitors with their slots spread over the second.
+ */
+import { type BenchContext, type Figure, type FigureResult, type Metric, below } from './lib/figure.js';
+import { runScheduledLoad } from './lib/scheduled-load.js';
+import { type BenchDatabase, createBenchDatabase } from './lib/services.js';
+import { median, percentiles, round } from './lib/stats.js';
+import { type AnswerLog, type BenchTarget, startTargetProcess } from './lib/targets.js';
+import { measuredCapacity } from './pipeline-throughput.js';
+
+const TARGET_DELAY_MS = 200;
+const INTERVAL_SECONDS = 30;
+const REGION = 'usa';
+const LEVELS: ReadonlyArray<{ share: number; p99GoalMs?: number }> = [
+  { share: 0.1 },
+  { share: 0.5, p99GoalMs: 10 },
+  { share: 0.9, p99GoalMs: 25 },
+];
+const SCHEDULES = [
+  { name: 'scheduler phases', spreadWithinSecond: false },
+  { name: 'slots spread within the second', spreadWithinSecond: true },
+] as const;
+
+/** The measured window per level: enough for thousands of checks at 10 %, short enough for the suite. */
+function windowSeconds(ctx: BenchContext): number {
+  return ctx.quick ? 10 : 20;
+}
+
+/**
+ * Enough check slots for the load with room to spare: each check holds a slot for at least 200 ms, so
+ * twice the steady-state need (rate × 0.2 s).
+ */
+function concurrencyFor(checksPerSecond: number): number {
+  return Math.max(200, Math.ceil((checksPerSecond * 0.4) / 50) * 50);
+}
+
+interface LevelResult {
+  schedule: string;
+  share: number;
+  checksPerSecond: number;
+  monitors: number;
+  concurrency: number;
+  checks: number;
+  down: number;
+  /** first_byte_ms − 200. */
+  error: { p50: number | null; p99: number | null; p100: number | null };
+  /** first_byte_ms − how long the target really held the answer: the worker's own share. */
+  workerShare: { p50: number | null; p99: number | null };
+  targetLateP99Ms: number | null;
+  workerLoopDelayP99Ms: number | null;
+  workerCores: number | null;
+}
+
+/** For each stored check, what the target really waited before answering it (same monitor, same slot). */
+function heldFor(answers: AnswerLog, monitorIndex: ReadonlyMap<string, number>) {
+  const byMonitor = new Map<number, Array<{ at: number; heldMs: number }>>();
+  answers.urls.forEach((url, i) => {
+    const m = Number(new URL(url, 'http://target').searchParams.get('m'));
+    let list = byMonitor.get(m);
+    if (!list) byMonitor.set(m, (list = []));
+    list.push({ at: answers.at[i]!, heldMs: answers.heldMs[i]! });
+  });
+  return (monitorId: string, slot: number): number | null => {
+    const list = byMonitor.get(monitorIndex.get(monitorId) ?? -1) ?? [];
+    return list.find((a) => a.at >= slot && a.at < slot + INTERVAL_SECONDS * 1000)?.heldMs ?? null;
+  };
+}
+
+async function runLevel(
+  ctx: BenchContext,
+  db: BenchDatabase,
+  target: BenchTarget,
+  schedule: (typeof SCHEDULES)[number],
+  share: number,
+  capacity: number,
+): Promise<LevelResult> {
+  const checksPerSecond = capacity * share;
+  const monitors = Math.round(checksPerSecond * INTERVAL_SECONDS);
+  const concurrency = concurrencyFor(checksPerSecond);
+  ctx.progress.step(
+    `${schedule.name}, ${share * 100} % of capacity: ${round(checksPerSecond)} checks/s, concurrency ${concurrency}`,
+  );
+  await db.pool.query('DELETE FROM monitors');
+  await target.reset();
+  const load = await runScheduledLoad(ctx, {
+    db,
+    monitors,
+    intervalSeconds: INTERVAL_SECONDS,
+    url: (i) => `${target.url}/delay/${TARGET_DELAY_MS}?m=${i}`,
+    regions: [REGION],
+    concurrency,
+    windowSeconds: windowSeconds(ctx),
+    spreadWithinSecond: schedule.spreadWithinSecond,
+  });
+  const { rows } = await db.pool.query<{
+    monitor_id: string;
+    slot: string;
+    first_byte_ms: number | null;
+    status: string;
+  }>(
+    `SELECT monitor_id, (EXTRACT(EPOCH FROM scheduled_at) * 1000)::bigint AS slot, first_byte_ms, status
+     FROM check_results WHERE scheduled_at >= $1 AND scheduled_at < $2`,
+    [new Date(load.from), new Date(load.to)],
+  );
+  const held = heldFor(
+    await target.answers(TARGET_DELAY_MS),
+    new Map(load.monitorIds.map((id, i) => [id, i])),
+  );
+  const errors: number[] = [];
+  const workerShares: number[] = [];
+  for (const row of rows) {
+    if (row.first_byte_ms === null) continue;
+    errors.push(row.first_byte_ms - TARGET_DELAY_MS);
+    const heldMs = held(row.monitor_id, Number(row.slot));
+    if (heldMs !== null) workerShares.push(row.first_byte_ms - heldMs);
+  }
+  const samples = load.workers[0]!.samplesSince(load.from, load.to);
+  const level: LevelResult = {
+    schedule: schedule.name,
+    share,
+    checksPerSecond,
+    monitors,
+    concurrency,
+    checks: rows.length,
+    down: rows.filter((r) => r.status !== 'Up').length,
+    error: percentiles(errors, [50, 99, 100]),
+    workerShare: percentiles(workerShares, [50, 99]),
+    targetLateP99Ms: (await target.lateness(TARGET_DELAY_MS)).p99Ms,
+    workerLoopDelayP99Ms: median(samples.map((s) => s.loopDelayP99Ms)),
+    workerCores: median(samples.map((s) => s.cpuMs / s.wallMs)),
+  };
+  ctx.progress.step(
+    `  first-byte error p50 ${level.error.p50} ms, p99 ${level.error.p99} ms (worker's share p99 ${round(level.workerShare.p99)} ms, target's own lateness p99 ${round(level.targetLateP99Ms)} ms) over ${level.checks} checks`,
+  );
+  return level;
+}
+
+async function run(ctx: BenchContext): Promise<FigureResult> {
+  const capacity = await measuredCapacity(ctx);
+  const db = await createBenchDatabase('timing');
+  ctx.defer(() => db.drop());
+  const target = await startTargetProcess(ctx, [TARGET_DELAY_MS]);
+  const levels: LevelResult[] = [];
+  // The quick run keeps to the schedule as shipped.
+  for (const schedule of ctx.quick ? SCHEDULES.slice(0, 1) : SCHEDULES) {
+    for (const { share } of LEVELS) levels.push(await runLevel(ctx, db, target, schedule, share, capacity));
+  }
+  const metrics: Metric[] = [];
+  for (const level of levels) {
+    const goal = LEVELS.find((l) => l.share === level.share)?.p99GoalMs;
+    const where = `at ${level.share * 100} % (${level.schedule})`;
+    metrics.push({ label: `first-byte error p50 ${where}`, value: round(level.error.p50), unit: 'ms' });
+    metrics.push({
+      label: `first-byte error p99 ${where}`,
+      value: round(level.error.p99),
+      unit: 'ms',
+      ...(goal === undefined ? {} : { goal: `< ${goal} ms`, met: below(level.error.p99, goal) }),
+    });
+  }
+  return {
+    metrics,
+    notes: [
+      `Target /delay/${TARGET_DELAY_MS} in its own process; capacity = ${round(capacity)} checks/s (figure 1's pipeline rate with a 20 ms target); monitors at ${INTERVAL_SECONDS} s, one region, \`better-uptime producer\` + \`better-uptime worker\` (WORKER_CONCURRENCY = 0.4 × rate, at least 200); a ${windowSeconds(ctx)} s window after 10 s of warm-up per level.`,
+      `Error = stored first_byte_ms (whole ms, request sent to response headers) − ${TARGET_DELAY_MS}. Worker's share = first_byte_ms − the time the target really held that answer (its timer can fire late under load).`,
+      ...levels.map(
+        (l) =>
+          `${l.schedule}, ${l.share * 100} %: ${round(l.checksPerSecond)} checks/s (${l.monitors} monitors, concurrency ${l.concurrency}), ${l.checks} checks, ${l.down} down; error max ${round(l.error.p100)} ms; worker's share p50/p99 ${round(l.workerShare.p50)}/${round(l.workerShare.p99)} ms; target's own lateness p99 ${round(l.targetLateP99Ms)} ms; worker ${round(l.workerCores)} cores, event-loop delay p99 ${round(l.workerLoopDelayP99Ms)} ms.`,
+      ),
+    ],
+    details: levels,
+  };
+}
+
+export const timingAccuracy: Figure = {
+  name: 'timing-accuracy',
+  title: 'Timing accuracy of a 200 ms target under load',
+  run,
+};
