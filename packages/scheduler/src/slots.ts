@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
  */
 export function phaseMs(monitorId: string, intervalSeconds: number): number {
   const hash = createHash('sha1').update(monitorId).digest().readUInt32BE(0);
-  return (hash % intervalSeconds) * 1000;
+  // Millisecond granularity: whole-second phases would start every monitor of a second in the same
+  // millisecond, and such bursts inflate the measured timings (see BENCHMARKS.md, timing accuracy).
+  return hash % (intervalSeconds * 1000);
 }
 
 /** The first slot of the monitor strictly after `afterMs`. */
