@@ -1,6 +1,6 @@
 /**
  * Figure 4, result ingest: rows/s of the worker's result writer (ResultBuffer over the database store: one
- * idempotent multi-row INSERT ... SELECT FROM unnest per 500 rows, one flush at a time) into the
+ * idempotent multi-row INSERT ... SELECT FROM unnest per 500 rows, up to two in flight) into the
  * partitioned table, against COPY of the same rows into the same table, alternating, in the same run.
  */
 import { createLogger } from '@better-uptime/config';
@@ -165,7 +165,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
     ],
     notes: [
       `${count} rows (1 in 50 Down with a message) for ${MONITORS} monitors × ${REGIONS.length} regions into today's partition of check_results (primary key + (monitor_id, scheduled_at desc) index), table emptied before each run.`,
-      "Writer: the worker's ResultBuffer with the database store (the code the worker runs: 500 rows per INSERT ... SELECT FROM unnest ... WHERE EXISTS (monitor) ON CONFLICT DO NOTHING, one flush at a time), fed as fast as it accepts rows; acks are no-ops. COPY: the same rows, text format, one COPY FROM STDIN on one connection.",
+      "Writer: the worker's ResultBuffer with the database store (the code the worker runs: 500 rows per INSERT ... SELECT FROM unnest ... WHERE EXISTS (monitor) ON CONFLICT DO NOTHING, up to two statements in flight), fed as fast as it accepts rows; acks are no-ops. COPY: the same rows, text format, one COPY FROM STDIN on one connection.",
       `Median of ${rounds.length} alternating round(s).`,
     ],
     details: rounds,

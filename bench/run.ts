@@ -134,6 +134,8 @@ for (const name of names) {
     cleanups = [];
     outcome.seconds = (Date.now() - started) / 1000;
     record.figures.push(outcome);
+    // Written after every figure, so a run cut short still leaves what it measured.
+    writeResults(record);
   }
 }
 progress.setFigure('');

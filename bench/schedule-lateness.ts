@@ -62,6 +62,13 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
     rows.map((r) => r.late_ms),
     [50, 99, 100],
   );
+  // Is lateness spread evenly, or a few stalls (a busy machine, a pause) that hit every check of a second?
+  const { rows: seconds } = await db.pool.query<{ late: number }>(
+    `SELECT max(EXTRACT(EPOCH FROM checked_at - scheduled_at) * 1000)::float8 AS late
+     FROM check_results WHERE scheduled_at >= $1 AND scheduled_at < $2 GROUP BY date_trunc('second', scheduled_at)`,
+    [new Date(load.from), new Date(load.to)],
+  );
+  const secondsLate = seconds.filter((s) => s.late > 100).length;
   const expected = Math.round(monitors * REGIONS.length * (windowSeconds / INTERVAL_SECONDS));
   // Hits of the window's slots (they arrive within a few ms after the slot; a second of margin).
   const hits = await target.hits(`/delay/${TARGET_DELAY_MS}`);
@@ -123,7 +130,8 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
       `${monitors} monitors at ${INTERVAL_SECONDS} s × ${REGIONS.length} regions = ${round(checksPerSecond)} checks/s, ${LOAD_SHARE * 100} % of the measured pipeline capacity (${round(capacity)} checks/s, figure 1); target /delay/${TARGET_DELAY_MS} in its own process.`,
       `Processes: \`better-uptime producer\` (PRODUCER_TICK_MS=${PRODUCER_TICK_MS}, SCHEDULE_LEAD_MS default 3000) and one \`better-uptime worker\` per region (WORKER_CONCURRENCY=${CONCURRENCY}); a ${windowSeconds} s window (whole intervals: every monitor has the same number of slots in it) measured after 10 s of warm-up.`,
       `Lateness = checked_at − scheduled_at of every stored result in the window (${rows.length} results). Hit interval: per monitor, each target hit to the hit two later (two regions hit every slot); |interval − ${INTERVAL_SECONDS} s| p99 = ${round(deviation.p99)} ms.`,
-      `Worker event-loop delay p99 (median of 1 s samples): ${loopDelay.map((d, i) => `${REGIONS[i]} ${d} ms`).join(', ')}.`,
+      `Worker event-loop delay p99 (median of 1 s samples): ${loopDelay.map((d, i) => `${REGIONS[i]} ${d} ms`).join(', ')}; worst 1 s sample: ${load.workers.map((w, i) => `${REGIONS[i]} ${round(Math.max(0, ...w.samplesSince(load.from, load.to).map((s) => s.loopDelayMaxMs)))} ms`).join(', ')}.`,
+      `Seconds of the window in which some check started more than 100 ms late: ${secondsLate} of ${seconds.length}.`,
     ],
     details: {
       monitors,

@@ -4,9 +4,6 @@
  * stored first-byte time minus 200 ms. The target logs how long it really held each answer, so each
  * check's error splits into the target's own lateness and the worker's share (first byte minus what the
  * target really waited).
- *
- * Two schedules: the scheduler's own (slot phases are whole seconds, so a second's checks come due at the
- * same millisecond) and the same monitors with their slots spread over the second.
  */
 import { type BenchContext, type Figure, type FigureResult, type Metric, below } from './lib/figure.js';
 import { runScheduledLoad } from './lib/scheduled-load.js';
@@ -23,10 +20,6 @@ const LEVELS: ReadonlyArray<{ share: number; p99GoalMs?: number }> = [
   { share: 0.5, p99GoalMs: 10 },
   { share: 0.9, p99GoalMs: 25 },
 ];
-const SCHEDULES = [
-  { name: 'scheduler phases', spreadWithinSecond: false },
-  { name: 'slots spread within the second', spreadWithinSecond: true },
-] as const;
 
 /** The measured window per level: enough for thousands of checks at 10 %, short enough for the suite. */
 function windowSeconds(ctx: BenchContext): number {
@@ -42,7 +35,6 @@ function concurrencyFor(checksPerSecond: number): number {
 }
 
 interface LevelResult {
-  schedule: string;
   share: number;
   checksPerSecond: number;
   monitors: number;
@@ -77,7 +69,6 @@ async function runLevel(
   ctx: BenchContext,
   db: BenchDatabase,
   target: BenchTarget,
-  schedule: (typeof SCHEDULES)[number],
   share: number,
   capacity: number,
 ): Promise<LevelResult> {
@@ -85,7 +76,7 @@ async function runLevel(
   const monitors = Math.round(checksPerSecond * INTERVAL_SECONDS);
   const concurrency = concurrencyFor(checksPerSecond);
   ctx.progress.step(
-    `${schedule.name}, ${share * 100} % of capacity: ${round(checksPerSecond)} checks/s, concurrency ${concurrency}`,
+    `${share * 100} % of capacity: ${round(checksPerSecond)} checks/s, concurrency ${concurrency}`,
   );
   await db.pool.query('DELETE FROM monitors');
   await target.reset();
@@ -97,7 +88,6 @@ async function runLevel(
     regions: [REGION],
     concurrency,
     windowSeconds: windowSeconds(ctx),
-    spreadWithinSecond: schedule.spreadWithinSecond,
   });
   const { rows } = await db.pool.query<{
     monitor_id: string;
@@ -123,7 +113,6 @@ async function runLevel(
   }
   const samples = load.workers[0]!.samplesSince(load.from, load.to);
   const level: LevelResult = {
-    schedule: schedule.name,
     share,
     checksPerSecond,
     monitors,
@@ -148,14 +137,11 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
   ctx.defer(() => db.drop());
   const target = await startTargetProcess(ctx, [TARGET_DELAY_MS]);
   const levels: LevelResult[] = [];
-  // The quick run keeps to the schedule as shipped.
-  for (const schedule of ctx.quick ? SCHEDULES.slice(0, 1) : SCHEDULES) {
-    for (const { share } of LEVELS) levels.push(await runLevel(ctx, db, target, schedule, share, capacity));
-  }
+  for (const { share } of LEVELS) levels.push(await runLevel(ctx, db, target, share, capacity));
   const metrics: Metric[] = [];
   for (const level of levels) {
     const goal = LEVELS.find((l) => l.share === level.share)?.p99GoalMs;
-    const where = `at ${level.share * 100} % (${level.schedule})`;
+    const where = `at ${level.share * 100} %`;
     metrics.push({ label: `first-byte error p50 ${where}`, value: round(level.error.p50), unit: 'ms' });
     metrics.push({
       label: `first-byte error p99 ${where}`,
@@ -171,7 +157,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
       `Error = stored first_byte_ms (whole ms, request sent to response headers) − ${TARGET_DELAY_MS}. Worker's share = first_byte_ms − the time the target really held that answer (its timer can fire late under load).`,
       ...levels.map(
         (l) =>
-          `${l.schedule}, ${l.share * 100} %: ${round(l.checksPerSecond)} checks/s (${l.monitors} monitors, concurrency ${l.concurrency}), ${l.checks} checks, ${l.down} down; error max ${round(l.error.p100)} ms; worker's share p50/p99 ${round(l.workerShare.p50)}/${round(l.workerShare.p99)} ms; target's own lateness p99 ${round(l.targetLateP99Ms)} ms; worker ${round(l.workerCores)} cores, event-loop delay p99 ${round(l.workerLoopDelayP99Ms)} ms.`,
+          `${l.share * 100} %: ${round(l.checksPerSecond)} checks/s (${l.monitors} monitors, concurrency ${l.concurrency}), ${l.checks} checks, ${l.down} down; error max ${round(l.error.p100)} ms; worker's share p50/p99 ${round(l.workerShare.p50)}/${round(l.workerShare.p99)} ms; target's own lateness p99 ${round(l.targetLateP99Ms)} ms; worker ${round(l.workerCores)} cores, event-loop delay p99 ${round(l.workerLoopDelayP99Ms)} ms.`,
       ),
     ],
     details: levels,

@@ -2,7 +2,6 @@
  * Load generation: the rows and messages a figure needs, made in bulk (one statement or one pipelined
  * round trip per few thousand) so that setting up a figure never takes longer than measuring it.
  */
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { type Database, ensureResultPartitions, newId } from '@better-uptime/db';
 import { type CheckTask, RedisTaskQueue } from '@better-uptime/redis-stream';
@@ -31,24 +30,16 @@ export interface MonitorSpec {
   regions?: string[];
   /**
    * When the first check is due. `slot`: the monitor's own next slot after `from`, as the API schedules a
-   * new monitor (nextSlotAfter: spread over the interval by a phase of whole seconds); with
-   * `spreadWithinSecond`, moved by a further 0-999 ms derived from the id, so that the slots of one second
-   * spread over it (the producer keeps that offset: it advances slots by whole intervals). `never`: far in
-   * the future (the producer ignores it).
+   * new monitor (nextSlotAfter: spread over the interval by the monitor's phase); `never`: far in the
+   * future (the producer ignores it).
    */
-  firstCheck: { kind: 'slot'; from: number; spreadWithinSecond?: boolean } | { kind: 'never' };
-}
-
-/** A stable 0-999 ms offset per monitor id. */
-export function millisecondOffset(id: string): number {
-  return createHash('sha1').update(`ms:${id}`).digest().readUInt32BE(0) % 1000;
+  firstCheck: { kind: 'slot'; from: number } | { kind: 'never' };
 }
 
 function firstCheckAt(id: string, spec: MonitorSpec): number {
   const { firstCheck } = spec;
   if (firstCheck.kind === 'never') return Date.now() + 365 * 86_400_000;
-  const slot = nextSlotAfter(id, spec.intervalSeconds, firstCheck.from);
-  return firstCheck.spreadWithinSecond ? slot + millisecondOffset(id) : slot;
+  return nextSlotAfter(id, spec.intervalSeconds, firstCheck.from);
 }
 
 /** Inserts monitors in bulk; returns their ids in order. */

@@ -22,8 +22,6 @@ export interface ScheduledLoadOptions {
   concurrency: number;
   /** The measured window: slots in it count. */
   windowSeconds: number;
-  /** Spread each second's slots over the second (see MonitorSpec); default: the scheduler's own phases. */
-  spreadWithinSecond?: boolean;
 }
 
 export interface ScheduledLoadRun {
@@ -57,11 +55,7 @@ export async function runScheduledLoad(
     count: options.monitors,
     url: options.url,
     intervalSeconds: options.intervalSeconds,
-    firstCheck: {
-      kind: 'slot',
-      from: firstSlotsFrom,
-      spreadWithinSecond: options.spreadWithinSecond ?? false,
-    },
+    firstCheck: { kind: 'slot', from: firstSlotsFrom },
   });
   const settings = { databaseUrl: db.url, streamKey, regions, cpuProfileDir: ctx.cpuProfileDir };
   const workers = regions.map((region) =>

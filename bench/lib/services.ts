@@ -43,8 +43,13 @@ export async function createBenchDatabase(figure: string, poolSize = 10): Promis
   const name = `bu_bench_${figure.replace(/[^a-z0-9]/g, '_')}_${randomBytes(4).toString('hex')}`;
   await admin(`CREATE DATABASE ${name}`);
   const url = urlFor(name);
-  const handle = openDatabase({ databaseUrl: url, poolSize });
+  // An idle pooled connection that the server ends (a restart, DROP DATABASE ... FORCE) must not crash the
+  // run: the next query on the pool says what is wrong.
+  const onPoolError = (error: Error) =>
+    console.warn(`[bench] ${name}: idle connection lost: ${error.message}`);
+  const handle = openDatabase({ databaseUrl: url, poolSize, onPoolError });
   const pool = new pg.Pool({ connectionString: url, max: 4, application_name: 'better-uptime-bench' });
+  pool.on('error', onPoolError);
   let dropped = false;
   const drop = async () => {
     if (dropped) return;
