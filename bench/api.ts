@@ -6,6 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type pg from 'pg';
 import { spawnChild } from './lib/children.js';
 import {
   type BenchContext,
@@ -30,15 +32,65 @@ const SLOTS = 5_000;
 interface RouteRun {
   requestsPerSecond: number;
   p99Ms: number;
+  /** CPU time (user + system) of the API process per answered request, in ms. */
+  cpuMsPerRequest: number;
+  /** CPU time of the PostgreSQL backends serving this database per answered request, in ms (Linux only). */
+  postgresCpuMsPerRequest: number | null;
   non2xx: number;
   errors: number;
 }
 
-async function load(url: string, headers: Record<string, string>, seconds: number): Promise<RouteRun> {
+type CpuUsage = { user: number; system: number };
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (ms) so far of each PostgreSQL backend connected to the bench database, read from /proc (so
+ * only where the server runs on this machine); null where that is not possible.
+ */
+async function postgresCpuMs(pool: pg.Pool): Promise<Map<number, number> | null> {
+  const { rows } = await pool.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+  );
+  const times = new Map<number, number>();
+  try {
+    for (const { pid } of rows) {
+      // Fields after the parenthesised command: state is the 3rd, utime the 14th, stime the 15th.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      times.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND);
+    }
+  } catch {
+    return null;
+  }
+  return times;
+}
+
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+  cpu: () => Promise<CpuUsage>,
+  pool: pg.Pool,
+): Promise<RouteRun> {
+  const before = await cpu();
+  const postgresBefore = await postgresCpuMs(pool);
   const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers });
+  const after = await cpu();
+  const postgresAfter = await postgresCpuMs(pool);
+  const cpuUs = after.user - before.user + (after.system - before.system);
+  let postgresMs: number | null = null;
+  if (postgresBefore && postgresAfter) {
+    postgresMs = 0;
+    for (const [pid, ms] of postgresAfter) postgresMs += ms - (postgresBefore.get(pid) ?? 0);
+  }
+  const requests = Math.max(result.requests.total, 1);
   return {
     requestsPerSecond: result.requests.average,
     p99Ms: result.latency.p99,
+    cpuMsPerRequest: cpuUs / 1000 / requests,
+    postgresCpuMsPerRequest: postgresMs === null ? null : postgresMs / requests,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
   };
@@ -102,16 +154,23 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
   for (let n = 1; n <= ctx.runs; n++) {
     for (const route of routes) {
       ctx.progress.step(`round ${n}/${ctx.runs}: ${route.name}, ${CONNECTIONS} connections for ${seconds} s`);
-      const result = await load(route.url, route.headers, seconds);
+      const cpu = () => api.request<CpuUsage>('cpu');
+      const result = await load(route.url, route.headers, seconds, cpu, db.pool);
       if (result.non2xx > 0 || result.errors > 0)
         throw new Error(`${route.name}: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
-      ctx.progress.step(`  ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms`);
+      ctx.progress.step(
+        `  ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms, ` +
+          `CPU per request: API ${result.cpuMsPerRequest.toFixed(3)} ms, ` +
+          `PostgreSQL ${result.postgresCpuMsPerRequest?.toFixed(3) ?? '?'} ms`,
+      );
       runs.get(route.name)!.push(result);
     }
   }
   const summary = (name: string) => ({
     rps: median(runs.get(name)!.map((r) => r.requestsPerSecond)),
     p99: median(runs.get(name)!.map((r) => r.p99Ms)),
+    cpuMs: median(runs.get(name)!.map((r) => r.cpuMsPerRequest)),
+    postgresCpuMs: median(runs.get(name)!.flatMap((r) => r.postgresCpuMsPerRequest ?? [])),
   });
   const bare = summary('bare route');
   const bareRuns = runs.get('bare route')!;
@@ -146,6 +205,12 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
       `API = buildServer (as \`better-uptime api\`, NODE_ENV=production, LOG_LEVEL=warn) in its own process with one extra route, GET /bench/bare → {"ok":true}; autocannon in the benchmark process, ${CONNECTIONS} connections, ${seconds} s per route, ${ctx.runs} alternating round(s), medians.`,
       `Authenticated with a Bearer token (JWT verify + session lookup per request). ${MONITORS} monitors; ${rows} check rows (${MONITORS} monitors × ${REGIONS.length} regions × ${slots} slots a minute apart), VACUUM ANALYZE after loading; the checks page is the first monitor's newest 100.`,
       `Bare route p99: ${round(bare.p99)} ms.`,
+      `CPU per request (user + system, median), API process / PostgreSQL backends: ${routes
+        .map((r) => {
+          const s = summary(r.name);
+          return `${r.name} ${s.cpuMs!.toFixed(3)} / ${s.postgresCpuMs?.toFixed(3) ?? '?'} ms`;
+        })
+        .join(', ')}.`,
     ],
     details: Object.fromEntries(runs),
   };
