@@ -15,6 +15,25 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 const NO_TIMINGS: CheckTimings = { dnsMs: null, connectMs: null, tlsMs: null, firstByteMs: null };
 
+/** Parsed expected-status lists by their text: monitors share a handful of lists, parsed once each. */
+const singleSpecRanges = new Map<string, readonly (readonly [number, number])[]>();
+const listRanges = new Map<string, readonly (readonly [number, number])[]>();
+const RANGES_CACHE_MAX = 1_000;
+
+function expectedRanges(specs: readonly string[]): readonly (readonly [number, number])[] {
+  // One spec (the usual case) is its own key; a list is keyed by its JSON, in a map of its own.
+  const cache = specs.length === 1 ? singleSpecRanges : listRanges;
+  const key = specs.length === 1 ? specs[0]! : JSON.stringify(specs);
+  let ranges = cache.get(key);
+  if (ranges === undefined) {
+    const parsed = parseExpectedStatus(specs);
+    ranges = parsed.length > 0 ? parsed : DEFAULT_EXPECTED_STATUS;
+    if (cache.size >= RANGES_CACHE_MAX) cache.clear();
+    cache.set(key, ranges);
+  }
+  return ranges;
+}
+
 /** Runs one check. Resolves with a Down outcome for every failure, with exactly one reason. */
 export async function runCheck(request: CheckRequest): Promise<CheckOutcome> {
   const startedAt = Date.now();
@@ -55,8 +74,7 @@ async function checkUrl(request: CheckRequest, startedAt: number, clockStart: nu
   const target = parseHttpUrl(request.url);
   if (!(target instanceof URL)) return finish(target);
 
-  const parsedRanges = parseExpectedStatus(request.expectedStatus);
-  const expected = parsedRanges.length > 0 ? parsedRanges : DEFAULT_EXPECTED_STATUS;
+  const expected = expectedRanges(request.expectedStatus);
   const keyword = request.keyword || null;
   const followsRedirect = (code: number, location: string | null | undefined): boolean =>
     request.followRedirects && isFollowableRedirect(code, location);
@@ -69,7 +87,8 @@ async function checkUrl(request: CheckRequest, startedAt: number, clockStart: nu
   const deadline = clockStart + request.timeoutMs;
   const connectTimeoutMs =
     request.connectTimeoutMs ?? Math.min(request.timeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
-  const chain = new RedirectChain(target);
+  // Built at the first redirect: most checks never follow one.
+  let chain: RedirectChain | null = null;
   let url = target;
 
   for (;;) {
@@ -101,6 +120,7 @@ async function checkUrl(request: CheckRequest, startedAt: number, clockStart: nu
       return finish({ reason: 'protocol', message: 'response without a status code' });
 
     if (followsRedirect(hop.statusCode, hop.location)) {
+      chain ??= new RedirectChain(target);
       const next = chain.follow(hop.location ?? '');
       if (!(next instanceof URL)) return finish(next);
       url = next;

@@ -5,8 +5,8 @@
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { isIP, type Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import net, { isIP, type Socket } from 'node:net';
+import tls, { type TLSSocket } from 'node:tls';
 import type { BodyScanner } from './body.js';
 import { describeError, tidyMessage, type Failure, type HopPhase } from './errors.js';
 import { createGuardedLookup, refusalFor } from './ssrf.js';
@@ -57,6 +57,15 @@ export function performHop(request: HopRequest): Promise<HopResult> {
   return new Promise((resolve) => new Hop(request, resolve).start());
 }
 
+/** The request's options, as ClientRequest passes them to `createConnection` (it drops the URL path). */
+function connectTcp(options: http.ClientRequestArgs): Socket {
+  return net.createConnection(options as net.NetConnectOpts);
+}
+
+function connectTls(options: http.ClientRequestArgs): TLSSocket {
+  return tls.connect(options as tls.ConnectionOptions);
+}
+
 function round(value: number | null): number | null {
   return value === null ? null : Math.round(value);
 }
@@ -76,6 +85,8 @@ class Hop {
   private readyAt: number | null = null;
   private connectStartedAt = this.startedAt;
   private connectedAt: number | null = null;
+  /** When the first response byte came off the socket (before the headers were parsed). */
+  private firstByteAt: number | null = null;
   private readonly timings: CheckTimings = { dnsMs: null, connectMs: null, tlsMs: null, firstByteMs: null };
   private certExpiresAt: Date | null = null;
   private statusCode: number | null = null;
@@ -123,10 +134,15 @@ class Hop {
       path: `${url.pathname}${url.search}`,
       method: request.method,
       headers: REQUEST_HEADERS,
-      // A fresh agent per request: a new connection and an empty TLS session cache every time.
-      agent: false,
+      // No agent at all: the connection is made here for this one request (Connection: close), so there is
+      // never a reused socket or TLS session, and no Agent object is built per check as `agent: false` does.
+      createConnection: this.secure ? connectTls : connectTcp,
+      // Without an agent the request does not know the scheme's port, which the Host header leaves out.
+      defaultPort: this.secure ? 443 : 80,
       rejectUnauthorized: true,
     };
+    // SNI as the https agent would send it: the host name, never an IP literal.
+    if (this.secure) options.servername = literal ? '' : this.host;
     if (url.username) options.auth = `${decodeCredential(url.username)}:${decodeCredential(url.password)}`;
     if (request.ca !== undefined) options.ca = request.ca as https.RequestOptions['ca'];
     if (!literal) {
@@ -166,6 +182,12 @@ class Hop {
   }
 
   private watchSocket(socket: Socket): void {
+    // First byte is the first response data off the socket, taken before the http parser runs (the
+    // 'response' event comes after the header block is parsed). For TLS these are decrypted application
+    // bytes, so the handshake is never counted as the answer.
+    socket.prependOnceListener('data', () => {
+      this.firstByteAt = performance.now();
+    });
     socket.once('connect', () => {
       this.connectedAt = performance.now();
       this.timings.connectMs = this.connectedAt - this.connectStartedAt;
@@ -204,10 +226,9 @@ class Hop {
   }
 
   private onResponse(response: IncomingMessage): void {
-    // 'response' fires once the header block is parsed: the closest the http module gets to first byte.
-    // Counted from the moment the connection was ready (request sent), so the phases add up:
-    // dns + connect + tls + first byte is the time to the response headers.
-    this.timings.firstByteMs = performance.now() - (this.readyAt ?? this.startedAt);
+    // Counted from the moment the connection was ready (request sent) to the first response byte, so the
+    // phases add up: dns + connect + tls + first byte is the time to the start of the response.
+    this.timings.firstByteMs = this.firstByteSince();
     this.phase = 'body';
     this.statusCode = response.statusCode ?? null;
     this.location = typeof response.headers.location === 'string' ? response.headers.location : null;
@@ -231,10 +252,14 @@ class Hop {
    * until the timeout. The status is judged like any other (it rarely is expected).
    */
   private onUpgrade(response: IncomingMessage, socket: Socket): void {
-    this.timings.firstByteMs = performance.now() - (this.readyAt ?? this.startedAt);
+    this.timings.firstByteMs = this.firstByteSince();
     this.statusCode = response.statusCode ?? null;
     socket.destroy(); // no longer owned by the request, so settle() would not close it
     this.settle(null);
+  }
+
+  private firstByteSince(): number {
+    return (this.firstByteAt ?? performance.now()) - (this.readyAt ?? this.startedAt);
   }
 
   /** A connection that ends mid-body makes an incomplete HTTP message: reason protocol. */
