@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '@better-uptime/checker';
-import { openDatabase, type Database } from '@better-uptime/db';
+import { openDatabase, queryRows, type Database } from '@better-uptime/db';
 import { type CheckTask, MemoryTaskQueue, type TaskQueue } from '@better-uptime/redis-stream';
 import {
   createTestDatabase,
@@ -114,7 +114,7 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
     const proxy = await startTcpProxy(Number(new URL(testDb.url).port || 5432));
     const proxiedUrl = new URL(testDb.url);
     proxiedUrl.port = String(proxy.port);
-    const proxied = openDatabase({
+    const proxied = await openDatabase({
       databaseUrl: proxiedUrl.toString(),
       poolSize: 2,
       onPoolError: () => undefined,
@@ -220,6 +220,57 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       const [hit] = await target.waitForHits('/ok', 1, 5_000);
       expect(hit!.at).toBeGreaterThanOrEqual(slot);
       expect(hit!.at - slot).toBeLessThan(150);
+    });
+
+    it('runs tasks published out of order at their own slots, in slot order', async () => {
+      await freshQueue();
+      const db = testDb.handle.db;
+      const base = Date.now() + 500;
+      const offsets = [400, 0, 250, 100];
+      const tasks = await Promise.all(
+        offsets.map((offset) =>
+          seedMonitorTask(db, userId, { url: `${target.url}/ok?o=${offset}` }, base + offset),
+        ),
+      );
+      target.clearHits();
+      const usa = startWorker('usa');
+      await usa.start();
+      await queue.publish(tasks);
+      const hits = await target.waitForHits('/ok', 4, 5_000);
+      const byOffset = offsets.map((offset) => hits.find((h) => h.url.endsWith(`o=${offset}`))!);
+      for (const [i, offset] of offsets.entries()) {
+        expect(byOffset[i]!.at).toBeGreaterThanOrEqual(base + offset);
+        expect(byOffset[i]!.at - (base + offset)).toBeLessThan(150);
+      }
+      expect([...hits].sort((a, b) => a.at - b.at).map((h) => h.url.split('o=')[1])).toEqual([
+        '0',
+        '100',
+        '250',
+        '400',
+      ]);
+      await waitForResults(tasks, 4);
+    });
+
+    it('starts a burst of due checks in batches, all of them, none timed before the target answered', async () => {
+      await freshQueue();
+      const tasks = await seedTasks(120, '/delay/200');
+      const usa = startWorker('usa', { concurrency: 200 });
+      await usa.start();
+      await queue.publish(tasks);
+      const rows = await waitForResults(tasks, 120, 20_000);
+      expect(rows.every((r) => r.status === 'Up')).toBe(true);
+      const firstBytes = await queryRows<{ first_byte_ms: number }>(
+        testDb.handle.db,
+        sql`SELECT first_byte_ms FROM check_results
+            WHERE monitor_id = ANY(${sql.param(tasks.map((t) => t.monitorId))}::uuid[])`,
+      );
+      // Never early (the target holds each answer 200 ms); late only by what a loaded machine adds.
+      for (const { first_byte_ms } of firstBytes) {
+        expect(first_byte_ms).toBeGreaterThanOrEqual(199);
+        expect(first_byte_ms).toBeLessThan(400);
+      }
+      await waitForAcks('usa');
+      expect(usa.held).toBe(0);
     });
 
     it('keeps results pending while the database is unreachable and stores them after it returns', async () => {

@@ -375,3 +375,41 @@ describe('HEAD', () => {
     expect(down.reason).toBe('http_status');
   });
 });
+
+describe('first byte of a delayed target', () => {
+  it('times the first response byte, not the end of the header block', async () => {
+    // The status line leaves after 100 ms, the rest of the headers 200 ms later: first byte is the former.
+    target.override('/split-headers', (_request, response) => {
+      const socket = response.socket!;
+      const first = setTimeout(() => socket.write('HTTP/1.1 200 OK\r\n'), 100);
+      const rest = setTimeout(() => socket.end('content-length: 2\r\nconnection: close\r\n\r\nok'), 300);
+      socket.once('close', () => {
+        clearTimeout(first);
+        clearTimeout(rest);
+      });
+    });
+    try {
+      const outcome = await runCheck(checkRequest(`${target.url}/split-headers`));
+      expect(outcome).toMatchObject({ status: 'Up', statusCode: 200 });
+      expect(outcome.timings.firstByteMs).toBeGreaterThanOrEqual(99);
+      expect(outcome.timings.firstByteMs).toBeLessThan(250);
+      expect(outcome.responseTimeMs).toBeGreaterThanOrEqual(299);
+    } finally {
+      target.override('/split-headers', null);
+    }
+  });
+
+  it('is never early for a 200 ms target, and the phases add up to at most the response time', async () => {
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, () => runCheck(checkRequest(`${target.url}/delay/200`))),
+    );
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('Up');
+      const { connectMs, firstByteMs } = outcome.timings;
+      expect(firstByteMs).toBeGreaterThanOrEqual(199);
+      expect(firstByteMs).toBeLessThan(300);
+      // Each phase is rounded on its own, hence the 1 ms of slack.
+      expect((connectMs ?? 0) + (firstByteMs ?? 0)).toBeLessThanOrEqual(outcome.responseTimeMs + 1);
+    }
+  });
+});

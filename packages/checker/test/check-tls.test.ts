@@ -39,6 +39,19 @@ describe('https', () => {
     expect(Math.abs((outcome.certExpiresAt?.getTime() ?? 0) - (Date.now() + 42 * DAY))).toBeLessThan(60_000);
   });
 
+  it('times the first byte of a delayed https answer after the handshake, the phases adding up', async () => {
+    const outcome = await runCheck(
+      checkRequest(`${trusted.url}/delay/200`, { ca: trusted.ca ?? undefined, timeoutMs: 3_000 }),
+    );
+    expect(outcome).toMatchObject({ status: 'Up', statusCode: 200 });
+    const { connectMs, tlsMs, firstByteMs } = outcome.timings;
+    expect(firstByteMs).toBeGreaterThanOrEqual(199);
+    expect(firstByteMs).toBeLessThan(300);
+    expect((connectMs ?? 0) + (tlsMs ?? 0) + (firstByteMs ?? 0)).toBeLessThanOrEqual(
+      outcome.responseTimeMs + 2,
+    );
+  });
+
   it('checks the name against the certificate when the host is a name', async () => {
     const outcome = await runCheck(
       checkRequest(`https://localhost:${trusted.port}/ok`, {
