@@ -126,6 +126,8 @@ export const checkResults = pgTable(
     certExpiresAt: timestamp('cert_expires_at', { withTimezone: true }),
   },
   (t) => [
+    // Migration 0001 adds INCLUDE (status, status code, response time, phases) to the primary key, which
+    // drizzle-kit cannot express: the dashboard's aggregates over days then read the index alone.
     primaryKey({ name: 'check_results_pkey', columns: [t.monitorId, t.region, t.scheduledAt] }),
     index('check_results_monitor_time_idx').on(t.monitorId, t.scheduledAt.desc()),
   ],

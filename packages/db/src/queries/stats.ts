@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../client.js';
 import type { FailureReason } from '../schema.js';
 
@@ -6,7 +6,9 @@ import type { FailureReason } from '../schema.js';
  * Aggregates for the dashboard, computed in SQL over the raw check results (rollups come later). Every
  * query reads one monitor's rows through the (monitor_id, scheduled_at desc) index or the
  * (monitor_id, region, scheduled_at) primary key, over a bounded time range, so the cost follows the
- * window asked for, never the length of the history. Plain SQL: the same on PostgreSQL and PGlite.
+ * window asked for, never the length of the history. The primary key carries the columns the aggregates
+ * read (migration 0001), so long windows are index-only scans instead of a heap page per row. Plain SQL:
+ * the same on PostgreSQL and PGlite.
  *
  * Response-time figures (averages, percentiles, phases) count only checks that received a response
  * (status code present): a timeout's "response time" is the timeout itself and would drown the signal.
@@ -352,15 +354,12 @@ interface SummaryRow {
   p99: number | null;
 }
 
-/** Uptime, average and p50/p95/p99 response time per region, ordered by region. */
-export async function regionSummaries(
-  db: Database,
-  monitorId: string,
-  { from, to }: Pick<StatsRange, 'from' | 'to'>,
-): Promise<RegionSummary[]> {
-  const rows = await queryRows<SummaryRow>(
-    db,
-    sql`SELECT region, checks, up, avg_ms, pct[1] AS p50, pct[2] AS p95, pct[3] AS p99
+/**
+ * The SQL of `regionSummaries`. Exported so that a test can EXPLAIN it: it must stay answerable from the
+ * primary key's index alone (an index-only scan), see migration 0001.
+ */
+export function regionSummariesQuery(monitorId: string, { from, to }: Pick<StatsRange, 'from' | 'to'>): SQL {
+  return sql`SELECT region, checks, up, avg_ms, pct[1] AS p50, pct[2] AS p95, pct[3] AS p99
         FROM (
           SELECT c.region,
                  count(*)::int AS checks,
@@ -372,8 +371,16 @@ export async function regionSummaries(
           WHERE c.monitor_id = ${monitorId} AND c.scheduled_at >= ${ts(from)} AND c.scheduled_at <= ${ts(to)}
           GROUP BY c.region
         ) s
-        ORDER BY region`,
-  );
+        ORDER BY region`;
+}
+
+/** Uptime, average and p50/p95/p99 response time per region, ordered by region. */
+export async function regionSummaries(
+  db: Database,
+  monitorId: string,
+  range: Pick<StatsRange, 'from' | 'to'>,
+): Promise<RegionSummary[]> {
+  const rows = await queryRows<SummaryRow>(db, regionSummariesQuery(monitorId, range));
   return rows.map((row) => ({
     region: row.region,
     checks: row.checks,
@@ -399,16 +406,10 @@ interface BucketRow {
   first_byte_ms: number | null;
 }
 
-/** The window cut into buckets of `bucketSeconds`, per region; buckets without checks are left out. */
-export async function responseSeries(
-  db: Database,
-  monitorId: string,
-  { from, to, bucketSeconds }: StatsRange,
-): Promise<SeriesBucket[]> {
+/** The SQL of `responseSeries`; like `regionSummariesQuery`, answerable from the primary key's index alone. */
+export function responseSeriesQuery(monitorId: string, { from, to, bucketSeconds }: StatsRange): SQL {
   const responded = sql.raw('FILTER (WHERE c.status_code IS NOT NULL)');
-  const rows = await queryRows<BucketRow>(
-    db,
-    sql`SELECT c.region,
+  return sql`SELECT c.region,
                (floor(extract(epoch FROM c.scheduled_at) / ${bucketSeconds}) * ${bucketSeconds} * 1000)::float8 AS at,
                count(*)::int AS checks,
                count(*) FILTER (WHERE c.status = 'Down')::int AS down,
@@ -421,8 +422,16 @@ export async function responseSeries(
         FROM check_results c
         WHERE c.monitor_id = ${monitorId} AND c.scheduled_at >= ${ts(from)} AND c.scheduled_at <= ${ts(to)}
         GROUP BY c.region, 2
-        ORDER BY c.region, 2`,
-  );
+        ORDER BY c.region, 2`;
+}
+
+/** The window cut into buckets of `bucketSeconds`, per region; buckets without checks are left out. */
+export async function responseSeries(
+  db: Database,
+  monitorId: string,
+  range: StatsRange,
+): Promise<SeriesBucket[]> {
+  const rows = await queryRows<BucketRow>(db, responseSeriesQuery(monitorId, range));
   return rows.map((row) => ({
     region: row.region,
     at: row.at,
