@@ -1,4 +1,4 @@
-import type { CheckResultRow, MonitorRow, UserRow } from '@better-uptime/db';
+import type { CheckResultRow, MonitorRow, resultQueries, sessionQueries, UserRow } from '@better-uptime/db';
 import type { CheckJson } from './schemas/check.js';
 import type { MonitorJson } from './schemas/monitor.js';
 
@@ -13,6 +13,17 @@ export function userJson(user: UserRow) {
     name: user.name,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
+  };
+}
+
+/** The signed-in user (already public fields, with ISO text timestamps), as userJson shows a UserRow. */
+export function sessionUserJson(user: sessionQueries.SessionUser) {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
   };
 }
 
@@ -49,5 +60,22 @@ export function checkJson(c: CheckResultRow): CheckJson {
     certExpiresAt: c.certExpiresAt?.toISOString() ?? null,
     scheduledAt: c.scheduledAt.toISOString(),
     checkedAt: c.checkedAt.toISOString(),
+  };
+}
+
+/** checkJson of a listed check (resultQueries.CheckView: plain values, timestamps already ISO text). */
+export function checkViewJson(c: resultQueries.CheckView): CheckJson {
+  return {
+    monitorId: c.monitorId,
+    location: c.region,
+    status: c.status,
+    responseTimeMs: c.responseTimeMs,
+    statusCode: c.statusCode,
+    reason: c.reason,
+    message: c.message,
+    timings: { dnsMs: c.dnsMs, connectMs: c.connectMs, tlsMs: c.tlsMs, firstByteMs: c.firstByteMs },
+    certExpiresAt: c.certExpiresAt,
+    scheduledAt: c.scheduledAt,
+    checkedAt: c.checkedAt,
   };
 }

@@ -1,12 +1,13 @@
 import type { FastifyRequest } from 'fastify';
-import { type Database, sessionQueries, type UserRow } from '@better-uptime/db';
+import { type Database, sessionQueries } from '@better-uptime/db';
 import { ApiError, unauthorized } from '../errors.js';
 import { SESSION_COOKIE } from './cookies.js';
 import type { Csrf } from './csrf.js';
 import type { TokenService } from './tokens.js';
 
 export interface AuthContext {
-  user: UserRow;
+  /** The public fields of the user, timestamps as ISO 8601 text. */
+  user: sessionQueries.SessionUser;
   sessionId: string;
   /** How the token came: a Bearer header (no CSRF risk) or the dashboard's cookie. */
   via: 'bearer' | 'cookie';

@@ -5,7 +5,7 @@ import { clearAuthCookies, setAuthCookies } from '../auth/cookies.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '../auth/passwords.js';
 import type { ApiContext, ApiServer } from '../context.js';
 import { ApiError } from '../errors.js';
-import { userJson } from '../present.js';
+import { sessionUserJson, userJson } from '../present.js';
 import { AUTHENTICATED, errorResponses, NoContent } from '../schemas/common.js';
 import { AuthResponse, LoginBody, MeResponse, SignupBody } from '../schemas/user.js';
 
@@ -116,6 +116,6 @@ export function authRoutes(app: ApiServer, ctx: ApiContext): void {
         response: { 200: MeResponse, ...errorResponses(401) },
       },
     },
-    async (request) => ({ user: userJson(authOf(request).user) }),
+    async (request) => ({ user: sessionUserJson(authOf(request).user) }),
   );
 }

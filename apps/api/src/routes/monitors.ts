@@ -87,11 +87,12 @@ export function monitorRoutes(app: ApiServer, ctx: ApiContext): void {
           ? undefined
           : decodeCursor(request.query.cursor, ['id'], (p) => isUuid(p.id)).id;
       // One row more than the page tells whether there is a next page without counting.
-      const rows = await monitorQueries.listMonitors(db, user.id, { limit: limit + 1, beforeId });
-      const page = rows.slice(0, limit);
+      // Plain rows already in the answer's shape (public fields by name, ISO timestamps from the database).
+      const rows = await monitorQueries.listMonitorViews(db, user.id, { limit: limit + 1, beforeId });
+      const page = rows.length > limit ? rows.slice(0, limit) : rows;
       const last = page[page.length - 1];
       return {
-        monitors: page.map(monitorJson),
+        monitors: page,
         nextCursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null,
       };
     },

@@ -3,7 +3,7 @@ import { authOf } from '../auth/authenticate.js';
 import type { ApiContext, ApiServer } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { invalid, notFound } from '../errors.js';
-import { checkJson } from '../present.js';
+import { checkJson, checkViewJson } from '../present.js';
 import {
   ChecksQuery,
   ChecksResponse,
@@ -57,21 +57,23 @@ export function resultRoutes(app: ApiServer, ctx: ApiContext): void {
         cursor === undefined
           ? undefined
           : decodeCursor(cursor, ['t', 'r'], (p) => isDateTime(p.t) && REGION.test(p.r));
-      await requireOwnMonitor(authOf(request).user.id, monitorId);
       const limit = request.query.limit ?? DEFAULT_LIMIT;
-      const rows = await resultQueries.listChecks(db, monitorId, {
-        limit: limit + 1,
-        after: after && { scheduledAt: after.t, region: after.r },
-        filter: { from, to, region, status },
-      });
+      // The ownership check and the page in one query: null when the caller has no such monitor.
+      const rows = await resultQueries.listOwnChecks(
+        db,
+        { userId: authOf(request).user.id, monitorId },
+        {
+          limit: limit + 1,
+          after: after && { scheduledAt: after.t, region: after.r },
+          filter: { from, to, region, status },
+        },
+      );
+      if (!rows) throw notFound('Monitor');
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {
-        checks: page.map(checkJson),
-        nextCursor:
-          rows.length > limit && last
-            ? encodeCursor({ t: last.position.scheduledAt, r: last.position.region })
-            : null,
+        checks: page.map(checkViewJson),
+        nextCursor: rows.length > limit && last ? encodeCursor({ t: last.position, r: last.region }) : null,
       };
     },
   );

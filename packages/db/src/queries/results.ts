@@ -1,7 +1,17 @@
 import { and, desc, eq, getTableColumns, gte, lte, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../client.js';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { type Database, queryRows } from '../client.js';
 import { deleteFromPartitionInBatches, listResultPartitions } from '../partitions.js';
-import { checkResults, type CheckResultRow } from '../schema.js';
+import { checkResults, type CheckResultRow, monitors } from '../schema.js';
+
+/**
+ * A timestamptz column as ISO 8601 text in UTC with milliseconds, formatted by the database: the same text
+ * as `Date.prototype.toISOString()` of the Date the driver would make (both truncate the microseconds), for
+ * answers that only pass timestamps on, without a Date per value.
+ */
+export function isoText(column: AnyPgColumn): SQL<string> {
+  return sql<string>`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
 
 /** Where a page of checks ends: the last row's slot (as exact UTC text, microseconds kept) and region. */
 export interface CheckPosition {
@@ -55,6 +65,74 @@ export async function listChecks(
     ...row,
     position: { scheduledAt: positionAt, region: row.region },
   }));
+}
+
+/** A check as the API lists it: plain values, timestamps as ISO 8601 text (see isoText). */
+export interface CheckView {
+  monitorId: string;
+  region: string;
+  status: CheckResultRow['status'];
+  responseTimeMs: number;
+  statusCode: number | null;
+  reason: CheckResultRow['reason'];
+  message: string | null;
+  dnsMs: number | null;
+  connectMs: number | null;
+  tlsMs: number | null;
+  firstByteMs: number | null;
+  certExpiresAt: string | null;
+  scheduledAt: string;
+  checkedAt: string;
+  /** scheduled_at with microseconds, for the keyset (CheckPosition.scheduledAt). */
+  position: string;
+}
+
+/**
+ * listChecks as the API answers it, in one round trip with the ownership check: null when `userId` has no
+ * monitor `monitorId` (so another user's monitor is indistinguishable from a missing one), else the page
+ * as plain rows with database-formatted timestamps. Same filter, order and keyset as listChecks.
+ */
+export async function listOwnChecks(
+  db: Database,
+  { userId, monitorId }: { userId: string; monitorId: string },
+  { limit, after, filter = {} }: { limit: number; after?: CheckPosition | undefined; filter?: CheckFilter },
+): Promise<CheckView[] | null> {
+  const conditions: SQL[] = [sql`monitor_id = ${monitorId}`];
+  if (filter.from !== undefined) conditions.push(sql`scheduled_at >= ${filter.from}::timestamptz`);
+  if (filter.to !== undefined) conditions.push(sql`scheduled_at <= ${filter.to}::timestamptz`);
+  if (filter.region !== undefined) conditions.push(sql`region = ${filter.region}`);
+  if (filter.status !== undefined) conditions.push(sql`status = ${filter.status}`);
+  if (after !== undefined) {
+    conditions.push(sql`(scheduled_at, region) < (${after.scheduledAt}::timestamptz, ${after.region})`);
+  }
+  // The page is joined to the caller's monitor: no monitor row, no row at all; the monitor without checks
+  // gives one row of NULLs (region is never NULL in a check). The inner ORDER BY, with NULLS LAST, is the
+  // one the (monitor_id, scheduled_at DESC NULLS LAST) index serves (see listChecks); the outer one keeps
+  // that order through the join, a sort of at most `limit` rows.
+  const rows = await queryRows<CheckView>(
+    db,
+    sql`SELECT c."monitorId", c.region, c.status, c."responseTimeMs", c."statusCode", c.reason, c.message,
+          c."dnsMs", c."connectMs", c."tlsMs", c."firstByteMs", c."certExpiresAt", c."scheduledAt",
+          c."checkedAt", c.position
+        FROM ${monitors} m
+        LEFT JOIN (
+          SELECT monitor_id AS "monitorId", region, status, response_time_ms AS "responseTimeMs",
+            status_code AS "statusCode", reason, message, dns_ms AS "dnsMs", connect_ms AS "connectMs",
+            tls_ms AS "tlsMs", first_byte_ms AS "firstByteMs",
+            ${isoText(checkResults.certExpiresAt)} AS "certExpiresAt",
+            ${isoText(checkResults.scheduledAt)} AS "scheduledAt",
+            ${isoText(checkResults.checkedAt)} AS "checkedAt",
+            ${scheduledAtText} AS position, scheduled_at AS sort_at
+          FROM ${checkResults}
+          WHERE ${sql.join(conditions, sql` AND `)}
+          ORDER BY scheduled_at DESC NULLS LAST, region DESC
+          LIMIT ${limit}
+        ) c ON true
+        WHERE m.id = ${monitorId} AND m.user_id = ${userId}
+        ORDER BY c.sort_at DESC NULLS LAST, c.region DESC`,
+  );
+  if (rows.length === 0) return null;
+  return rows[0]!.region === null ? [] : rows;
 }
 
 /**

@@ -1,0 +1,274 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseVariants, resultRow, seedMonitor, seedUser } from '@better-uptime/testing';
+import {
+  type CheckResultRow,
+  type DatabaseHandle,
+  insertResults,
+  monitorQueries,
+  type MonitorRow,
+  newId,
+  queryRows,
+  resultQueries,
+  sessionQueries,
+} from '../src/index.js';
+
+/**
+ * The plain-row queries the API's hot routes use (listMonitorViews, listOwnChecks, findSessionUser) must
+ * give exactly what the query-builder versions gave after `toISOString()`: same rows, order, pages and
+ * keyset, timestamps as the same text even with microseconds in the database.
+ */
+
+/** What the API made of a MonitorRow before (present.ts monitorJson, minus nothing: all public fields). */
+function monitorView(m: MonitorRow): monitorQueries.MonitorView {
+  const { userId: _, nextCheckAt, createdAt, updatedAt, ...rest } = m;
+  return {
+    ...rest,
+    nextCheckAt: nextCheckAt.toISOString(),
+    createdAt: createdAt.toISOString(),
+    updatedAt: updatedAt.toISOString(),
+  };
+}
+
+function checkView(c: CheckResultRow & { position: resultQueries.CheckPosition }): resultQueries.CheckView {
+  return {
+    monitorId: c.monitorId,
+    region: c.region,
+    status: c.status,
+    responseTimeMs: c.responseTimeMs,
+    statusCode: c.statusCode,
+    reason: c.reason,
+    message: c.message,
+    dnsMs: c.dnsMs,
+    connectMs: c.connectMs,
+    tlsMs: c.tlsMs,
+    firstByteMs: c.firstByteMs,
+    certExpiresAt: c.certExpiresAt?.toISOString() ?? null,
+    scheduledAt: c.scheduledAt.toISOString(),
+    checkedAt: c.checkedAt.toISOString(),
+    position: c.position.scheduledAt,
+  };
+}
+
+describe.each(databaseVariants())('API read queries on $name', (variant) => {
+  let handle: DatabaseHandle;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    if (!variant.available) return;
+    ({ handle, drop } = await variant.create());
+  });
+  afterAll(async () => drop?.());
+
+  describe.skipIf(!variant.available)('listMonitorViews', () => {
+    it('gives listMonitors’ rows, pages and order, with toISOString text even for microseconds', async () => {
+      const db = handle.db;
+      const userId = await seedUser(db);
+      const otherId = await seedUser(db);
+      await seedMonitor(db, otherId);
+      for (let i = 0; i < 7; i++) {
+        await seedMonitor(db, userId, {
+          name: `m${i} "quoted" é`,
+          keyword: i % 2 ? null : `kw${i}`,
+          keywordMode: i % 3 ? 'present' : 'absent',
+          method: i % 2 ? 'HEAD' : 'GET',
+          regions: i % 2 ? [] : ['usa', 'india'],
+          expectedStatus: ['200-299', '304'],
+          paused: i === 3,
+          followRedirects: i !== 4,
+        });
+      }
+      // Microseconds, which a Date drops (truncating) and so must the text; and a pre-1970 instant.
+      await db.execute(sql`UPDATE monitors SET
+          next_check_at = '2031-01-10 23:59:59.999999+00', created_at = '1969-12-31 23:59:59.9995+00',
+          updated_at = '2031-01-10 12:00:00.000001+05'
+        WHERE user_id = ${userId} AND name LIKE 'm2%'`);
+
+      const all = await monitorQueries.listMonitors(db, userId, { limit: 100 });
+      expect(all).toHaveLength(7);
+      expect(await monitorQueries.listMonitorViews(db, userId, { limit: 100 })).toEqual(all.map(monitorView));
+      const edited = (await monitorQueries.listMonitorViews(db, userId, { limit: 100 })).find((m) =>
+        m.name.startsWith('m2'),
+      );
+      expect(edited).toMatchObject({
+        nextCheckAt: '2031-01-10T23:59:59.999Z',
+        createdAt: '1969-12-31T23:59:59.999Z',
+        updatedAt: '2031-01-10T07:00:00.000Z',
+      });
+
+      // Pages by keyset, as the route asks for them (one row more than the page).
+      const pages: monitorQueries.MonitorView[] = [];
+      let beforeId: string | undefined;
+      for (;;) {
+        const page = await monitorQueries.listMonitorViews(db, userId, { limit: 3, beforeId });
+        expect(page).toEqual(
+          (await monitorQueries.listMonitors(db, userId, { limit: 3, beforeId })).map(monitorView),
+        );
+        pages.push(...page);
+        if (page.length < 3) break;
+        beforeId = page[page.length - 1]!.id;
+      }
+      expect(pages).toEqual(all.map(monitorView));
+      expect(await monitorQueries.listMonitorViews(db, newId(), { limit: 10 })).toEqual([]);
+    });
+  });
+
+  describe.skipIf(!variant.available)('listOwnChecks', () => {
+    let userId: string;
+    let monitorId: string;
+    const base = Date.UTC(2031, 0, 10, 12);
+
+    beforeAll(async () => {
+      const db = handle.db;
+      userId = await seedUser(db);
+      monitorId = await seedMonitor(db, userId, { paused: true });
+      const rows = [];
+      for (let slot = 0; slot < 6; slot++) {
+        for (const region of ['usa', 'india', 'eu-west']) {
+          const down = (slot + region.length) % 3 === 0;
+          rows.push(
+            resultRow(monitorId, base + slot * 60_000, {
+              region,
+              status: down ? 'Down' : 'Up',
+              statusCode: down ? null : 200,
+              reason: down ? 'timeout' : null,
+              message: down ? 'no answer "in time"' : null,
+              dnsMs: down ? null : slot,
+              connectMs: slot + 1,
+              tlsMs: down ? null : 3,
+              firstByteMs: down ? null : 40,
+              certExpiresAt: down ? null : new Date(Date.UTC(2031, 5, 1, 0, 0, slot)),
+            }),
+          );
+        }
+      }
+      expect(await insertResults(db, rows)).toBe(18);
+      // Microseconds in the keys and timestamps: the keyset keeps them, the answer truncates them.
+      await db.execute(sql`UPDATE check_results
+          SET scheduled_at = scheduled_at + interval '0.123456 second',
+            checked_at = scheduled_at + interval '0.999999 second',
+            cert_expires_at = cert_expires_at + interval '0.0005 second'
+          WHERE monitor_id = ${monitorId} AND scheduled_at = ${new Date(base + 60_000).toISOString()}::timestamptz`);
+    });
+
+    const cases: Array<[string, Omit<Parameters<typeof resultQueries.listChecks>[2], 'limit'>]> = [
+      ['no filter', {}],
+      ['a region', { filter: { region: 'india' } }],
+      ['a status', { filter: { status: 'Down' } }],
+      [
+        'inclusive bounds',
+        {
+          filter: {
+            from: new Date(base + 60_000).toISOString(),
+            to: new Date(base + 4 * 60_000).toISOString(),
+          },
+        },
+      ],
+      ['a keyset position with microseconds', { after: { scheduledAt: '', region: 'india' } }],
+      ['nothing matching', { filter: { region: 'mars' } }],
+    ];
+
+    it.each(cases)('gives listChecks’ rows, order and positions: %s', async (_, options) => {
+      const db = handle.db;
+      if (options.after) {
+        const [{ at }] = await queryRows<{ at: string }>(
+          db,
+          sql`SELECT to_char(scheduled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
+              FROM check_results WHERE monitor_id = ${monitorId} AND scheduled_at > ${new Date(base + 60_000).toISOString()}::timestamptz
+                AND scheduled_at < ${new Date(base + 120_000).toISOString()}::timestamptz LIMIT 1`,
+        );
+        expect(at).toMatch(/\.123456Z$/);
+        options = { ...options, after: { scheduledAt: at, region: options.after.region } };
+      }
+      for (const limit of [1, 4, 100]) {
+        const expected = (await resultQueries.listChecks(db, monitorId, { limit, ...options })).map(
+          checkView,
+        );
+        const actual = await resultQueries.listOwnChecks(db, { userId, monitorId }, { limit, ...options });
+        expect(actual).toEqual(expected);
+      }
+    });
+
+    it('keeps microseconds in the position and truncates them in the timestamps', async () => {
+      const rows = await resultQueries.listOwnChecks(handle.db, { userId, monitorId }, { limit: 100 });
+      const slot = rows!.filter((r) => r.position.endsWith('.123456Z'));
+      expect(slot.map((r) => r.region)).toEqual(['usa', 'india', 'eu-west']);
+      for (const row of slot) {
+        expect(row.scheduledAt).toBe(row.position.replace('.123456Z', '.123Z'));
+        // SET reads the old row: checked_at is the old slot + 0.999999 s.
+        expect(row.checkedAt).toMatch(/:00\.999Z$/);
+        if (row.certExpiresAt !== null) expect(row.certExpiresAt).toMatch(/\.000Z$/);
+      }
+    });
+
+    it('walks every row once with the position of each page’s last row', async () => {
+      const db = handle.db;
+      const seen: string[] = [];
+      let after: resultQueries.CheckPosition | undefined;
+      for (;;) {
+        const page = (await resultQueries.listOwnChecks(db, { userId, monitorId }, { limit: 4, after }))!;
+        seen.push(...page.map((r) => `${r.position} ${r.region}`));
+        if (page.length < 4) break;
+        const last = page[page.length - 1]!;
+        after = { scheduledAt: last.position, region: last.region };
+      }
+      expect(seen).toHaveLength(18);
+      expect(new Set(seen).size).toBe(18);
+    });
+
+    it('is null for another user’s monitor and for a missing one, [] for an own monitor without checks', async () => {
+      const db = handle.db;
+      const stranger = await seedUser(db);
+      expect(
+        await resultQueries.listOwnChecks(db, { userId: stranger, monitorId }, { limit: 10 }),
+      ).toBeNull();
+      expect(await resultQueries.listOwnChecks(db, { userId, monitorId: newId() }, { limit: 10 })).toBeNull();
+      const empty = await seedMonitor(db, stranger, { paused: true });
+      expect(
+        await resultQueries.listOwnChecks(db, { userId: stranger, monitorId: empty }, { limit: 10 }),
+      ).toEqual([]);
+      expect(await resultQueries.listOwnChecks(db, { userId, monitorId: empty }, { limit: 10 })).toBeNull();
+    });
+  });
+
+  describe.skipIf(!variant.available)('findSessionUser', () => {
+    it('gives the public fields of a live session’s user, and null for anything else', async () => {
+      const db = handle.db;
+      const userId = await seedUser(db, { name: 'Ada', email: `${newId()}@Example.test` });
+      const otherId = await seedUser(db);
+      await db.execute(
+        sql`UPDATE users SET created_at = '2031-01-10 12:00:00.123999+00' WHERE id = ${userId}`,
+      );
+      const now = new Date(Date.UTC(2031, 0, 10, 12));
+      const sessionId = newId();
+      await sessionQueries.createSession(db, {
+        id: sessionId,
+        userId,
+        expiresAt: new Date(now.getTime() + 1000),
+      });
+
+      const user = await sessionQueries.findSessionUser(db, { sessionId, userId, now });
+      const [row] = await queryRows<{ email: string; updated: string }>(
+        db,
+        sql`SELECT email, updated_at::text AS updated FROM users WHERE id = ${userId}`,
+      );
+      expect(user).toEqual({
+        id: userId,
+        email: row!.email,
+        name: 'Ada',
+        createdAt: '2031-01-10T12:00:00.123Z',
+        updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      });
+      expect(Date.parse(user!.updatedAt)).toBe(new Date(row!.updated).getTime());
+      expect(user).not.toHaveProperty('passwordHash');
+
+      // Wrong owner, unknown session, expired (expiry is exclusive), revoked.
+      expect(await sessionQueries.findSessionUser(db, { sessionId, userId: otherId, now })).toBeNull();
+      expect(await sessionQueries.findSessionUser(db, { sessionId: newId(), userId, now })).toBeNull();
+      const expiry = new Date(now.getTime() + 1000);
+      expect(await sessionQueries.findSessionUser(db, { sessionId, userId, now: expiry })).toBeNull();
+      expect(await sessionQueries.revokeSession(db, sessionId, now)).toBe(true);
+      expect(await sessionQueries.findSessionUser(db, { sessionId, userId, now })).toBeNull();
+    });
+  });
+});
