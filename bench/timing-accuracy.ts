@@ -8,6 +8,7 @@
 import { type BenchContext, type Figure, type FigureResult, type Metric, below } from './lib/figure.js';
 import { runScheduledLoad } from './lib/scheduled-load.js';
 import { type BenchDatabase, createBenchDatabase } from './lib/services.js';
+import type { ProbeSample } from './lib/probe.js';
 import { median, percentiles, round } from './lib/stats.js';
 import { type AnswerLog, type BenchTarget, startTargetProcess } from './lib/targets.js';
 import { measuredCapacity } from './pipeline-throughput.js';
@@ -48,6 +49,13 @@ interface LevelResult {
   targetLateP99Ms: number | null;
   workerLoopDelayP99Ms: number | null;
   workerCores: number | null;
+  /** The worker's garbage collection over the window (from its 1 s probe samples). */
+  workerGc: {
+    scavengesPerSecond: number;
+    scavengeMsPerSecond: number;
+    markCompacts: number;
+    maxPauseMs: number;
+  };
 }
 
 /** For each stored check, what the target really waited before answering it (same monitor, same slot). */
@@ -124,11 +132,27 @@ async function runLevel(
     targetLateP99Ms: (await target.lateness(TARGET_DELAY_MS)).p99Ms,
     workerLoopDelayP99Ms: median(samples.map((s) => s.loopDelayP99Ms)),
     workerCores: median(samples.map((s) => s.cpuMs / s.wallMs)),
+    workerGc: gcOver(samples),
   };
+  ctx.progress.step(
+    `  worker GC: ${round(level.workerGc.scavengesPerSecond)} scavenges/s, ${round(level.workerGc.scavengeMsPerSecond)} ms/s in scavenges, ${level.workerGc.markCompacts} mark-compacts, longest pause ${round(level.workerGc.maxPauseMs)} ms`,
+  );
   ctx.progress.step(
     `  first-byte error p50 ${level.error.p50} ms, p99 ${level.error.p99} ms (worker's share p99 ${round(level.workerShare.p99)} ms, target's own lateness p99 ${round(level.targetLateP99Ms)} ms) over ${level.checks} checks`,
   );
   return level;
+}
+
+function gcOver(samples: readonly ProbeSample[]): LevelResult['workerGc'] {
+  const seconds = samples.reduce((sum, s) => sum + s.wallMs, 0) / 1000 || 1;
+  const minorCount = samples.reduce((sum, s) => sum + (s.gc?.minorCount ?? 0), 0);
+  const minorMs = samples.reduce((sum, s) => sum + (s.gc?.minorMs ?? 0), 0);
+  return {
+    scavengesPerSecond: minorCount / seconds,
+    scavengeMsPerSecond: minorMs / seconds,
+    markCompacts: samples.reduce((sum, s) => sum + (s.gc?.majorCount ?? 0), 0),
+    maxPauseMs: Math.max(0, ...samples.map((s) => s.gc?.maxPauseMs ?? 0)),
+  };
 }
 
 async function run(ctx: BenchContext): Promise<FigureResult> {
@@ -149,6 +173,13 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
       unit: 'ms',
       ...(goal === undefined ? {} : { goal: `< ${goal} ms`, met: below(level.error.p99, goal) }),
     });
+    // The error split in two: what the worker added, and the target's own timer firing late.
+    metrics.push({ label: `worker's share p99 ${where}`, value: round(level.workerShare.p99), unit: 'ms' });
+    metrics.push({
+      label: `target's own lateness p99 ${where}`,
+      value: round(level.targetLateP99Ms),
+      unit: 'ms',
+    });
   }
   return {
     metrics,
@@ -157,7 +188,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
       `Error = stored first_byte_ms (whole ms, request sent to response headers) − ${TARGET_DELAY_MS}. Worker's share = first_byte_ms − the time the target really held that answer (its timer can fire late under load).`,
       ...levels.map(
         (l) =>
-          `${l.share * 100} %: ${round(l.checksPerSecond)} checks/s (${l.monitors} monitors, concurrency ${l.concurrency}), ${l.checks} checks, ${l.down} down; error max ${round(l.error.p100)} ms; worker's share p50/p99 ${round(l.workerShare.p50)}/${round(l.workerShare.p99)} ms; target's own lateness p99 ${round(l.targetLateP99Ms)} ms; worker ${round(l.workerCores)} cores, event-loop delay p99 ${round(l.workerLoopDelayP99Ms)} ms.`,
+          `${l.share * 100} %: ${round(l.checksPerSecond)} checks/s (${l.monitors} monitors, concurrency ${l.concurrency}), ${l.checks} checks, ${l.down} down; error max ${round(l.error.p100)} ms; worker's share p50/p99 ${round(l.workerShare.p50)}/${round(l.workerShare.p99)} ms; target's own lateness p99 ${round(l.targetLateP99Ms)} ms; worker ${round(l.workerCores)} cores, event-loop delay p99 ${round(l.workerLoopDelayP99Ms)} ms; worker GC ${round(l.workerGc.scavengesPerSecond)} scavenges/s taking ${round(l.workerGc.scavengeMsPerSecond)} ms/s, ${l.workerGc.markCompacts} mark-compacts, longest pause ${round(l.workerGc.maxPauseMs)} ms.`,
       ),
     ],
     details: levels,
