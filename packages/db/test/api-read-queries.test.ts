@@ -171,14 +171,14 @@ describe.each(databaseVariants())('API read queries on $name', (variant) => {
     it.each(cases)('gives listChecks’ rows, order and positions: %s', async (_, options) => {
       const db = handle.db;
       if (options.after) {
-        const [{ at }] = await queryRows<{ at: string }>(
+        const [row] = await queryRows<{ at: string }>(
           db,
           sql`SELECT to_char(scheduled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
               FROM check_results WHERE monitor_id = ${monitorId} AND scheduled_at > ${new Date(base + 60_000).toISOString()}::timestamptz
                 AND scheduled_at < ${new Date(base + 120_000).toISOString()}::timestamptz LIMIT 1`,
         );
-        expect(at).toMatch(/\.123456Z$/);
-        options = { ...options, after: { scheduledAt: at, region: options.after.region } };
+        expect(row?.at).toMatch(/\.123456Z$/);
+        options = { ...options, after: { scheduledAt: row!.at, region: options.after.region } };
       }
       for (const limit of [1, 4, 100]) {
         const expected = (await resultQueries.listChecks(db, monitorId, { limit, ...options })).map(
