@@ -16,6 +16,13 @@ import {
 export const DEFAULT_RETENTION_DAYS = 90;
 
 /**
+ * Sessions that expired or were revoked more than this long ago are deleted. Kept a while after they end
+ * so that "signed out" and "expired" stay distinguishable in the table for a day of troubleshooting; the
+ * API rejects them either way.
+ */
+export const ENDED_SESSION_GRACE_MS = 86_400_000;
+
+/**
  * The transaction-level advisory lock every maintenance step takes, with pg_try_: a runner that finds it
  * taken steps aside at once instead of queueing behind another producer. The two-key form keeps it apart
  * from the per-partition locks (hashtext of the name, one key) and from the migration lock.
@@ -48,6 +55,8 @@ export interface MaintenanceReport {
   movedFromDefault: number;
   /** Rows past retention deleted from the default partition. */
   deletedFromDefault: number;
+  /** Sessions deleted because they expired or were revoked more than a day ago. */
+  sessionsPurged: number;
 }
 
 class MaintenanceBusy extends Error {}
@@ -65,6 +74,21 @@ async function underMaintenanceLock<T>(db: Database, step: (tx: Database) => Pro
   });
 }
 
+/** Deletes up to `limit` sessions that expired or were revoked before `endedBefore`; returns how many. */
+async function purgeEndedSessions(tx: Database, endedBefore: string, limit: number): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    tx,
+    sql`WITH gone AS (
+          DELETE FROM sessions WHERE id IN (
+            SELECT id FROM sessions
+            WHERE expires_at < ${endedBefore}::timestamptz OR revoked_at < ${endedBefore}::timestamptz
+            LIMIT ${limit}
+          ) RETURNING 1)
+        SELECT count(*)::int AS n FROM gone`,
+  );
+  return Number(row?.n ?? 0);
+}
+
 function covers(partition: ResultPartition, dayStartMs: number): boolean {
   return (
     (partition.fromMs === null || partition.fromMs <= dayStartMs) &&
@@ -76,7 +100,8 @@ function covers(partition: ResultPartition, dayStartMs: number): boolean {
 /**
  * Keeps check_results in shape: daily partitions made for yesterday up to `daysAhead` days ahead, whole
  * partitions dropped once every row in them is older than `retentionDays` (now − retention ≥ their upper
- * bound), and rows past retention deleted from the default partition in bounded batches. Today's and later
+ * bound), rows past retention deleted from the default partition in bounded batches, and sessions deleted
+ * a day after they expired or were revoked. Today's and later
  * partitions are never dropped. Each step is a short transaction of its own under one advisory lock, so
  * several producers can run this at once: whoever finds the lock taken stops and leaves the rest to the
  * holder (every step re-checks the catalog, so an interleaving is harmless too).
@@ -99,6 +124,7 @@ export async function runMaintenance(db: Database, options: MaintenanceOptions):
     deferred: [],
     movedFromDefault: 0,
     deletedFromDefault: 0,
+    sessionsPurged: 0,
   };
   const today = startOfUtcDay(now);
   // Never later than the start of today, so the partition being written is never a candidate.
@@ -154,6 +180,16 @@ export async function runMaintenance(db: Database, options: MaintenanceOptions):
         { partition: DEFAULT_PARTITION, deleted: report.deletedFromDefault, retentionDays },
         'results past retention deleted from the default partition',
       );
+    }
+
+    const ended = new Date(now - ENDED_SESSION_GRACE_MS).toISOString();
+    for (;;) {
+      const purged = await underMaintenanceLock(db, (tx) => purgeEndedSessions(tx, ended, batchSize));
+      report.sessionsPurged += purged;
+      if (purged < batchSize) break;
+    }
+    if (report.sessionsPurged > 0) {
+      log?.info({ purged: report.sessionsPurged }, 'ended sessions deleted');
     }
   } catch (error) {
     if (!(error instanceof MaintenanceBusy)) throw error;

@@ -8,6 +8,7 @@ import {
   type DatabaseHandle,
   ensureResultPartitions,
   insertResults,
+  newId,
   partitionName,
   queryRows,
   runMaintenance,
@@ -72,6 +73,7 @@ describe.each(databaseVariants())('result maintenance on $name', (variant) => {
         deferred: [],
         movedFromDefault: 0,
         deletedFromDefault: 0,
+        sessionsPurged: 0,
       });
       const byName = new Map((await listResultPartitions(db)).map((p) => [p.name, p]));
       for (const day of expected) {
@@ -188,6 +190,32 @@ describe.each(databaseVariants())('result maintenance on $name', (variant) => {
       expect(
         lines.some((l) => l.message === 'results past retention deleted from the default partition'),
       ).toBe(true);
+    });
+  });
+
+  describe.skipIf(!variant.available)('sessions', () => {
+    it('deletes sessions a day after they expired or were revoked, in batches; live and recently ended ones stay', async () => {
+      const db = handle.db;
+      const userId = await seedUser(db);
+      const at = (offsetMs: number) => new Date(now + offsetMs).toISOString();
+      const ended = [
+        { expiresAt: at(-HOUR), revokedAt: null }, // expired an hour ago: kept
+        { expiresAt: at(7 * DAY_MS), revokedAt: at(-HOUR) }, // revoked an hour ago: kept
+        { expiresAt: at(7 * DAY_MS), revokedAt: at(-2 * DAY_MS) }, // revoked two days ago
+        ...Array.from({ length: 5 }, () => ({ expiresAt: at(-2 * DAY_MS), revokedAt: null })), // expired
+      ];
+      for (const { expiresAt, revokedAt } of [{ expiresAt: at(7 * DAY_MS), revokedAt: null }, ...ended]) {
+        await db.execute(sql`INSERT INTO sessions (id, user_id, created_at, expires_at, revoked_at)
+          VALUES (${newId()}, ${userId}, ${at(-10 * DAY_MS)}::timestamptz, ${expiresAt}::timestamptz,
+                  ${revokedAt}::timestamptz)`);
+      }
+      const { logger, lines } = recordingLogger();
+      const report = await runMaintenance(db, { now, retentionDays: 90, batchSize: 2, logger });
+      expect(report.sessionsPurged).toBe(6);
+      const [left] = await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM sessions`);
+      expect(left?.n).toBe(3);
+      expect(lines.some((l) => l.message === 'ended sessions deleted')).toBe(true);
+      expect((await runMaintenance(db, { now, retentionDays: 90 })).sessionsPurged).toBe(0);
     });
   });
 
