@@ -103,6 +103,35 @@ export function readRegion(env: Env, name: string): string | undefined {
   return value;
 }
 
+const SIZE_UNITS_KB: Record<string, number> = { kb: 1, mb: 1024, gb: 1024 * 1024 };
+const SIZE_UNIT_NAMES: Record<string, string> = { kb: 'kB', mb: 'MB', gb: 'GB' };
+
+/**
+ * A memory size as PostgreSQL writes it: a whole number of kB, MB or GB ("16MB"; units in any case).
+ * Returns it in PostgreSQL's spelling, for a setting such as shared_buffers.
+ */
+export function readMemorySize(
+  env: Env,
+  name: string,
+  fallback: string,
+  minKb: number,
+  maxKb: number,
+): string {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  const match = /^(\d+)\s*(kb|mb|gb)$/i.exec(value);
+  const unit = match?.[2]?.toLowerCase() ?? '';
+  const kb = match ? Number(match[1]) * (SIZE_UNITS_KB[unit] ?? NaN) : NaN;
+  if (!Number.isSafeInteger(kb) || kb < minKb || kb > maxKb) {
+    throw new ConfigError(
+      name,
+      `a size like "16MB" (a whole number of kB, MB or GB) from ${minKb}kB to ${maxKb / 1024}MB`,
+      value,
+    );
+  }
+  return `${Number(match![1])}${SIZE_UNIT_NAMES[unit]}`;
+}
+
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
 /** Durations in the `jsonwebtoken` style the seed uses: "3600", "15m", "12h", "7d". Returns seconds. */

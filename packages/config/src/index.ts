@@ -1,5 +1,6 @@
 export {
   type Config,
+  DEFAULT_PGLITE_SHARED_BUFFERS,
   type LogLevel,
   LOG_LEVELS,
   loadConfig,

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       maxDeliveries: 5,
       retentionDays: 90,
       allowPrivateTargets: false,
+      pgliteSharedBuffers: '16MB',
     });
   });
 
@@ -43,6 +44,7 @@ describe('loadConfig', () => {
       REGIONS: 'usa, india ,eu-west',
       REGION: 'eu-west',
       ALLOW_PRIVATE_TARGETS: 'yes',
+      PGLITE_SHARED_BUFFERS: '32mb',
     });
     expect(config).toMatchObject({
       databaseUrl: 'postgres://u:p@db:5432/uptime',
@@ -52,7 +54,10 @@ describe('loadConfig', () => {
       regions: ['usa', 'india', 'eu-west'],
       region: 'eu-west',
       allowPrivateTargets: true,
+      pgliteSharedBuffers: '32MB',
     });
+    expect(loadConfig({ PGLITE_SHARED_BUFFERS: '128kB' }).pgliteSharedBuffers).toBe('128kB');
+    expect(loadConfig({ PGLITE_SHARED_BUFFERS: '1 GB' }).pgliteSharedBuffers).toBe('1GB');
   });
 
   it.each([
@@ -73,6 +78,10 @@ describe('loadConfig', () => {
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY', 'from 1 to 10000'],
     [{ ALLOW_PRIVATE_TARGETS: 'maybe' }, 'ALLOW_PRIVATE_TARGETS', 'true or false'],
     [{ RETENTION_DAYS: '0' }, 'RETENTION_DAYS', 'from 1 to 3650'],
+    [{ PGLITE_SHARED_BUFFERS: '16' }, 'PGLITE_SHARED_BUFFERS', 'a size like "16MB"'],
+    [{ PGLITE_SHARED_BUFFERS: '1.5MB' }, 'PGLITE_SHARED_BUFFERS', 'from 128kB to 1024MB'],
+    [{ PGLITE_SHARED_BUFFERS: '64kB' }, 'PGLITE_SHARED_BUFFERS', 'from 128kB to 1024MB'],
+    [{ PGLITE_SHARED_BUFFERS: '2GB' }, 'PGLITE_SHARED_BUFFERS', 'PGLITE_SHARED_BUFFERS must be'],
     [{ STREAM_KEY: 'has space' }, 'STREAM_KEY', 'STREAM_KEY must be a Redis key'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET', 'at least 16 characters'],
     [
