@@ -193,7 +193,7 @@ export async function benchHistoryCleanup(options: HistoryCleanupOptions): Promi
   const name = `bu_bench_history_${randomBytes(4).toString('hex')}`;
   await adminQuery(databaseUrl, `CREATE DATABASE ${name}`);
   const url = withDatabase(databaseUrl, name);
-  const handle = openDatabase({ databaseUrl: url, poolSize: writers + 4 });
+  const handle = await openDatabase({ databaseUrl: url, poolSize: writers + 4 });
   try {
     await migrateDatabase(handle, url);
     const db = handle.db;

@@ -9,7 +9,7 @@ import { openDatabase } from '@better-uptime/db';
 import { serveParent } from './children.js';
 
 const config = loadConfig(process.env);
-const database = openDatabase({ databaseUrl: config.databaseUrl });
+const database = await openDatabase({ databaseUrl: config.databaseUrl });
 const app = buildServer({
   db: database.db,
   config,

@@ -47,7 +47,7 @@ export async function createBenchDatabase(figure: string, poolSize = 10): Promis
   // run: the next query on the pool says what is wrong.
   const onPoolError = (error: Error) =>
     console.warn(`[bench] ${name}: idle connection lost: ${error.message}`);
-  const handle = openDatabase({ databaseUrl: url, poolSize, onPoolError });
+  const handle = await openDatabase({ databaseUrl: url, poolSize, onPoolError });
   const pool = new pg.Pool({ connectionString: url, max: 4, application_name: 'better-uptime-bench' });
   pool.on('error', onPoolError);
   let dropped = false;

@@ -26,11 +26,12 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   const ownsDatabase = options.database === undefined;
   const database =
     options.database ??
-    openDatabase({
+    (await openDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
+      pgliteSharedBuffers: config.pgliteSharedBuffers,
       onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
-    });
+    }));
   try {
     if (ownsDatabase) await migrateDatabase(database, config.databaseUrl);
     const jwtSecret = await resolveJwtSecret(config);

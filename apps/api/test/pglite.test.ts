@@ -10,7 +10,7 @@ describe('API on PGlite', () => {
   const NOW = Date.UTC(2031, 0, 10);
 
   beforeAll(async () => {
-    handle = openMemoryDatabase();
+    handle = await openMemoryDatabase();
     await migrateDatabase(handle);
     app = testServer(handle.db, { now: () => NOW });
   });

@@ -43,7 +43,7 @@ describe.skipIf(!postgresAvailable())('API server (PostgreSQL)', () => {
     });
 
     it('503 when the database does not', async () => {
-      const handle = openDatabase({ databaseUrl: testDb.url, poolSize: 1 });
+      const handle = await openDatabase({ databaseUrl: testDb.url, poolSize: 1 });
       await handle.close();
       const broken = testServer(handle.db);
       const res = await broken.inject({ method: 'GET', url: '/api/health' });
@@ -65,7 +65,7 @@ describe.skipIf(!postgresAvailable())('API server (PostgreSQL)', () => {
           },
         }),
       );
-      const handle = openDatabase({ databaseUrl: testDb.url, poolSize: 1 });
+      const handle = await openDatabase({ databaseUrl: testDb.url, poolSize: 1 });
       await handle.close();
       const broken = testServer(handle.db, { logger });
       const res = await broken.inject({ method: 'GET', url: '/api/auth/me', headers: user.bearer });

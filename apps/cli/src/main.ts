@@ -45,7 +45,17 @@ function parseCommand(argv: string[]): Command {
 async function migrateOnly(config: Config): Promise<void> {
   const logger = createLogger('migrate', config.logLevel);
   const release = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
-  const handle = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let handle;
+  try {
+    handle = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      pgliteSharedBuffers: config.pgliteSharedBuffers,
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
   try {
     await migrateDatabase(handle, config.databaseUrl);
     logger.info({ database: handle.description }, 'migrations applied');

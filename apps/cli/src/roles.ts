@@ -20,11 +20,18 @@ async function openAndMigrate(
   logger: Logger,
 ): Promise<{ handle: DatabaseHandle; release: () => void }> {
   const release = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
-  const handle = openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
-  });
+  let handle: DatabaseHandle;
+  try {
+    handle = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      pgliteSharedBuffers: config.pgliteSharedBuffers,
+      onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
   try {
     await migrateDatabase(handle, config.databaseUrl);
   } catch (error) {

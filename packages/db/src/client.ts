@@ -1,9 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { DEFAULT_PGLITE_SHARED_BUFFERS } from '@better-uptime/config';
+import type { PGliteOptions } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import * as schema from './schema.js';
 
@@ -28,9 +31,14 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Called for errors of idle pooled connections (e.g. the server restarted), which would otherwise crash. */
   onPoolError?: (error: Error) => void;
+  /**
+   * PGlite's `shared_buffers`, a PostgreSQL size such as `16MB` (default DEFAULT_PGLITE_SHARED_BUFFERS).
+   * PGlite touches all of it at start, so it is resident memory of this process from the first query.
+   */
+  pgliteSharedBuffers?: string | undefined;
 }
 
-export function openDatabase(options: DatabaseOptions): DatabaseHandle {
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
@@ -49,27 +57,166 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
       close: () => pool.end(),
     };
   }
-  const dataDir = options.dataDir ?? './data';
-  const dir = `${dataDir}/pglite`;
-  mkdirSync(dir, { recursive: true });
-  const client = new PGlite(dir);
+  const dir = join(options.dataDir ?? './data', 'pglite');
+  await initPgliteDataDir(dir);
+  const sharedBuffers = options.pgliteSharedBuffers ?? DEFAULT_PGLITE_SHARED_BUFFERS;
+  // A command-line setting on top of PGlite's own start parameters: it wins over postgresql.conf, which
+  // stays as initdb wrote it (PGlite's `postgresqlconf` option would replace the whole file).
+  return openPglite(dir, `embedded PGlite in ${dir}`, [`shared_buffers=${sharedBuffers}`]);
+}
+
+/** In-memory PGlite, for tests and benchmarks that need no files. */
+export async function openMemoryDatabase(): Promise<DatabaseHandle> {
+  return openPglite(undefined, 'in-memory PGlite');
+}
+
+/**
+ * PGlite and its drizzle driver are imported only here, when a process really opens it: loading the
+ * module alone costs about 46 MB, which server processes (on DATABASE_URL) should not carry.
+ */
+async function openPglite(
+  dir: string | undefined,
+  description: string,
+  settings: readonly string[] = [],
+): Promise<DatabaseHandle> {
+  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+  ]);
+  const options: PGliteOptions =
+    settings.length === 0
+      ? {}
+      : { startParams: [...PGlite.defaultStartParams, ...settings.flatMap((setting) => ['-c', setting])] };
+  const client = dir === undefined ? new PGlite(options) : new PGlite(dir, options);
+  try {
+    await client.waitReady;
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw error;
+  }
   return {
     db: drizzlePglite(client, { schema }) as unknown as Database,
     kind: 'pglite',
-    description: `embedded PGlite in ${dir}`,
+    description,
     close: () => client.close(),
   };
 }
 
-/** In-memory PGlite, for tests and benchmarks that need no files. */
-export function openMemoryDatabase(): DatabaseHandle {
-  const client = new PGlite();
-  return {
-    db: drizzlePglite(client, { schema }) as unknown as Database,
-    kind: 'pglite',
-    description: 'in-memory PGlite',
-    close: () => client.close(),
-  };
+/** Whether `dir` holds a PostgreSQL cluster (initdb has run there). */
+export function isPgliteDataDir(dir: string): boolean {
+  return existsSync(join(dir, 'PG_VERSION'));
+}
+
+export class PgliteInitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PgliteInitError';
+  }
+}
+
+/** What the init child prints before its error, so the parent can tell it from PGlite's own output. */
+const INIT_ERROR_MARKER = '@@better-uptime-pglite-init-error@@';
+
+/**
+ * Run by `node -e` in the init child (CommonJS, plain JavaScript: it needs neither tsx nor the bundle).
+ * argv: the PGlite module to require, the directory to initialise.
+ */
+const INIT_CHILD_SCRIPT = `
+const [modulePath, dir] = process.argv.slice(1);
+(async () => {
+  const { PGlite } = require(modulePath);
+  const db = new PGlite(dir);
+  await db.query('SELECT 1');
+  await db.close();
+})().then(
+  () => process.exit(0),
+  (error) => {
+    const message = error && error.message ? error.message : String(error);
+    process.stderr.write('\\n${INIT_ERROR_MARKER}' + message + '\\n');
+    process.exit(1);
+  },
+);
+`;
+
+export interface InitPgliteOptions {
+  /** Stop the child after this long (default 5 minutes). */
+  timeoutMs?: number;
+  /** The PGlite module the child loads (default: the one this package depends on). For tests. */
+  pgliteModule?: string;
+}
+
+/**
+ * Makes `dir` a PGlite data directory if it is not one yet. PGlite's initdb takes about 800 MB, and the
+ * WebAssembly memory it grows stays resident in the process that ran it for as long as it lives; so initdb
+ * runs in a short-lived child process, into a sibling directory that is renamed into place only once it is
+ * complete (an interrupted first start leaves no half-made cluster behind). Returns whether it initialised.
+ */
+export async function initPgliteDataDir(dir: string, options: InitPgliteOptions = {}): Promise<boolean> {
+  if (isPgliteDataDir(dir)) return false;
+  const fail = (reason: string) =>
+    new PgliteInitError(`Could not create the embedded database in ${dir}: ${reason}`);
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    throw fail('the directory is not empty but holds no database (no PG_VERSION); move its files away');
+  }
+  mkdirSync(dirname(dir), { recursive: true });
+  const staging = `${dir}.init-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    const pgliteModule =
+      options.pgliteModule ?? createRequire(import.meta.url).resolve('@electric-sql/pglite');
+    await runInitChild(pgliteModule, staging, options.timeoutMs ?? 300_000);
+    if (!isPgliteDataDir(staging)) throw new Error('initdb ended without writing PG_VERSION');
+    rmSync(dir, { recursive: true, force: true }); // empty (checked above), or absent
+    renameSync(staging, dir);
+    return true;
+  } catch (error) {
+    throw fail((error as Error).message);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+function runInitChild(pgliteModule: string, dir: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // Plain node: none of this process's flags (tsx's loader, inspector, profiler) are wanted there.
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS;
+    const child = spawn(process.execPath, ['-e', INIT_CHILD_SCRIPT, pgliteModule, dir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env,
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-16_384);
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve();
+      const marked = stderr.lastIndexOf(INIT_ERROR_MARKER);
+      const output = marked >= 0 ? stderr.slice(marked + INIT_ERROR_MARKER.length) : stderr;
+      const lines = output
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean);
+      const detail = (marked >= 0 ? lines[0] : lines.at(-1)) ?? 'no error output';
+      const how = timedOut
+        ? `stopped after ${timeoutMs / 1000} s`
+        : signal
+          ? `killed by ${signal}`
+          : `exit code ${code}`;
+      reject(new Error(`initdb failed in its child process (${how}): ${detail}`));
+    });
+  });
 }
 
 /** Runs raw SQL and returns its rows, whichever driver is underneath. */

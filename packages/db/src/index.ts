@@ -4,8 +4,12 @@ export {
   type DatabaseHandle,
   type DatabaseKind,
   type DatabaseOptions,
+  initPgliteDataDir,
+  type InitPgliteOptions,
+  isPgliteDataDir,
   openDatabase,
   openMemoryDatabase,
+  PgliteInitError,
   ping,
   queryRows,
 } from './client.js';

@@ -16,7 +16,7 @@ export async function createTestDatabase(poolSize = 5): Promise<TestDatabase> {
   const name = `bu_test_${randomBytes(6).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`);
   const url = databaseUrl(name);
-  const handle = openDatabase({ databaseUrl: url, poolSize });
+  const handle = await openDatabase({ databaseUrl: url, poolSize });
   return {
     name,
     url,

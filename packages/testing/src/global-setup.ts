@@ -38,7 +38,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (postgresAvailable) {
     await adminQuery(`CREATE DATABASE ${templateDatabase}`);
     const url = databaseUrl(templateDatabase);
-    const handle = openDatabase({ databaseUrl: url, poolSize: 1 });
+    const handle = await openDatabase({ databaseUrl: url, poolSize: 1 });
     await migrateDatabase(handle, url);
     await handle.close();
   }

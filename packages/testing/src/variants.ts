@@ -16,7 +16,7 @@ export function databaseVariants(): DatabaseVariant[] {
       name: 'pglite',
       available: true,
       create: async () => {
-        const handle = openMemoryDatabase();
+        const handle = await openMemoryDatabase();
         await migrateDatabase(handle);
         return { handle, drop: () => handle.close() };
       },
