@@ -95,6 +95,27 @@ describe('tokens and CSRF', () => {
     expect(await tokens.verify('')).toBeNull();
   });
 
+  it('remembers a verified token only until it expires, and never a forged one', async () => {
+    let clock = Date.UTC(2031, 0, 10, 12);
+    const tokens = createTokenService(secret, () => clock);
+    const expiresAt = new Date(clock + 60_000);
+    const token = await tokens.sign(claims, expiresAt);
+    expect(await tokens.verify(token)).toEqual(claims);
+    expect(await tokens.verify(token)).toEqual(claims); // from memory
+    // Same payload, another signature: still refused although its twin is remembered.
+    const [header, payload, signature] = token.split('.');
+    const forged = `${header}.${payload}.${signature!.slice(0, -2)}${signature!.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(await tokens.verify(forged)).toBeNull();
+    // Expiry as jose has it: valid up to the last millisecond before `exp`, refused from `exp` on.
+    clock = expiresAt.getTime() - 1;
+    expect(await tokens.verify(token)).toEqual(claims);
+    clock = expiresAt.getTime();
+    expect(await tokens.verify(token)).toBeNull();
+    expect(await tokens.verify(token)).toBeNull();
+    // A fresh service (no memory) agrees.
+    expect(await createTokenService(secret, () => clock).verify(token)).toBeNull();
+  });
+
   it('CSRF tokens are per session and per secret', () => {
     const csrf = createCsrf(secret);
     const token = csrf.tokenFor(claims.sessionId);
