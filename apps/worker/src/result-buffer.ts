@@ -55,6 +55,8 @@ export class ResultBuffer {
   private timer: NodeJS.Timeout | undefined;
   private readonly maxConcurrentFlushes: number;
   private readonly flushing = new Set<Promise<void>>();
+  /** Batches taken out of `entries` and being written: still unacknowledged, so still held. */
+  private readonly writing = new Set<Entry[]>();
   private failures = 0;
 
   constructor(private readonly options: ResultBufferOptions) {
@@ -68,9 +70,12 @@ export class ResultBuffer {
     return this.entries.length;
   }
 
-  /** Messages buffered and not yet acknowledged. */
+  /** Messages buffered or being written, and not yet acknowledged (the reclaimer keeps them from going idle). */
   messageIds(): string[] {
-    return [...this.entries.map((e) => e.messageId), ...this.unacked];
+    const ids = this.entries.map((e) => e.messageId);
+    for (const batch of this.writing) for (const entry of batch) ids.push(entry.messageId);
+    for (const id of this.unacked) ids.push(id);
+    return ids;
   }
 
   get full(): boolean {
@@ -146,6 +151,15 @@ export class ResultBuffer {
     }
     if (this.entries.length === 0) return;
     const batch = this.entries.splice(0, this.maxRows);
+    this.writing.add(batch);
+    try {
+      await this.writeBatch(batch);
+    } finally {
+      this.writing.delete(batch);
+    }
+  }
+
+  private async writeBatch(batch: Entry[]): Promise<void> {
     const rows = batch.filter((e) => e.row !== null).map((e) => e.row!);
     const { counters, logger } = this.options;
     try {
