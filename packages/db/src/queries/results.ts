@@ -109,16 +109,18 @@ export async function listOwnChecks(
   // gives one row of NULLs (region is never NULL in a check). The inner ORDER BY, with NULLS LAST, is the
   // one the (monitor_id, scheduled_at DESC NULLS LAST) index serves (see listChecks); the outer one keeps
   // that order through the join, a sort of at most `limit` rows.
-  const rows = await queryRows<Omit<CheckView, 'scheduledAt'> & Partial<Pick<CheckView, 'scheduledAt'>>>(
+  const rows = await queryRows<CheckView>(
     db,
     sql`SELECT c."monitorId", c.region, c.status, c."responseTimeMs", c."statusCode", c.reason, c.message,
-          c."dnsMs", c."connectMs", c."tlsMs", c."firstByteMs", c."certExpiresAt", c."checkedAt", c.position
+          c."dnsMs", c."connectMs", c."tlsMs", c."firstByteMs", c."certExpiresAt", c."scheduledAt",
+          c."checkedAt", c.position
         FROM ${monitors} m
         LEFT JOIN (
           SELECT monitor_id AS "monitorId", region, status, response_time_ms AS "responseTimeMs",
             status_code AS "statusCode", reason, message, dns_ms AS "dnsMs", connect_ms AS "connectMs",
             tls_ms AS "tlsMs", first_byte_ms AS "firstByteMs",
             ${isoText(checkResults.certExpiresAt)} AS "certExpiresAt",
+            ${isoText(checkResults.scheduledAt)} AS "scheduledAt",
             ${isoText(checkResults.checkedAt)} AS "checkedAt",
             ${scheduledAtText} AS position, scheduled_at AS sort_at
           FROM ${checkResults}
@@ -130,10 +132,7 @@ export async function listOwnChecks(
         ORDER BY c.sort_at DESC NULLS LAST, c.region DESC`,
   );
   if (rows.length === 0) return null;
-  if (rows[0]!.region === null) return [];
-  // The slot in milliseconds is the position without its last three digits: one to_char per row, not two.
-  for (const row of rows) row.scheduledAt = `${row.position.slice(0, -4)}Z`;
-  return rows as CheckView[];
+  return rows[0]!.region === null ? [] : rows;
 }
 
 /**
