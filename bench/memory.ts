@@ -15,7 +15,7 @@ import type { BenchChild } from './lib/children.js';
 import { type BenchContext, type Figure, type FigureResult, type Metric, below } from './lib/figure.js';
 import { createBenchDatabase } from './lib/services.js';
 import { round } from './lib/stats.js';
-import { type CliBuild, distBuiltAt, sleep, startSingleProcess } from './lib/system.js';
+import { type CliBuild, distBuiltAt, npmStartNodeFlags, sleep, startSingleProcess } from './lib/system.js';
 import { type BenchTarget, startTargetProcess } from './lib/targets.js';
 import { preparePipeline, runPipeline } from './pipeline-throughput.js';
 
@@ -273,7 +273,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
     'Worker: `better-uptime worker` (WORKER_CONCURRENCY=200) working through a backlog against a 20 ms target, as in figure 1. RSS = the kernel’s peak resident set (VmHWM) of the one node process.',
     `Single process: \`better-uptime start\` (in-process queue, region "local"; PGlite in a fresh data directory, or DATABASE_URL to a fresh PostgreSQL database), monitors created through the API at a ${INTERVAL_SECONDS} s interval against a 20 ms target, then run for ${single[0]?.seconds ?? 0} s; ${single.map((s) => `${s.build}/${s.database}: ${Math.round((s.startedBytes ?? 0) / MB)} MB once started, ${Math.round((s.endBytes ?? 0) / MB)} MB at the end, ${s.checksStored} results of the first monitor`).join('; ')}.`,
     'A fresh PGlite data directory is initialised (initdb) by a short-lived child process of `start`; its peak is sampled from /proc every 50 ms and reported apart, as it is gone before the monitors run. The single process peak is that of the long-running process alone.',
-    `dist = the production bundle (built ${builtAt.toISOString()} by scripts/build.mjs), what \`npm start\`, Docker and PM2 run; the goal applies to it. source = the TypeScript sources through tsx (\`npm run dev\`, \`npm run worker\`), for development; tsx's loader thread and transpiled sources add to it.`,
+    `dist = the production bundle (built ${builtAt.toISOString()} by scripts/build.mjs), what \`npm start\`, Docker and PM2 run, started in single-process mode with npm start's node flags (${npmStartNodeFlags().join(' ') || 'none'}) and PGLITE_LOW_MEMORY at its default (on); the goal applies to it. source = the TypeScript sources through tsx (\`npm run dev\`, \`npm run worker\`), for development; tsx's loader thread and transpiled sources add to it.`,
   );
   return { metrics, notes, details: single };
 }

@@ -5,7 +5,7 @@
  * the process being measured.
  */
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchChild, CLI_ENTRY, REPO_ROOT, spawnChild, withTimeout } from './children.js';
 import { REDIS_URL, type RedisClient } from './services.js';
@@ -62,6 +62,7 @@ function spawnCli(
   command: string,
   settings: ServiceSettings,
   env: Record<string, string>,
+  shippedNodeFlags: readonly string[] = [],
 ): BenchChild {
   const dist = settings.build === 'dist';
   return spawnChild({
@@ -70,7 +71,7 @@ function spawnCli(
     args: [command],
     env: serviceEnv({ ...settings, env: { ...env, ...settings.env } }),
     cpuProfileDir: settings.cpuProfileDir,
-    nodeFlags: NODE_FLAGS,
+    nodeFlags: [...shippedNodeFlags, ...NODE_FLAGS],
     runtime: dist ? 'plain' : 'tsx',
   });
 }
@@ -91,9 +92,27 @@ export function startProducer(settings: ServiceSettings & { tickMs: number; lead
   });
 }
 
+/**
+ * The node flags `npm start` runs the bundle with (package.json's "start" script: `node <flags>
+ * dist/better-uptime.mjs start`), so that the figure measures the process exactly as it ships.
+ */
+export function npmStartNodeFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  const words = (manifest.scripts?.start ?? '').split(/\s+/).filter(Boolean);
+  const entry = words.indexOf('dist/better-uptime.mjs');
+  if (words[0] !== 'node' || entry < 0) {
+    throw new Error(
+      'package.json: the "start" script is no longer `node [flags] dist/better-uptime.mjs start`',
+    );
+  }
+  return words.slice(1, entry);
+}
+
 /** `better-uptime start`: API, producer and worker in one process (PGlite and the in-process queue by default). */
 export function startSingleProcess(settings: ServiceSettings): BenchChild {
-  return spawnCli('start', 'start', settings, {});
+  return spawnCli('start', 'start', settings, {}, settings.build === 'dist' ? npmStartNodeFlags() : []);
 }
 
 export interface GroupProgress {

@@ -51,6 +51,7 @@ async function migrateOnly(config: Config): Promise<void> {
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       pgliteSharedBuffers: config.pgliteSharedBuffers,
+      pgliteLowMemory: config.pgliteLowMemory,
     });
   } catch (error) {
     release();

@@ -26,6 +26,7 @@ async function openAndMigrate(
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       pgliteSharedBuffers: config.pgliteSharedBuffers,
+      pgliteLowMemory: config.pgliteLowMemory,
       onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
     });
   } catch (error) {

@@ -26,6 +26,8 @@ export interface Config {
   dataDir: string;
   /** PGlite's shared_buffers (a PostgreSQL size, e.g. "16MB"); resident memory of the embedding process. */
   pgliteSharedBuffers: string;
+  /** Compile PGlite's WebAssembly with V8's baseline compiler only: less memory, slower embedded queries. */
+  pgliteLowMemory: boolean;
   /** Redis URL; when absent the in-process queue is used (single-process mode only). */
   redisUrl: string | undefined;
   streamKey: string;
@@ -113,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
       128,
       1024 * 1024,
     ),
+    pgliteLowMemory: readBool(env, 'PGLITE_LOW_MEMORY', true),
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     streamKey,
     jwtSecret,

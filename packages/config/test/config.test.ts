@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       retentionDays: 90,
       allowPrivateTargets: false,
       pgliteSharedBuffers: '16MB',
+      pgliteLowMemory: true,
     });
   });
 
@@ -45,6 +46,7 @@ describe('loadConfig', () => {
       REGION: 'eu-west',
       ALLOW_PRIVATE_TARGETS: 'yes',
       PGLITE_SHARED_BUFFERS: '32mb',
+      PGLITE_LOW_MEMORY: 'off',
     });
     expect(config).toMatchObject({
       databaseUrl: 'postgres://u:p@db:5432/uptime',
@@ -55,6 +57,7 @@ describe('loadConfig', () => {
       region: 'eu-west',
       allowPrivateTargets: true,
       pgliteSharedBuffers: '32MB',
+      pgliteLowMemory: false,
     });
     expect(loadConfig({ PGLITE_SHARED_BUFFERS: '128kB' }).pgliteSharedBuffers).toBe('128kB');
     expect(loadConfig({ PGLITE_SHARED_BUFFERS: '1 GB' }).pgliteSharedBuffers).toBe('1GB');
@@ -82,6 +85,7 @@ describe('loadConfig', () => {
     [{ PGLITE_SHARED_BUFFERS: '1.5MB' }, 'PGLITE_SHARED_BUFFERS', 'from 128kB to 1024MB'],
     [{ PGLITE_SHARED_BUFFERS: '64kB' }, 'PGLITE_SHARED_BUFFERS', 'from 128kB to 1024MB'],
     [{ PGLITE_SHARED_BUFFERS: '2GB' }, 'PGLITE_SHARED_BUFFERS', 'PGLITE_SHARED_BUFFERS must be'],
+    [{ PGLITE_LOW_MEMORY: 'small' }, 'PGLITE_LOW_MEMORY', 'PGLITE_LOW_MEMORY must be true or false'],
     [{ STREAM_KEY: 'has space' }, 'STREAM_KEY', 'STREAM_KEY must be a Redis key'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET', 'at least 16 characters'],
     [

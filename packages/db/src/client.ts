@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { DEFAULT_PGLITE_SHARED_BUFFERS } from '@better-uptime/config';
 import type { PGliteOptions } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
@@ -36,6 +37,8 @@ export interface DatabaseOptions {
    * PGlite touches all of it at start, so it is resident memory of this process from the first query.
    */
   pgliteSharedBuffers?: string | undefined;
+  /** Compile PGlite with V8's baseline WebAssembly compiler only (default true); see `useBaselineWasmCompilerOnly`. */
+  pgliteLowMemory?: boolean | undefined;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -59,10 +62,26 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   }
   const dir = join(options.dataDir ?? './data', 'pglite');
   await initPgliteDataDir(dir);
+  if (options.pgliteLowMemory ?? true) useBaselineWasmCompilerOnly();
   const sharedBuffers = options.pgliteSharedBuffers ?? DEFAULT_PGLITE_SHARED_BUFFERS;
   // A command-line setting on top of PGlite's own start parameters: it wins over postgresql.conf, which
   // stays as initdb wrote it (PGlite's `postgresqlconf` option would replace the whole file).
   return openPglite(dir, `embedded PGlite in ${dir}`, [`shared_buffers=${sharedBuffers}`]);
+}
+
+/**
+ * V8 compiles WebAssembly twice: quickly (Liftoff) when it loads, then its hot functions again with the
+ * optimising compiler. For PGlite that second tier keeps about 100 MB of code and compiler memory resident,
+ * half of what single-process mode would otherwise need, while embedded queries run only 1.15-1.5x faster
+ * with it (measured: inserts 1.15x, aggregates over 300,000 rows 1.4x, point reads alike). The flag is
+ * process-wide and applies to modules compiled afterwards, so it is set before PGlite is first loaded.
+ */
+function useBaselineWasmCompilerOnly(): void {
+  try {
+    setFlagsFromString('--liftoff-only');
+  } catch {
+    // A runtime without V8 flags (Bun): nothing to set, PGlite runs as that runtime compiles it.
+  }
 }
 
 /** In-memory PGlite, for tests and benchmarks that need no files. */
