@@ -93,7 +93,10 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
   const now = Date.now();
   const repeats = ctx.quick ? 5 : REPEATS;
   ctx.progress.step(`timing the queries (${repeats} warm runs each)`);
-  const newest = await time(() => resultQueries.listChecks(handle, monitorId, { limit: 100 }), repeats);
+  const newest = await time(
+    () => resultQueries.listOwnChecks(handle, { userId, monitorId }, { limit: 100 }),
+    repeats,
+  );
   const latest = await time(() => resultQueries.latestChecks(handle, monitorId, REGIONS), repeats);
   const uptime = await time(
     () =>
@@ -145,7 +148,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
     ],
     notes: [
       `${Number(count)} rows (${MONITORS} monitors × ${REGIONS.length} regions × ${slots} slots ${INTERVAL_SECONDS} s apart: ${Math.round((slots * INTERVAL_SECONDS) / 86_400)} days; 1 % Down) in daily partitions, ${sizeRows[0]?.size ?? '?'} with indexes (${sizes}); written server-side in ${Math.round(seedSeconds)} s, then VACUUM ANALYZE. One monitor holds ${slots * REGIONS.length} rows.`,
-      `Queries through packages/db as the API runs them: resultQueries.listChecks (limit 100), resultQueries.latestChecks (2 regions), statsQueries.regionSummaries over 30 days. Warm: median of ${repeats} runs after one cold run.`,
+      `Queries through packages/db as the API runs them: resultQueries.listOwnChecks (limit 100, with the ownership check), resultQueries.latestChecks (2 regions), statsQueries.regionSummaries over 30 days. Warm: median of ${repeats} runs after one cold run.`,
       `newest 100: ${fmt(newest)}; latest per region: ${fmt(latest)}; 30-day summary: ${fmt(uptime)}; 30-day chart series: ${fmt(series)}; uptime alone (count FILTER, no percentiles): ${fmt(uptimeOnly)}.`,
     ],
     details: {

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { type Database, queryRows } from '../client.js';
 import { deleteFromPartitionInBatches, listResultPartitions } from '../partitions.js';
@@ -27,45 +27,8 @@ export interface CheckFilter {
   status?: 'Up' | 'Down' | undefined;
 }
 
-export type CheckResultWithPosition = CheckResultRow & { position: CheckPosition };
-
 /** scheduled_at as UTC text with microseconds: a JavaScript Date would drop them and break the keyset. */
-const scheduledAtText = sql<string>`to_char(${checkResults.scheduledAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-/**
- * One page of a monitor's results, newest slot first; ties on the slot (one row per region) are broken
- * by region, descending, so (scheduled_at, region) is a strict total order and pages neither repeat nor
- * skip rows.
- */
-export async function listChecks(
-  db: Database,
-  monitorId: string,
-  { limit, after, filter = {} }: { limit: number; after?: CheckPosition | undefined; filter?: CheckFilter },
-): Promise<CheckResultWithPosition[]> {
-  const conditions: SQL[] = [eq(checkResults.monitorId, monitorId)];
-  if (filter.from !== undefined)
-    conditions.push(gte(checkResults.scheduledAt, sql`${filter.from}::timestamptz`));
-  if (filter.to !== undefined) conditions.push(lte(checkResults.scheduledAt, sql`${filter.to}::timestamptz`));
-  if (filter.region !== undefined) conditions.push(eq(checkResults.region, filter.region));
-  if (filter.status !== undefined) conditions.push(eq(checkResults.status, filter.status));
-  if (after !== undefined) {
-    conditions.push(
-      sql`(${checkResults.scheduledAt}, ${checkResults.region}) < (${after.scheduledAt}::timestamptz, ${after.region})`,
-    );
-  }
-  const rows = await db
-    .select({ ...getTableColumns(checkResults), positionAt: scheduledAtText })
-    .from(checkResults)
-    .where(and(...conditions))
-    // NULLS LAST to match the (monitor_id, scheduled_at DESC NULLS LAST) index: a plain DESC means NULLS
-    // FIRST, which the planner cannot serve from that index (it does not reason from NOT NULL).
-    .orderBy(sql`${checkResults.scheduledAt} DESC NULLS LAST`, desc(checkResults.region))
-    .limit(limit);
-  return rows.map(({ positionAt, ...row }) => ({
-    ...row,
-    position: { scheduledAt: positionAt, region: row.region },
-  }));
-}
+export const scheduledAtText = sql<string>`to_char(${checkResults.scheduledAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** A check as the API lists it: plain values, timestamps as ISO 8601 text (see isoText). */
 export interface CheckView {
@@ -88,9 +51,11 @@ export interface CheckView {
 }
 
 /**
- * listChecks as the API answers it, in one round trip with the ownership check: null when `userId` has no
- * monitor `monitorId` (so another user's monitor is indistinguishable from a missing one), else the page
- * as plain rows with database-formatted timestamps. Same filter, order and keyset as listChecks.
+ * One page of a monitor's results, newest slot first, in one round trip with the ownership check: null
+ * when `userId` has no monitor `monitorId` (so another user's monitor is indistinguishable from a missing
+ * one), else the page as plain rows with database-formatted timestamps. Ties on the slot (one row per
+ * region) are broken by region, descending, so (scheduled_at, region) is a strict total order and pages
+ * neither repeat nor skip rows.
  */
 export async function listOwnChecks(
   db: Database,
@@ -107,7 +72,7 @@ export async function listOwnChecks(
   }
   // The page is joined to the caller's monitor: no monitor row, no row at all; the monitor without checks
   // gives one row of NULLs (region is never NULL in a check). The inner ORDER BY, with NULLS LAST, is the
-  // one the (monitor_id, scheduled_at DESC NULLS LAST) index serves (see listChecks); the outer one keeps
+  // one the (monitor_id, scheduled_at DESC NULLS LAST) index serves (a plain DESC means NULLS FIRST, which the planner cannot serve from that index: it does not reason from NOT NULL); the outer one keeps
   // that order through the join, a sort of at most `limit` rows.
   const rows = await queryRows<CheckView>(
     db,
