@@ -6,6 +6,7 @@ import {
   type CheckResultRow,
   type Database,
   type DatabaseHandle,
+  ensureResultPartitions,
   insertResults,
   monitorQueries,
   type MonitorRow,
@@ -248,6 +249,42 @@ describe.each(databaseVariants())('API read queries on $name', (variant) => {
       }
       expect(seen).toHaveLength(18);
       expect(new Set(seen).size).toBe(18);
+    });
+
+    it('pages across the one-day first look exactly like the unbounded query', async () => {
+      const db = handle.db;
+      const recent = await seedMonitor(db, userId, { paused: true });
+      const now = Date.now();
+      // Every 5 hours for 3 days back from an hour ahead (slots may run ahead of this clock), two regions.
+      const rows = [];
+      for (let at = now + 3_600_000; at > now - 3 * 86_400_000; at -= 5 * 3_600_000) {
+        for (const region of ['usa', 'india']) rows.push(resultRow(recent, at, { region }));
+      }
+      await ensureResultPartitions(db, { now, daysBehind: 4, daysAhead: 1 });
+      expect(await insertResults(db, rows)).toBe(rows.length);
+      const owner = { userId, monitorId: recent };
+      for (const options of [
+        {},
+        { filter: { to: new Date(now - 86_400_000).toISOString() } },
+        { filter: { from: new Date(now - 30 * 3_600_000).toISOString() } },
+        { filter: { region: 'usa' } },
+      ]) {
+        for (const limit of [3, 10, 100]) {
+          const seen: string[] = [];
+          let after: resultQueries.CheckPosition | undefined;
+          for (;;) {
+            const page = (await resultQueries.listOwnChecks(db, owner, { limit, after, ...options }))!;
+            const expected = await referenceChecks(db, recent, { limit, after, ...options });
+            expect(page).toEqual(expected.map(checkView));
+            seen.push(...page.map((r) => `${r.position} ${r.region}`));
+            if (page.length < limit) break;
+            const last = page[page.length - 1]!;
+            after = { scheduledAt: last.position, region: last.region };
+          }
+          expect(new Set(seen).size).toBe(seen.length);
+          if (Object.keys(options).length === 0) expect(seen).toHaveLength(rows.length);
+        }
+      }
     });
 
     it('is null for another user’s monitor and for a missing one, [] for an own monitor without checks', async () => {

@@ -59,10 +59,56 @@ export interface CheckView {
  */
 export async function listOwnChecks(
   db: Database,
+  owner: { userId: string; monitorId: string },
+  page: CheckPage,
+): Promise<CheckView[] | null> {
+  // Without a time bound every daily partition is planned and opened (about 0.8 ms of PostgreSQL CPU per
+  // page with 11 of them, growing with retention). The newest rows are nearly always within a day of where
+  // the page starts, so look there first: a full page from the window is the answer, because every row
+  // outside it is older. Only a short page (a sparse or new monitor, the end of the history) looks again
+  // without the bound.
+  const windowStart = firstWindowStart(page);
+  if (windowStart !== undefined) {
+    const rows = await selectOwnChecks(db, owner, page, windowStart);
+    if (rows === null || rows.length === page.limit) return rows;
+  }
+  return selectOwnChecks(db, owner, page, undefined);
+}
+
+export interface CheckPage {
+  limit: number;
+  after?: CheckPosition | undefined;
+  filter?: CheckFilter;
+}
+
+/** How far back from the page's start the first look reaches. */
+const FIRST_WINDOW_MS = 86_400_000;
+/** Slots are stamped by the producer's clock, which may run ahead of this one; the window allows for it. */
+const CLOCK_SLACK_MS = 3_600_000;
+
+/** Where the first look starts (ISO text), or undefined when the filter's own bound is as narrow. */
+function firstWindowStart({ after, filter = {} }: CheckPage): string | undefined {
+  const newest = Math.min(
+    Date.now() + CLOCK_SLACK_MS,
+    filter.to === undefined ? Infinity : Date.parse(filter.to),
+    after === undefined ? Infinity : Date.parse(after.scheduledAt),
+  );
+  // An unparsable bound is PostgreSQL's to reject; a bound at or before `from` needs no window.
+  if (!Number.isFinite(newest)) return undefined;
+  const start = newest - FIRST_WINDOW_MS;
+  if (filter.from !== undefined && !(Date.parse(filter.from) < start)) return undefined;
+  return new Date(start).toISOString();
+}
+
+async function selectOwnChecks(
+  db: Database,
   { userId, monitorId }: { userId: string; monitorId: string },
-  { limit, after, filter = {} }: { limit: number; after?: CheckPosition | undefined; filter?: CheckFilter },
+  { limit, after, filter = {} }: CheckPage,
+  windowStart: string | undefined,
 ): Promise<CheckView[] | null> {
   const conditions: SQL[] = [sql`monitor_id = ${monitorId}`];
+  // A literal bound, so that PostgreSQL prunes the partitions when it plans the query.
+  if (windowStart !== undefined) conditions.push(sql`scheduled_at >= ${windowStart}::timestamptz`);
   if (filter.from !== undefined) conditions.push(sql`scheduled_at >= ${filter.from}::timestamptz`);
   if (filter.to !== undefined) conditions.push(sql`scheduled_at <= ${filter.to}::timestamptz`);
   if (filter.region !== undefined) conditions.push(sql`region = ${filter.region}`);
@@ -72,8 +118,9 @@ export async function listOwnChecks(
   }
   // The page is joined to the caller's monitor: no monitor row, no row at all; the monitor without checks
   // gives one row of NULLs (region is never NULL in a check). The inner ORDER BY, with NULLS LAST, is the
-  // one the (monitor_id, scheduled_at DESC NULLS LAST) index serves (a plain DESC means NULLS FIRST, which the planner cannot serve from that index: it does not reason from NOT NULL); the outer one keeps
-  // that order through the join, a sort of at most `limit` rows.
+  // one the (monitor_id, scheduled_at DESC NULLS LAST) index serves (a plain DESC means NULLS FIRST, which
+  // the planner cannot serve from that index: it does not reason from NOT NULL); the outer one keeps that
+  // order through the join, a sort of at most `limit` rows.
   const rows = await queryRows<CheckView>(
     db,
     sql`SELECT c."monitorId", c.region, c.status, c."responseTimeMs", c."statusCode", c.reason, c.message,
