@@ -5,6 +5,7 @@
  * check's error splits into the target's own lateness and the worker's share (first byte minus what the
  * target really waited).
  */
+import { sampleMachineCpu } from './lib/machine-cpu.js';
 import { type BenchContext, type Figure, type FigureResult, type Metric, below } from './lib/figure.js';
 import { runScheduledLoad } from './lib/scheduled-load.js';
 import { type BenchDatabase, createBenchDatabase } from './lib/services.js';
@@ -56,6 +57,8 @@ interface LevelResult {
     markCompacts: number;
     maxPauseMs: number;
   };
+  /** Busy share of the whole machine over the window (every process on both cores), 0 to 1. */
+  machineBusy: number | null;
 }
 
 /** For each stored check, what the target really waited before answering it (same monitor, same slot). */
@@ -88,6 +91,7 @@ async function runLevel(
   );
   await db.pool.query('DELETE FROM monitors');
   await target.reset();
+  const machine = sampleMachineCpu();
   const load = await runScheduledLoad(ctx, {
     db,
     monitors,
@@ -96,7 +100,7 @@ async function runLevel(
     regions: [REGION],
     concurrency,
     windowSeconds: windowSeconds(ctx),
-  });
+  }).finally(() => machine.stop());
   const { rows } = await db.pool.query<{
     monitor_id: string;
     slot: string;
@@ -133,9 +137,13 @@ async function runLevel(
     workerLoopDelayP99Ms: median(samples.map((s) => s.loopDelayP99Ms)),
     workerCores: median(samples.map((s) => s.cpuMs / s.wallMs)),
     workerGc: gcOver(samples),
+    machineBusy: machine.busyBetween(load.from, load.to),
   };
   ctx.progress.step(
     `  worker GC: ${round(level.workerGc.scavengesPerSecond)} scavenges/s, ${round(level.workerGc.scavengeMsPerSecond)} ms/s in scavenges, ${level.workerGc.markCompacts} mark-compacts, longest pause ${round(level.workerGc.maxPauseMs)} ms`,
+  );
+  ctx.progress.step(
+    `  machine ${level.machineBusy === null ? 'load unknown' : `${round(level.machineBusy * 100)} % busy (all cores, every process)`}`,
   );
   ctx.progress.step(
     `  first-byte error p50 ${level.error.p50} ms, p99 ${level.error.p99} ms (worker's share p99 ${round(level.workerShare.p99)} ms, target's own lateness p99 ${round(level.targetLateP99Ms)} ms) over ${level.checks} checks`,
@@ -188,7 +196,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
       `Error = stored first_byte_ms (whole ms, request sent to response headers) − ${TARGET_DELAY_MS}. Worker's share = first_byte_ms − the time the target really held that answer (its timer can fire late under load).`,
       ...levels.map(
         (l) =>
-          `${l.share * 100} %: ${round(l.checksPerSecond)} checks/s (${l.monitors} monitors, concurrency ${l.concurrency}), ${l.checks} checks, ${l.down} down; error max ${round(l.error.p100)} ms; worker's share p50/p99 ${round(l.workerShare.p50)}/${round(l.workerShare.p99)} ms; target's own lateness p99 ${round(l.targetLateP99Ms)} ms; worker ${round(l.workerCores)} cores, event-loop delay p99 ${round(l.workerLoopDelayP99Ms)} ms; worker GC ${round(l.workerGc.scavengesPerSecond)} scavenges/s taking ${round(l.workerGc.scavengeMsPerSecond)} ms/s, ${l.workerGc.markCompacts} mark-compacts, longest pause ${round(l.workerGc.maxPauseMs)} ms.`,
+          `${l.share * 100} %: ${round(l.checksPerSecond)} checks/s (${l.monitors} monitors, concurrency ${l.concurrency}), ${l.checks} checks, ${l.down} down; error max ${round(l.error.p100)} ms; worker's share p50/p99 ${round(l.workerShare.p50)}/${round(l.workerShare.p99)} ms; target's own lateness p99 ${round(l.targetLateP99Ms)} ms; worker ${round(l.workerCores)} cores, event-loop delay p99 ${round(l.workerLoopDelayP99Ms)} ms; worker GC ${round(l.workerGc.scavengesPerSecond)} scavenges/s taking ${round(l.workerGc.scavengeMsPerSecond)} ms/s, ${l.workerGc.markCompacts} mark-compacts, longest pause ${round(l.workerGc.maxPauseMs)} ms; machine ${l.machineBusy === null ? '?' : round(l.machineBusy * 100)} % busy.`,
       ),
     ],
     details: levels,
