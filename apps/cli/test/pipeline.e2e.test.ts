@@ -162,17 +162,19 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())(
       await stopRegionWorkers('usa');
       const victim = await startWorker('usa');
       target.clearHits();
+      // Checks long enough that none can finish before the kill, even when a loaded machine spreads the
+      // four starts over seconds.
       const monitors = await Promise.all(
         Array.from({ length: 4 }, () =>
           api.createMonitor({
-            url: `${target.url}/delay/2500`,
+            url: `${target.url}/delay/6000`,
             timeoutMs: 10_000,
             regions: ['usa'],
             intervalSeconds: 300,
           }),
         ),
       );
-      await target.waitForHits('/delay/2500', 4, 15_000);
+      await target.waitForHits('/delay/6000', 4, 15_000);
       victim.child.kill('SIGKILL');
       await victim.exited;
       const ids = monitors.map((m) => m.id);
@@ -182,7 +184,7 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())(
       await waitUntil(async () => (await resultsPerSlot(ids)).length === 4, 30_000);
       expect(rescuer.output()).toMatch(/"msg":"reclaimed idle messages"/);
       // The victim really died mid-check: every check ran again, once, in the rescuer.
-      expect(target.hitCount('/delay/2500')).toBe(8);
+      expect(target.hitCount('/delay/6000')).toBe(8);
       const slots = await resultsPerSlot(ids);
       expect(slots.map((s) => s.regions)).toEqual([['usa'], ['usa'], ['usa'], ['usa']]);
       await waitUntil(async () => (await pending('usa')) === 0, 10_000);
