@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
+import * as v8 from 'node:v8';
 import { DEFAULT_PGLITE_SHARED_BUFFERS } from '@better-uptime/config';
 import type { PGliteOptions } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
@@ -78,9 +78,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
  */
 function useBaselineWasmCompilerOnly(): void {
   try {
-    setFlagsFromString('--liftoff-only');
+    // Looked up at call time: a runtime without V8 (Bun) may not have it, and PGlite then runs as that
+    // runtime compiles it.
+    v8.setFlagsFromString?.('--liftoff-only');
   } catch {
-    // A runtime without V8 flags (Bun): nothing to set, PGlite runs as that runtime compiles it.
+    // Present but not implemented: the same.
   }
 }
 
