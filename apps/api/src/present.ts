@@ -7,16 +7,14 @@ import type { MonitorJson } from './schemas/monitor.js';
  * password hash, an owner id) can never leak into a response by accident.
  */
 export function userJson(user: UserRow) {
-  return {
-    id: user.id,
-    email: user.email,
-    name: user.name,
+  return sessionUserJson({
+    ...user,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
-  };
+  });
 }
 
-/** The signed-in user (already public fields, with ISO text timestamps), as userJson shows a UserRow. */
+/** The signed-in user (already public fields, with ISO text timestamps): the one shape of a user. */
 export function sessionUserJson(user: sessionQueries.SessionUser) {
   return {
     id: user.id,
@@ -47,24 +45,18 @@ export function monitorJson(m: MonitorRow): MonitorJson {
   };
 }
 
+/** A stored row (Dates) as checkViewJson shows a listed one. */
 export function checkJson(c: CheckResultRow): CheckJson {
-  return {
-    monitorId: c.monitorId,
-    location: c.region,
-    status: c.status,
-    responseTimeMs: c.responseTimeMs,
-    statusCode: c.statusCode,
-    reason: c.reason,
-    message: c.message,
-    timings: { dnsMs: c.dnsMs, connectMs: c.connectMs, tlsMs: c.tlsMs, firstByteMs: c.firstByteMs },
+  return checkViewJson({
+    ...c,
     certExpiresAt: c.certExpiresAt?.toISOString() ?? null,
     scheduledAt: c.scheduledAt.toISOString(),
     checkedAt: c.checkedAt.toISOString(),
-  };
+  });
 }
 
-/** checkJson of a listed check (resultQueries.CheckView: plain values, timestamps already ISO text). */
-export function checkViewJson(c: resultQueries.CheckView): CheckJson {
+/** A listed check (resultQueries.CheckView: plain values, timestamps already ISO text): the one shape of a check. */
+export function checkViewJson(c: Omit<resultQueries.CheckView, 'position'>): CheckJson {
   return {
     monitorId: c.monitorId,
     location: c.region,
