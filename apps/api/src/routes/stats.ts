@@ -101,7 +101,7 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
       const regions = ctx.config.regions;
       // One statement after the other: PGlite runs one at a time anyway, and in parallel a single page
       // load would hold several pool connections.
-      const monitors = await monitorQueries.listMonitors(db, userId, { limit: MAX_MONITORS });
+      const monitors = await monitorQueries.listMonitorViews(db, userId, { limit: MAX_MONITORS });
       const activity = await statsQueries.recentActivity(db, userId, { regions, now, slots: RECENT_SLOTS });
       const expectedPairs = new Map(
         monitors.map((m) => [m.id, (m.regions.length > 0 ? m.regions : regions).slice().sort()]),
@@ -137,7 +137,7 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
           url: m.url,
           paused: m.paused,
           intervalSeconds: m.intervalSeconds,
-          createdAt: m.createdAt.toISOString(),
+          createdAt: m.createdAt,
           status,
           uptimePercent: checks > 0 ? round((up / checks) * 100, 4) : null,
           regions: states.map((s) => ({

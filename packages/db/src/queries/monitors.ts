@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../client.js';
 import { type MonitorCheckSettings, monitors, type MonitorRow } from '../schema.js';
 import { deleteMonitorChecks, isoText } from './results.js';
@@ -34,27 +34,6 @@ export async function monitorBelongsTo(db: Database, userId: string, id: string)
 }
 
 /**
- * One page of a user's monitors, newest first. Ids are UUIDv7 (time ordered), so the id alone is a
- * stable keyset: the next page is everything with a smaller id, served by the (user_id, id) index.
- */
-export async function listMonitors(
-  db: Database,
-  userId: string,
-  { limit, beforeId }: { limit: number; beforeId?: string | undefined },
-): Promise<MonitorRow[]> {
-  return db
-    .select()
-    .from(monitors)
-    .where(
-      beforeId === undefined
-        ? eq(monitors.userId, userId)
-        : and(eq(monitors.userId, userId), lt(monitors.id, beforeId)),
-    )
-    .orderBy(desc(monitors.id))
-    .limit(limit);
-}
-
-/**
  * A monitor as the API lists it: its public fields only (no owner) and its timestamps as ISO 8601 text
  * (UTC, milliseconds), the same text as `Date.prototype.toISOString()`.
  */
@@ -65,9 +44,11 @@ export type MonitorView = Omit<MonitorRow, 'userId' | 'nextCheckAt' | 'createdAt
 };
 
 /**
- * listMonitors as the API answers it: plain rows in the answer's shape, timestamps formatted by the
- * database. Mapping rows column by column through drizzle and turning text into Dates and back into text
- * was most of the CPU of listing 100 monitors. Same page, order and keyset as listMonitors.
+ * One page of a user's monitors, newest first, as the API answers it. Ids are UUIDv7 (time ordered), so
+ * the id alone is a stable keyset: the next page is everything with a smaller id, served by the
+ * (user_id, id) index. Plain rows in the answer's shape, timestamps formatted by the database: mapping rows
+ * column by column through drizzle and turning text into Dates and back into text was most of the CPU of
+ * listing 100 monitors.
  */
 export async function listMonitorViews(
   db: Database,
