@@ -17,6 +17,11 @@ import { measuredCapacity } from './pipeline-throughput.js';
 const TARGET_DELAY_MS = 200;
 const INTERVAL_SECONDS = 30;
 const REGION = 'usa';
+/**
+ * The target is the figure's reference clock ("answers after exactly 200 ms"), so it runs ahead of every
+ * other process; its own lateness is still measured and reported apart.
+ */
+const TARGET_NICENESS = -15;
 const LEVELS: ReadonlyArray<{ share: number; p99GoalMs?: number }> = [
   { share: 0.1 },
   { share: 0.5, p99GoalMs: 10 },
@@ -167,7 +172,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
   const capacity = await measuredCapacity(ctx);
   const db = await createBenchDatabase('timing');
   ctx.defer(() => db.drop());
-  const target = await startTargetProcess(ctx, [TARGET_DELAY_MS]);
+  const target = await startTargetProcess(ctx, [TARGET_DELAY_MS], { niceness: TARGET_NICENESS });
   const levels: LevelResult[] = [];
   for (const { share } of LEVELS) levels.push(await runLevel(ctx, db, target, share, capacity));
   const metrics: Metric[] = [];

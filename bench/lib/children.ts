@@ -31,6 +31,11 @@ export interface SpawnOptions {
    * alone (no tsx, no probe: nothing foreign in its memory); its memory is read from /proc instead.
    */
   runtime?: 'tsx' | 'plain';
+  /**
+   * Run under `nice -n <niceness>` (negative: ahead of everything else; needs root, otherwise nice warns
+   * and the process runs at normal priority).
+   */
+  niceness?: number;
 }
 
 /** A message a bench helper sends when it is ready, with what the parent needs (ports, URLs). */
@@ -73,7 +78,10 @@ export class BenchChild {
       mkdirSync(dir, { recursive: true });
       nodeArgs.push('--cpu-prof', '--cpu-prof-dir', dir);
     }
-    this.process = spawn(process.execPath, [...nodeArgs, options.entry, ...(options.args ?? [])], {
+    const command = [process.execPath, ...nodeArgs, options.entry, ...(options.args ?? [])];
+    // nice execs node in place, so the pid stays the node process's own.
+    if (options.niceness !== undefined) command.unshift('nice', '-n', String(options.niceness));
+    this.process = spawn(command[0]!, command.slice(1), {
       cwd: REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

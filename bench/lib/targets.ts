@@ -43,11 +43,13 @@ export interface BenchTarget {
 export async function startTargetProcess(
   ctx: BenchContext,
   delaysMs: readonly number[],
+  options: { niceness?: number } = {},
 ): Promise<BenchTarget> {
   const child = spawnChild({
     label: 'target',
     entry: TARGET_ENTRY,
     env: { BENCH_TARGET_DELAYS: delaysMs.join(',') },
+    ...options,
   });
   ctx.defer(() => child.stop());
   const ready = await child.ready();
