@@ -1,14 +1,14 @@
 /**
- * One HTTP request/response exchange on a fresh connection: no agent reuse, no TLS session reuse. The
- * hop owns its socket and timers and releases both on every path before its promise resolves; that
- * promise never rejects.
+ * One HTTP request/response exchange on a fresh connection: no agent, no connection or TLS session reuse.
+ * The request is written straight to the socket and the response read by the checker's own parser
+ * (response-parser.ts), so a check in flight holds little more than its socket. The hop owns its socket and
+ * timers and releases both on every path before its promise resolves; that promise never rejects.
  */
-import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import https from 'node:https';
 import net, { isIP, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import type { BodyScanner } from './body.js';
 import { describeError, tidyMessage, type Failure, type HopPhase } from './errors.js';
+import { HttpProtocolError, ResponseParser, type ResponseHead } from './response-parser.js';
 import { createGuardedLookup, refusalFor } from './ssrf.js';
 import type { CheckRequest, CheckTimings, HostResolver } from './types.js';
 
@@ -24,7 +24,7 @@ export interface HopRequest {
   resolveHost: HostResolver;
   ca: CheckRequest['ca'];
   /** Called when the headers are in: a scanner to read the body with, or null to stop at the headers. */
-  planBody(statusCode: number, headers: IncomingHttpHeaders): BodyScanner | null;
+  planBody(statusCode: number, headers: ResponseHead['headers']): BodyScanner | null;
 }
 
 export interface HopResult {
@@ -38,12 +38,17 @@ export interface HopResult {
   certExpiresAt: Date | null;
 }
 
-const REQUEST_HEADERS = {
-  'user-agent': 'BetterUptime/0.1 (uptime monitor)',
-  accept: '*/*',
+/** Header lines every check sends after Host (and Authorization). */
+const FIXED_HEADERS =
+  'User-Agent: BetterUptime/0.1 (uptime monitor)\r\n' +
+  'Accept: */*\r\n' +
   // The keyword search needs the body as sent, not compressed.
-  'accept-encoding': 'identity',
-};
+  'Accept-Encoding: identity\r\n' +
+  // One request per connection: the server may close when it has answered.
+  'Connection: close\r\n\r\n';
+
+/** Visible ASCII only: a request target or header value with anything else is refused, as node:http does. */
+const UNSAFE_HEADER_TEXT = /[^\x21-\x7e]/;
 
 const WAITING_FOR: Record<HopPhase, string> = {
   dns: 'during the DNS lookup',
@@ -55,15 +60,6 @@ const WAITING_FOR: Record<HopPhase, string> = {
 
 export function performHop(request: HopRequest): Promise<HopResult> {
   return new Promise((resolve) => new Hop(request, resolve).start());
-}
-
-/** The request's options, as ClientRequest passes them to `createConnection` (it drops the URL path). */
-function connectTcp(options: http.ClientRequestArgs): Socket {
-  return net.createConnection(options as net.NetConnectOpts);
-}
-
-function connectTls(options: http.ClientRequestArgs): TLSSocket {
-  return tls.connect(options as tls.ConnectionOptions);
 }
 
 function round(value: number | null): number | null {
@@ -78,6 +74,20 @@ function decodeCredential(text: string): string {
   }
 }
 
+/** The request head, or an error message when the URL holds what cannot be sent. */
+function requestHead(method: string, url: URL, host: string, port: number, secure: boolean): string | Error {
+  const target = `${url.pathname || '/'}${url.search}`;
+  if (UNSAFE_HEADER_TEXT.test(target)) return new Error('request path contains unescaped characters');
+  const defaultPort = secure ? 443 : 80;
+  const hostName = host.includes(':') ? `[${host}]` : host;
+  let head = `${method} ${target} HTTP/1.1\r\nHost: ${port === defaultPort ? hostName : `${hostName}:${port}`}\r\n`;
+  if (url.username || url.password) {
+    const credentials = `${decodeCredential(url.username)}:${decodeCredential(url.password)}`;
+    head += `Authorization: Basic ${Buffer.from(credentials, 'utf8').toString('base64')}\r\n`;
+  }
+  return head + FIXED_HEADERS;
+}
+
 class Hop {
   private phase: HopPhase = 'dns';
   private readonly startedAt = performance.now();
@@ -85,14 +95,14 @@ class Hop {
   private readyAt: number | null = null;
   private connectStartedAt = this.startedAt;
   private connectedAt: number | null = null;
-  /** When the first response byte came off the socket (before the headers were parsed). */
-  private firstByteAt: number | null = null;
   private readonly timings: CheckTimings = { dnsMs: null, connectMs: null, tlsMs: null, firstByteMs: null };
   private certExpiresAt: Date | null = null;
   private statusCode: number | null = null;
   private location: string | null = null;
   private body: BodyScanner | null = null;
-  private clientRequest: http.ClientRequest | null = null;
+  private socket: Socket | null = null;
+  private parser: ResponseParser | null = null;
+  private requestText = '';
   private totalTimer: NodeJS.Timeout | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private settled = false;
@@ -120,52 +130,43 @@ class Hop {
       const refusal = request.allowPrivateTargets ? null : refusalFor(this.host);
       if (refusal) return this.settle({ reason: 'connect', message: refusal.message });
     }
+    const head = requestHead(request.method, request.url, this.host, this.port, this.secure);
+    if (head instanceof Error) {
+      return this.settle({ reason: 'protocol', message: tidyMessage(`invalid request: ${head.message}`) });
+    }
+    this.requestText = head;
 
     this.totalTimer = setTimeout(() => this.onTimeout('total'), Math.max(0, request.remainingMs));
     if (request.connectTimeoutMs < request.remainingMs) {
       this.connectTimer = setTimeout(() => this.onTimeout('connect'), request.connectTimeoutMs);
     }
 
-    const { url } = request;
-    const options: https.RequestOptions = {
-      protocol: url.protocol,
-      hostname: this.host,
-      port: this.port,
-      path: `${url.pathname}${url.search}`,
-      method: request.method,
-      headers: REQUEST_HEADERS,
-      // No agent at all: the connection is made here for this one request (Connection: close), so there is
-      // never a reused socket or TLS session, and no Agent object is built per check as `agent: false` does.
-      createConnection: this.secure ? connectTls : connectTcp,
-      // Without an agent the request does not know the scheme's port, which the Host header leaves out.
-      defaultPort: this.secure ? 443 : 80,
-      rejectUnauthorized: true,
-    };
-    // SNI as the https agent would send it: the host name, never an IP literal.
-    if (this.secure) options.servername = literal ? '' : this.host;
-    if (url.username) options.auth = `${decodeCredential(url.username)}:${decodeCredential(url.password)}`;
-    if (request.ca !== undefined) options.ca = request.ca as https.RequestOptions['ca'];
-    if (!literal) {
-      options.lookup = createGuardedLookup({
-        resolveHost: request.resolveHost,
-        allowPrivateTargets: request.allowPrivateTargets,
-        onResolved: (elapsedMs, answered) => this.onResolved(elapsedMs, answered),
-      });
-    }
-
+    const lookup = literal
+      ? undefined
+      : createGuardedLookup({
+          resolveHost: request.resolveHost,
+          allowPrivateTargets: request.allowPrivateTargets,
+          onResolved: (elapsedMs, answered) => this.onResolved(elapsedMs, answered),
+        });
     try {
-      const clientRequest = (this.secure ? https : http).request(options);
-      this.clientRequest = clientRequest;
-      clientRequest.on('socket', (socket) => this.watchSocket(socket));
-      clientRequest.on('response', (response) => this.onResponse(response));
-      clientRequest.on('upgrade', (response, socket) => this.onUpgrade(response, socket));
-      clientRequest.on('error', (error) => this.settle(this.describe(error)));
-      clientRequest.end();
+      const socket = this.secure
+        ? tls.connect({
+            host: this.host,
+            port: this.port,
+            // SNI as browsers send it: the host name, never an IP literal.
+            servername: literal ? '' : this.host,
+            ca: request.ca as tls.ConnectionOptions['ca'],
+            rejectUnauthorized: true,
+            lookup,
+          })
+        : net.createConnection({ host: this.host, port: this.port, lookup });
+      this.socket = socket;
+      this.watchSocket(socket);
     } catch (error) {
-      // Synchronous rejections of the options, e.g. characters Node refuses in a path or header.
+      // Synchronous rejections of the options, e.g. an unusable CA certificate.
       this.settle({
-        reason: 'protocol',
-        message: tidyMessage(`invalid request: ${(error as Error).message}`),
+        reason: 'connect',
+        message: tidyMessage(`could not connect: ${(error as Error).message}`),
       });
     }
   }
@@ -182,12 +183,10 @@ class Hop {
   }
 
   private watchSocket(socket: Socket): void {
-    // First byte is the first response data off the socket, taken before the http parser runs (the
-    // 'response' event comes after the header block is parsed). For TLS these are decrypted application
-    // bytes, so the handshake is never counted as the answer.
-    socket.prependOnceListener('data', () => {
-      this.firstByteAt = performance.now();
-    });
+    socket.on('error', (error) => this.settle(this.describe(error)));
+    socket.on('data', this.onData);
+    socket.on('end', () => this.onEnd());
+    socket.on('close', () => this.onEnd());
     socket.once('connect', () => {
       this.connectedAt = performance.now();
       this.timings.connectMs = this.connectedAt - this.connectStartedAt;
@@ -220,54 +219,81 @@ class Hop {
   }
 
   private onConnectionReady(): void {
-    this.readyAt = performance.now();
+    if (this.settled) return;
     clearTimeout(this.connectTimer);
     this.phase = 'response';
+    this.parser = new ResponseParser(this.request.method, this);
+    this.readyAt = performance.now();
+    this.socket!.write(this.requestText);
   }
 
-  private onResponse(response: IncomingMessage): void {
-    // Counted from the moment the connection was ready (request sent) to the first response byte, so the
-    // phases add up: dns + connect + tls + first byte is the time to the start of the response.
-    this.timings.firstByteMs = this.firstByteSince();
+  private readonly onData = (chunk: Buffer): void => {
+    // First byte: taken before anything else is done with the data. For TLS these are decrypted
+    // application bytes, so the handshake is never counted as the answer. Counted from the moment the
+    // request went out on a ready connection, so dns + connect + tls + first byte adds up to the start of
+    // the response.
+    if (this.timings.firstByteMs === null)
+      this.timings.firstByteMs = performance.now() - (this.readyAt ?? this.startedAt);
+    if (this.settled || this.parser === null) return;
+    try {
+      this.parser.push(chunk);
+    } catch (error) {
+      this.settle(this.protocolFailure(error));
+    }
+  };
+
+  /** The peer closed the connection (or it closed under us): the end of a body read until close, or a loss. */
+  private onEnd(): void {
+    if (this.settled) return;
+    if (this.parser === null) {
+      return this.settle(this.describe(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
+    }
+    try {
+      this.parser.end();
+    } catch (error) {
+      this.settle(this.protocolFailure(error));
+    }
+  }
+
+  /** ResponseHandler: the final response's head. */
+  onHead(head: ResponseHead): boolean {
     this.phase = 'body';
-    this.statusCode = response.statusCode ?? null;
-    this.location = typeof response.headers.location === 'string' ? response.headers.location : null;
-    // Keep an error listener for the whole life of the response: an unhandled 'error' would crash the process.
-    response.on('error', (error) => this.settle(this.bodyLost(error)));
-    const scanner =
-      this.statusCode === null ? null : this.request.planBody(this.statusCode, response.headers);
-    if (!scanner) return this.settle(null);
+    this.statusCode = head.statusCode;
+    this.location = head.headers.location ?? null;
+    const scanner = this.request.planBody(head.statusCode, head.headers);
+    if (!scanner) {
+      this.settle(null);
+      return false;
+    }
     this.body = scanner;
-    response.on('data', (chunk: Buffer) => {
-      if (scanner.push(chunk)) this.settle(null);
-    });
-    response.on('end', () => this.settle(null));
-    response.on('close', () => {
-      if (!response.complete) this.settle(this.bodyLost(null));
-    });
+    return true;
   }
 
-  /**
-   * A 101 answer hands the socket over instead of emitting 'response'; without this the check would sit
-   * until the timeout. The status is judged like any other (it rarely is expected).
-   */
-  private onUpgrade(response: IncomingMessage, socket: Socket): void {
-    this.timings.firstByteMs = this.firstByteSince();
-    this.statusCode = response.statusCode ?? null;
-    socket.destroy(); // no longer owned by the request, so settle() would not close it
+  /** ResponseHandler: decoded body bytes. */
+  onBody(chunk: Buffer): boolean {
+    if (!this.body!.push(chunk)) return false;
+    this.settle(null);
+    return true;
+  }
+
+  /** ResponseHandler: the whole response is in. */
+  onComplete(): void {
     this.settle(null);
   }
 
-  private firstByteSince(): number {
-    return (this.firstByteAt ?? performance.now()) - (this.readyAt ?? this.startedAt);
-  }
-
-  /** A connection that ends mid-body makes an incomplete HTTP message: reason protocol. */
-  private bodyLost(error: unknown): Failure {
-    const code = (error as NodeJS.ErrnoException | null)?.code;
-    if (code?.startsWith('HPE_')) return this.describe(error);
-    const bytes = this.body?.bytesRead ?? 0;
-    return { reason: 'protocol', message: `connection closed mid-body after ${bytes} bytes` };
+  /**
+   * A malformed response, or a connection that ended early. Before any response byte that is a connection
+   * closed without an answer; within the body, a truncated message.
+   */
+  private protocolFailure(error: unknown): Failure {
+    if (!(error instanceof HttpProtocolError)) return this.describe(error);
+    if (error.code === 'HPE_CLOSED_CONNECTION')
+      return this.describe(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    if (this.phase === 'body' && error.code === 'HPE_INVALID_EOF_STATE') {
+      const bytes = this.body?.bytesRead ?? 0;
+      return { reason: 'protocol', message: `connection closed mid-body after ${bytes} bytes` };
+    }
+    return this.describe(error);
   }
 
   private onTimeout(which: 'total' | 'connect'): void {
@@ -295,8 +321,11 @@ class Hop {
     this.settled = true;
     clearTimeout(this.totalTimer);
     clearTimeout(this.connectTimer);
-    this.clientRequest?.destroy();
+    this.socket?.destroy();
     const { timings } = this;
+    // The first byte counts only once the connection was ready: bytes before that (none in practice) or
+    // a hop that never got there have no first-byte time.
+    if (this.readyAt === null) timings.firstByteMs = null;
     this.resolve({
       failure,
       statusCode: this.statusCode,
