@@ -1,8 +1,7 @@
 import { type Config, createLogger, loadConfigOrExit } from '@better-uptime/config';
-import { migrateDatabase, openDatabase } from '@better-uptime/db';
 import { type Command, isCommand } from './commands.js';
-import { DataDirInUseError, lockDataDir } from './data-dir-lock.js';
-import { type Role, startRoles } from './roles.js';
+import { DataDirInUseError } from './data-dir-lock.js';
+import { openAndMigrate, type Role, startRoles } from './roles.js';
 import { stopOnSignals } from './signals.js';
 
 const HELP = `Usage: better-uptime <command>
@@ -44,24 +43,11 @@ function parseCommand(argv: string[]): Command {
 
 async function migrateOnly(config: Config): Promise<void> {
   const logger = createLogger('migrate', config.logLevel);
-  const release = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
-  let handle;
+  const { handle, release } = await openAndMigrate(config, logger);
+  logger.info({ database: handle.description }, 'migrations applied');
   try {
-    handle = await openDatabase({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      pgliteSharedBuffers: config.pgliteSharedBuffers,
-      pgliteLowMemory: config.pgliteLowMemory,
-    });
-  } catch (error) {
-    release();
-    throw error;
-  }
-  try {
-    await migrateDatabase(handle, config.databaseUrl);
-    logger.info({ database: handle.description }, 'migrations applied');
-  } finally {
     await handle.close();
+  } finally {
     release();
   }
 }

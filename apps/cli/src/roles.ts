@@ -15,7 +15,7 @@ export interface RunningSystem {
 }
 
 /** Opens the database (locking PGlite's directory for this process) and applies migrations. */
-async function openAndMigrate(
+export async function openAndMigrate(
   config: Config,
   logger: Logger,
 ): Promise<{ handle: DatabaseHandle; release: () => void }> {
