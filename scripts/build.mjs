@@ -4,6 +4,8 @@
 //   dist/better-uptime.mjs.map  its source map (run with --enable-source-maps for TypeScript stack traces)
 //   dist/drizzle/               the SQL migrations, found next to the bundle at run time
 //   dist/web/                   the dashboard (apps/web/dist), served by the API from beside the bundle
+//   dist/receive_time.node      the kernel receive-time reader (packages/receive-time), when it was built
+//                               at install; without it checks time answers on the event loop
 //
 // Third-party packages stay external and load from node_modules (`npm ci --omit=dev` is enough at run
 // time): PGlite loads its wasm and data files relative to itself, @node-rs/argon2 is native, and the rest
@@ -22,6 +24,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
 const BUNDLE = join(DIST, 'better-uptime.mjs');
 const WORKSPACE_SCOPE = '@better-uptime/';
+const ADDON = 'receive_time.node';
 
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
 
@@ -107,7 +110,7 @@ function runWebBuild() {
 
 async function bundle() {
   // Only this script's own outputs are removed: dist/ may also hold what build:web writes.
-  for (const path of [BUNDLE, `${BUNDLE}.map`, join(DIST, 'drizzle'), join(DIST, 'web')]) {
+  for (const path of [BUNDLE, `${BUNDLE}.map`, join(DIST, 'drizzle'), join(DIST, 'web'), join(DIST, ADDON)]) {
     rmSync(path, { recursive: true, force: true });
   }
   const result = await esbuild.build({
@@ -135,10 +138,15 @@ async function bundle() {
   // The dashboard goes beside the bundle (dist/web), where the API looks for it in production.
   const web = join(ROOT, 'apps/web/dist');
   if (existsSync(join(web, 'index.html'))) cpSync(web, join(DIST, 'web'), { recursive: true });
+  // The native reader loads from beside the bundle (see packages/receive-time/src/index.ts).
+  const addon = join(ROOT, 'packages/receive-time/build/Release', ADDON);
+  const withAddon = existsSync(addon);
+  if (withAddon) cpSync(addon, join(DIST, ADDON));
   const bytes = result.metafile.outputs[relative(ROOT, BUNDLE)]?.bytes ?? 0;
   console.warn(
     `build: ${relative(ROOT, BUNDLE)} (${Math.round(bytes / 1024)} KiB), dist/drizzle` +
-      (existsSync(join(DIST, 'web')) ? ' and dist/web' : ' (no dashboard: apps/web/dist is missing)'),
+      (existsSync(join(DIST, 'web')) ? ', dist/web' : ' (no dashboard: apps/web/dist is missing)') +
+      (withAddon ? `, dist/${ADDON}` : ` (no ${ADDON}: it was not built at install)`),
   );
 }
 

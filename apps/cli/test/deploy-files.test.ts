@@ -222,6 +222,15 @@ describe('docker/Dockerfile', () => {
     expect(args(runtime, 'RUN').join(' ')).not.toMatch(/npm (ci|install)/);
   });
 
+  it('builds the native receive-time reader where the full install runs, and ships it in dist/', () => {
+    const all = stageRunning(/npm ci(?!.*--omit=dev)/)!;
+    const runs = args(all, 'RUN');
+    const tools = runs.findIndex((r) => /apt-get install\b.*\bpython3\b.*\bmake\b.*\bg\+\+/.test(r));
+    expect(tools).toBeGreaterThanOrEqual(0);
+    expect(tools).toBeLessThan(runs.findIndex((r) => /npm ci/.test(r)));
+    expect(existsSync(join(ROOT, 'dist/receive_time.node'))).toBe(true);
+  });
+
   it('runs on Node 20, in production mode, as an unprivileged user, on port 3000', () => {
     expect(runtime.from).toMatch(/^node:20-(slim|alpine)$/);
     expect(args(runtime, 'ENV').join(' ')).toMatch(/\bNODE_ENV=production\b/);

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { runCheck } from '@better-uptime/checker';
+import { loopClock, receiveClock } from '@better-uptime/receive-time';
 import type { Config, Logger } from '@better-uptime/config';
 import { type Database, insertResults, insertResultsOneByOne } from '@better-uptime/db';
 import type { TaskQueue } from '@better-uptime/redis-stream';
@@ -14,7 +15,12 @@ export interface RegionWorkerOptions {
   queue: TaskQueue;
   config: Pick<
     Config,
-    'workerConcurrency' | 'maxDeliveries' | 'allowPrivateTargets' | 'reclaimIdleMs' | 'reclaimIntervalMs'
+    | 'workerConcurrency'
+    | 'maxDeliveries'
+    | 'allowPrivateTargets'
+    | 'reclaimIdleMs'
+    | 'reclaimIntervalMs'
+    | 'responseClock'
   >;
   logger: Logger;
 }
@@ -42,6 +48,14 @@ export async function startRegionWorker(options: RegionWorkerOptions): Promise<R
   const { region, queue, config } = options;
   const consumer = consumerName(region);
   const logger = options.logger.child({ region, consumer });
+  const clock = config.responseClock === 'kernel' ? receiveClock : loopClock;
+  if (config.responseClock === 'kernel' && clock.source !== 'kernel') {
+    logger.warn(
+      'RESPONSE_CLOCK=kernel, but kernel receive times are unavailable here (Linux only, and the native ' +
+        'reader of @better-uptime/receive-time must be built: python3, make and a C compiler at install); ' +
+        'response times come from the event loop',
+    );
+  }
   const worker = new Worker({
     region,
     consumer,
@@ -52,6 +66,7 @@ export async function startRegionWorker(options: RegionWorkerOptions): Promise<R
     concurrency: config.workerConcurrency,
     maxDeliveries: config.maxDeliveries,
     allowPrivateTargets: config.allowPrivateTargets,
+    clock,
   });
   const reclaimer = new Reclaimer({
     queue,
@@ -83,7 +98,7 @@ export async function startRegionWorker(options: RegionWorkerOptions): Promise<R
     }
   }, 60_000);
   summary.unref();
-  logger.info({ concurrency: config.workerConcurrency }, 'worker started');
+  logger.info({ concurrency: config.workerConcurrency, responseClock: clock.source }, 'worker started');
   return {
     worker,
     consumer,

@@ -1,5 +1,6 @@
 import type { Logger } from '@better-uptime/config';
 import type { CheckOutcome, CheckRequest } from '@better-uptime/checker';
+import type { ReceiveClock } from '@better-uptime/receive-time';
 import type { ResultRow } from '@better-uptime/db';
 import type { CheckTask, QueuedTask, TaskQueue } from '@better-uptime/redis-stream';
 import { ResultBuffer, type ResultStore } from './result-buffer.js';
@@ -21,6 +22,8 @@ export interface WorkerOptions {
   prefetch?: number;
   maxDeliveries: number;
   allowPrivateTargets: boolean;
+  /** Says when response data arrived; the checker's default (the kernel's receive times) when unset. */
+  clock?: ReceiveClock;
   /** How long a blocking read waits; also bounds how long stop() waits for the reader. */
   readBlockMs?: number;
   resultBatchRows?: number;
@@ -28,14 +31,6 @@ export interface WorkerOptions {
   resultBufferCapacity?: number;
 }
 
-/**
- * One region's worker: reads tasks for its consumer group, holds each until its slot, runs the check under
- * a concurrency bound, and hands the result to the buffer that writes and acknowledges in bulk.
- *
- * It reads only when it has free check slots (running checks plus due tasks waiting for a slot stay under
- * `concurrency`), and never holds more than `prefetch` tasks. A slot older than its interval when it comes to
- * run is dropped and counted (load shedding), so an overloaded worker sheds instead of piling up.
- */
 /** What the worker keeps of a task it holds: the entry id and the decoded task, not the raw stream entry. */
 interface HeldTask {
   id: string;
@@ -313,6 +308,7 @@ export class Worker {
         keywordMode: task.keywordMode,
         followRedirects: task.followRedirects,
         allowPrivateTargets: this.options.allowPrivateTargets,
+        clock: this.options.clock,
       });
     } catch (error) {
       outcome = Promise.reject(error as Error);

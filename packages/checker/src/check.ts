@@ -2,6 +2,7 @@
  * The check engine: requests a URL hop by hop (following redirects when asked), judges the final response
  * against the expected status codes and the keyword, and always resolves to an outcome; never throws.
  */
+import { receiveClock } from '@better-uptime/receive-time';
 import { BodyScanner, judgeBody } from './body.js';
 import { tidyMessage, type Failure } from './errors.js';
 import { performHop, type HopResult } from './hop.js';
@@ -60,12 +61,14 @@ async function checkUrl(request: CheckRequest, startedAt: number, clockStart: nu
   let timings: CheckTimings = { ...NO_TIMINGS };
   let statusCode: number | null = null;
   let certExpiresAt: Date | null = null;
+  // When the final answer arrived; a check that got none ends when it gave up.
+  let respondedAt: number | null = null;
   const finish = (failure: Failure | null): CheckOutcome => ({
     status: failure ? 'Down' : 'Up',
     reason: failure?.reason ?? null,
     message: failure?.message ?? null,
     statusCode,
-    responseTimeMs: Math.round(performance.now() - clockStart),
+    responseTimeMs: Math.round((respondedAt ?? performance.now()) - clockStart),
     timings,
     certExpiresAt,
     startedAt,
@@ -108,12 +111,14 @@ async function checkUrl(request: CheckRequest, startedAt: number, clockStart: nu
       allowPrivateTargets: request.allowPrivateTargets,
       resolveHost: request.resolveHost ?? systemResolver,
       ca: request.ca,
+      clock: request.clock ?? receiveClock,
       planBody,
     });
     // Timings describe the final hop; the certificate is the first one met (the monitored host's own,
     // or for an http URL the https site it redirects to).
     timings = hop.timings;
     statusCode = hop.statusCode;
+    respondedAt = hop.respondedAt;
     certExpiresAt ??= hop.certExpiresAt;
     if (hop.failure) return finish(hop.failure);
     if (hop.statusCode === null)

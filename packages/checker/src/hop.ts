@@ -6,6 +6,7 @@
  */
 import net, { isIP, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
+import type { ReceiveClock } from '@better-uptime/receive-time';
 import type { BodyScanner } from './body.js';
 import { describeError, tidyMessage, type Failure, type HopPhase } from './errors.js';
 import { HttpProtocolError, ResponseParser, type ResponseHead } from './response-parser.js';
@@ -23,6 +24,8 @@ export interface HopRequest {
   allowPrivateTargets: boolean;
   resolveHost: HostResolver;
   ca: CheckRequest['ca'];
+  /** Says when response data arrived (the kernel's receive time where available). */
+  clock: ReceiveClock;
   /** Called when the headers are in: a scanner to read the body with, or null to stop at the headers. */
   planBody(statusCode: number, headers: ResponseHead['headers']): BodyScanner | null;
 }
@@ -36,6 +39,8 @@ export interface HopResult {
   body: BodyScanner | null;
   timings: CheckTimings;
   certExpiresAt: Date | null;
+  /** When the data that completed the response arrived (performance.now() clock); null when it did not. */
+  respondedAt: number | null;
 }
 
 /** Header lines every check sends after Host (and Authorization). */
@@ -97,6 +102,7 @@ class Hop {
   private connectedAt: number | null = null;
   private readonly timings: CheckTimings = { dnsMs: null, connectMs: null, tlsMs: null, firstByteMs: null };
   private certExpiresAt: Date | null = null;
+  private respondedAt: number | null = null;
   private statusCode: number | null = null;
   private location: string | null = null;
   private body: BodyScanner | null = null;
@@ -228,12 +234,13 @@ class Hop {
   }
 
   private readonly onData = (chunk: Buffer): void => {
-    // First byte: taken before anything else is done with the data. For TLS these are decrypted
-    // application bytes, so the handshake is never counted as the answer. Counted from the moment the
-    // request went out on a ready connection, so dns + connect + tls + first byte adds up to the start of
-    // the response.
-    if (this.timings.firstByteMs === null)
-      this.timings.firstByteMs = performance.now() - (this.readyAt ?? this.startedAt);
+    // First byte: for TLS these are decrypted application bytes, so the handshake is never counted as the
+    // answer. The time is when the data reached this machine, not when the event loop got to it (see
+    // @better-uptime/receive-time); when several segments were waiting, that of the latest, so it is never
+    // early. Counted from the moment the request went out on a ready connection, so dns + connect + tls +
+    // first byte adds up to the start of the response.
+    if (this.timings.firstByteMs === null && this.readyAt !== null)
+      this.timings.firstByteMs = this.arrivalOfLatestData() - this.readyAt;
     if (this.settled || this.parser === null) return;
     try {
       this.parser.push(chunk);
@@ -315,12 +322,20 @@ class Hop {
     this.settle({ reason: 'timeout', message });
   }
 
+  /** When the socket's latest data arrived, not before the request went out; read while the socket is open. */
+  private arrivalOfLatestData(): number {
+    const at = this.socket ? this.request.clock.lastDataAt(this.socket) : performance.now();
+    return Math.max(at, this.readyAt ?? this.startedAt);
+  }
+
   /** The single exit: clears both timers and destroys the socket, whatever happened before. */
   private settle(failure: Failure | null): void {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.totalTimer);
     clearTimeout(this.connectTimer);
+    // A completed response ends when its last needed byte arrived.
+    if (failure === null && this.readyAt !== null) this.respondedAt = this.arrivalOfLatestData();
     this.socket?.destroy();
     const { timings } = this;
     // The first byte counts only once the connection was ready: bytes before that (none in practice) or
@@ -338,6 +353,7 @@ class Hop {
         firstByteMs: round(timings.firstByteMs),
       },
       certExpiresAt: this.certExpiresAt,
+      respondedAt: this.respondedAt,
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { LookupAddress } from 'node:dns';
 import type { FailureReason } from '@better-uptime/db';
+import type { ReceiveClock } from '@better-uptime/receive-time';
 
 export type { FailureReason };
 
@@ -27,6 +28,11 @@ export interface CheckRequest {
    * address it returns.
    */
   resolveHost?: HostResolver;
+  /**
+   * Says when response data arrived. Defaults to the kernel's receive times where the native addon is
+   * built (Linux), so a busy event loop does not inflate the timings; `loopClock` times on the event loop.
+   */
+  clock?: ReceiveClock;
 }
 
 /** Resolves a host name to all of its addresses, like dns.lookup with `all: true`. */
@@ -48,7 +54,7 @@ export interface CheckOutcome {
   /** A short human-readable explanation of a Down (never a stack trace). */
   message: string | null;
   statusCode: number | null;
-  /** Whole check, all hops, in milliseconds (monotonic clock). */
+  /** Whole check, all hops, in milliseconds (monotonic clock), until the final answer arrived. */
   responseTimeMs: number;
   timings: CheckTimings;
   /** For https targets: the leaf certificate's expiry. */

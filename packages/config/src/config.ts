@@ -17,6 +17,8 @@ import {
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const RESPONSE_CLOCKS = ['kernel', 'event-loop'] as const;
+export type ResponseClock = (typeof RESPONSE_CLOCKS)[number];
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
@@ -46,6 +48,12 @@ export interface Config {
   /** This worker's region (consumer group); only the worker needs it. */
   region: string | undefined;
   workerConcurrency: number;
+  /**
+   * Where a check's response times come from: `kernel` (when the data reached the machine, as the kernel
+   * recorded it; falls back to the event loop where that is unavailable) or `event-loop` (when JavaScript
+   * saw the data).
+   */
+  responseClock: ResponseClock;
   reclaimIdleMs: number;
   reclaimIntervalMs: number;
   maxDeliveries: number;
@@ -128,6 +136,7 @@ export function loadConfig(env: Env = process.env): Config {
     regions,
     region,
     workerConcurrency: readInt(env, 'WORKER_CONCURRENCY', 200, 1, 10_000),
+    responseClock: readEnum(env, 'RESPONSE_CLOCK', RESPONSE_CLOCKS, 'kernel'),
     reclaimIdleMs,
     reclaimIntervalMs,
     maxDeliveries: readInt(env, 'MAX_DELIVERIES', 5, 1, 100),

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       redisUrl: undefined,
       workerConcurrency: 200,
+      responseClock: 'kernel',
       reclaimIdleMs: 30_000,
       reclaimIntervalMs: 10_000,
       maxDeliveries: 5,
@@ -47,6 +48,7 @@ describe('loadConfig', () => {
       ALLOW_PRIVATE_TARGETS: 'yes',
       PGLITE_SHARED_BUFFERS: '32mb',
       PGLITE_LOW_MEMORY: 'off',
+      RESPONSE_CLOCK: 'event-loop',
     });
     expect(config).toMatchObject({
       databaseUrl: 'postgres://u:p@db:5432/uptime',
@@ -58,6 +60,7 @@ describe('loadConfig', () => {
       allowPrivateTargets: true,
       pgliteSharedBuffers: '32MB',
       pgliteLowMemory: false,
+      responseClock: 'event-loop',
     });
     expect(loadConfig({ PGLITE_SHARED_BUFFERS: '128kB' }).pgliteSharedBuffers).toBe('128kB');
     expect(loadConfig({ PGLITE_SHARED_BUFFERS: '1 GB' }).pgliteSharedBuffers).toBe('1GB');
@@ -79,6 +82,7 @@ describe('loadConfig', () => {
     [{ REGIONS: 'usa,usa' }, 'REGIONS', 'distinct'],
     [{ REGION: 'mars' }, 'REGION', 'REGION must be one of the configured REGIONS (usa, india)'],
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY', 'from 1 to 10000'],
+    [{ RESPONSE_CLOCK: 'wall' }, 'RESPONSE_CLOCK', 'RESPONSE_CLOCK must be one of kernel, event-loop'],
     [{ ALLOW_PRIVATE_TARGETS: 'maybe' }, 'ALLOW_PRIVATE_TARGETS', 'true or false'],
     [{ RETENTION_DAYS: '0' }, 'RETENTION_DAYS', 'from 1 to 3650'],
     [{ PGLITE_SHARED_BUFFERS: '16' }, 'PGLITE_SHARED_BUFFERS', 'a size like "16MB"'],

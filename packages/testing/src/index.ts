@@ -9,6 +9,7 @@ export { TEST_POSTGRES_URL, TEST_REDIS_URL, adminQuery, databaseUrl } from './se
 export { databaseVariants, type DatabaseVariant } from './variants.js';
 export { resultRow, seedMonitor, type SeedMonitorFields, seedUser, type SeedUserFields } from './seed.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+export { type ClockTarget, monotonicNow, startClockTarget, toMonotonic } from './clock-target.js';
 export { deleteRedisKeys, queueVariants, type QueueVariant } from './queues.js';
 export {
   startTarget,
