@@ -4,7 +4,12 @@
  * stored first-byte time minus 200 ms. The target logs how long it really held each answer, so each
  * check's error splits into the target's own lateness and the worker's share (first byte minus what the
  * target really waited).
+ *
+ * Every level runs the worker as it ships (RESPONSE_CLOCK=kernel: answers timed by their arrival at the
+ * machine). One more run at 50 % uses the event loop's clock (RESPONSE_CLOCK=event-loop), for comparison in
+ * the same run: the difference is what a busy worker adds to timings taken in JavaScript.
  */
+import type { ResponseClock } from '@better-uptime/config';
 import { sampleMachineCpu } from './lib/machine-cpu.js';
 import { type BenchContext, type Figure, type FigureResult, type Metric, below } from './lib/figure.js';
 import { runScheduledLoad } from './lib/scheduled-load.js';
@@ -22,10 +27,11 @@ const REGION = 'usa';
  * other process; its own lateness is still measured and reported apart.
  */
 const TARGET_NICENESS = -15;
-const LEVELS: ReadonlyArray<{ share: number; p99GoalMs?: number }> = [
-  { share: 0.1 },
-  { share: 0.5, p99GoalMs: 10 },
-  { share: 0.9, p99GoalMs: 25 },
+const LEVELS: ReadonlyArray<{ share: number; clock: ResponseClock; p99GoalMs?: number }> = [
+  { share: 0.1, clock: 'kernel' },
+  { share: 0.5, clock: 'kernel', p99GoalMs: 10 },
+  { share: 0.5, clock: 'event-loop' },
+  { share: 0.9, clock: 'kernel', p99GoalMs: 25 },
 ];
 
 /** The measured window per level: enough for thousands of checks at 10 %, short enough for the suite. */
@@ -43,6 +49,7 @@ function concurrencyFor(checksPerSecond: number): number {
 
 interface LevelResult {
   share: number;
+  clock: ResponseClock;
   checksPerSecond: number;
   monitors: number;
   concurrency: number;
@@ -86,13 +93,14 @@ async function runLevel(
   db: BenchDatabase,
   target: BenchTarget,
   share: number,
+  clock: ResponseClock,
   capacity: number,
 ): Promise<LevelResult> {
   const checksPerSecond = capacity * share;
   const monitors = Math.round(checksPerSecond * INTERVAL_SECONDS);
   const concurrency = concurrencyFor(checksPerSecond);
   ctx.progress.step(
-    `${share * 100} % of capacity: ${round(checksPerSecond)} checks/s, concurrency ${concurrency}`,
+    `${share * 100} % of capacity: ${round(checksPerSecond)} checks/s, concurrency ${concurrency}, RESPONSE_CLOCK=${clock}`,
   );
   await db.pool.query('DELETE FROM monitors');
   await target.reset();
@@ -105,6 +113,7 @@ async function runLevel(
     regions: [REGION],
     concurrency,
     windowSeconds: windowSeconds(ctx),
+    responseClock: clock,
   }).finally(() => machine.stop());
   const { rows } = await db.pool.query<{
     monitor_id: string;
@@ -131,6 +140,7 @@ async function runLevel(
   const samples = load.workers[0]!.samplesSince(load.from, load.to);
   const level: LevelResult = {
     share,
+    clock,
     checksPerSecond,
     monitors,
     concurrency,
@@ -174,11 +184,11 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
   ctx.defer(() => db.drop());
   const target = await startTargetProcess(ctx, [TARGET_DELAY_MS], { niceness: TARGET_NICENESS });
   const levels: LevelResult[] = [];
-  for (const { share } of LEVELS) levels.push(await runLevel(ctx, db, target, share, capacity));
+  for (const { share, clock } of LEVELS) levels.push(await runLevel(ctx, db, target, share, clock, capacity));
   const metrics: Metric[] = [];
   for (const level of levels) {
-    const goal = LEVELS.find((l) => l.share === level.share)?.p99GoalMs;
-    const where = `at ${level.share * 100} %`;
+    const goal = LEVELS.find((l) => l.share === level.share && l.clock === level.clock)?.p99GoalMs;
+    const where = `at ${level.share * 100} %${level.clock === 'kernel' ? '' : ` (${level.clock} clock, for comparison)`}`;
     metrics.push({ label: `first-byte error p50 ${where}`, value: round(level.error.p50), unit: 'ms' });
     metrics.push({
       label: `first-byte error p99 ${where}`,
@@ -201,7 +211,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
       `Error = stored first_byte_ms (whole ms, request sent to response headers) − ${TARGET_DELAY_MS}. Worker's share = first_byte_ms − the time the target really held that answer (its timer can fire late under load).`,
       ...levels.map(
         (l) =>
-          `${l.share * 100} %: ${round(l.checksPerSecond)} checks/s (${l.monitors} monitors, concurrency ${l.concurrency}), ${l.checks} checks, ${l.down} down; error max ${round(l.error.p100)} ms; worker's share p50/p99 ${round(l.workerShare.p50)}/${round(l.workerShare.p99)} ms; target's own lateness p99 ${round(l.targetLateP99Ms)} ms; worker ${round(l.workerCores)} cores, event-loop delay p99 ${round(l.workerLoopDelayP99Ms)} ms; worker GC ${round(l.workerGc.scavengesPerSecond)} scavenges/s taking ${round(l.workerGc.scavengeMsPerSecond)} ms/s, ${l.workerGc.markCompacts} mark-compacts, longest pause ${round(l.workerGc.maxPauseMs)} ms; machine ${l.machineBusy === null ? '?' : round(l.machineBusy * 100)} % busy.`,
+          `${l.share * 100} % (${l.clock} clock): ${round(l.checksPerSecond)} checks/s (${l.monitors} monitors, concurrency ${l.concurrency}), ${l.checks} checks, ${l.down} down; error max ${round(l.error.p100)} ms; worker's share p50/p99 ${round(l.workerShare.p50)}/${round(l.workerShare.p99)} ms; target's own lateness p99 ${round(l.targetLateP99Ms)} ms; worker ${round(l.workerCores)} cores, event-loop delay p99 ${round(l.workerLoopDelayP99Ms)} ms; worker GC ${round(l.workerGc.scavengesPerSecond)} scavenges/s taking ${round(l.workerGc.scavengeMsPerSecond)} ms/s, ${l.workerGc.markCompacts} mark-compacts, longest pause ${round(l.workerGc.maxPauseMs)} ms; machine ${l.machineBusy === null ? '?' : round(l.machineBusy * 100)} % busy.`,
       ),
     ],
     details: levels,

@@ -3,6 +3,7 @@
  * publishing their slots, and one CLI worker per region checking them. Used where punctuality and timing
  * are measured, because there the producer's lead and the worker's hold-until-slot are part of the figure.
  */
+import type { ResponseClock } from '@better-uptime/config';
 import type { BenchChild } from './children.js';
 import type { BenchContext } from './figure.js';
 import { insertBenchUser, insertMonitors } from './load.js';
@@ -22,6 +23,8 @@ export interface ScheduledLoadOptions {
   concurrency: number;
   /** The measured window: slots in it count. */
   windowSeconds: number;
+  /** The workers' RESPONSE_CLOCK; their default (kernel) when unset. */
+  responseClock?: ResponseClock;
 }
 
 export interface ScheduledLoadRun {
@@ -59,7 +62,12 @@ export async function runScheduledLoad(
   });
   const settings = { databaseUrl: db.url, streamKey, regions, cpuProfileDir: ctx.cpuProfileDir };
   const workers = regions.map((region) =>
-    startWorker({ ...settings, region, concurrency: options.concurrency }),
+    startWorker({
+      ...settings,
+      region,
+      concurrency: options.concurrency,
+      responseClock: options.responseClock,
+    }),
   );
   const producer = startProducer({ ...settings, tickMs: PRODUCER_TICK_MS, leadMs: SCHEDULE_LEAD_MS });
   const children = [...workers, producer];

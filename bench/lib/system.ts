@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ResponseClock } from '@better-uptime/config';
 import { type BenchChild, CLI_ENTRY, REPO_ROOT, spawnChild, withTimeout } from './children.js';
 import { REDIS_URL, type RedisClient } from './services.js';
 
@@ -77,10 +78,13 @@ function spawnCli(
 }
 
 /** `better-uptime worker` for one region. */
-export function startWorker(settings: ServiceSettings & { region: string; concurrency: number }): BenchChild {
+export function startWorker(
+  settings: ServiceSettings & { region: string; concurrency: number; responseClock?: ResponseClock },
+): BenchChild {
   return spawnCli(`worker-${settings.region}`, 'worker', settings, {
     REGION: settings.region,
     WORKER_CONCURRENCY: String(settings.concurrency),
+    ...(settings.responseClock ? { RESPONSE_CLOCK: settings.responseClock } : {}),
   });
 }
 

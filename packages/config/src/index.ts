@@ -6,6 +6,8 @@ export {
   loadConfig,
   loadConfigOrExit,
   loadDotEnv,
+  type ResponseClock,
+  RESPONSE_CLOCKS,
 } from './config.js';
 export { ConfigError, type Env, redactUrl } from './env.js';
 export { createLogger, type Logger, LOG_REDACT_PATHS } from './logger.js';
