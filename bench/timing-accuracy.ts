@@ -1,9 +1,9 @@
 /**
  * Figure 3, timing accuracy: checks of a target that answers after exactly 200 ms, at 10 %, 50 % and 90 %
  * of the measured capacity, through producer, Redis, one worker process and PostgreSQL. The error is the
- * stored first-byte time minus 200 ms. The target logs how long it really held each answer, so each
- * check's error splits into the target's own lateness and the worker's share (first byte minus what the
- * target really waited).
+ * stored first-byte time minus 200 ms. The target logs how long each answer really took, from the request's
+ * arrival at the machine to the answer's write, so each check's error splits into the target's own
+ * lateness and the worker's share (first byte minus what the target really took).
  *
  * Every level runs the worker as it ships (RESPONSE_CLOCK=kernel: answers timed by their arrival at the
  * machine). One more run at 50 % uses the event loop's clock (RESPONSE_CLOCK=event-loop), for comparison in
@@ -196,7 +196,8 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
       unit: 'ms',
       ...(goal === undefined ? {} : { goal: `< ${goal} ms`, met: below(level.error.p99, goal) }),
     });
-    // The error split in two: what the worker added, and the target's own timer firing late.
+    // The error split in two: what the monitor added, and the target's own lateness (reading the request
+    // late or its timer firing late: real latency, which a correct monitor reports).
     metrics.push({ label: `worker's share p99 ${where}`, value: round(level.workerShare.p99), unit: 'ms' });
     metrics.push({
       label: `target's own lateness p99 ${where}`,
@@ -208,7 +209,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
     metrics,
     notes: [
       `Target /delay/${TARGET_DELAY_MS} in its own process; capacity = ${round(capacity)} checks/s (figure 1's pipeline rate with a 20 ms target); monitors at ${INTERVAL_SECONDS} s, one region, \`better-uptime producer\` + \`better-uptime worker\` (WORKER_CONCURRENCY = 0.4 × rate, at least 200); a ${windowSeconds(ctx)} s window after 10 s of warm-up per level.`,
-      `Error = stored first_byte_ms (whole ms, request sent to response headers) − ${TARGET_DELAY_MS}. Worker's share = first_byte_ms − the time the target really held that answer (its timer can fire late under load).`,
+      `Error = stored first_byte_ms (whole ms, request sent to response headers) − ${TARGET_DELAY_MS}. Worker's share = first_byte_ms − how long the target really took for that answer, from the request's arrival at the machine (kernel receive time) to its write: under load the target reads late and its timer fires late, and that is real latency.`,
       ...levels.map(
         (l) =>
           `${l.share * 100} % (${l.clock} clock): ${round(l.checksPerSecond)} checks/s (${l.monitors} monitors, concurrency ${l.concurrency}), ${l.checks} checks, ${l.down} down; error max ${round(l.error.p100)} ms; worker's share p50/p99 ${round(l.workerShare.p50)}/${round(l.workerShare.p99)} ms; target's own lateness p99 ${round(l.targetLateP99Ms)} ms; worker ${round(l.workerCores)} cores, event-loop delay p99 ${round(l.workerLoopDelayP99Ms)} ms; worker GC ${round(l.workerGc.scavengesPerSecond)} scavenges/s taking ${round(l.workerGc.scavengeMsPerSecond)} ms/s, ${l.workerGc.markCompacts} mark-compacts, longest pause ${round(l.workerGc.maxPauseMs)} ms; machine ${l.machineBusy === null ? '?' : round(l.machineBusy * 100)} % busy.`,

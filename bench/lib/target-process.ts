@@ -4,10 +4,12 @@
  * CPU from the worker being measured.
  *
  * `/delay/:ms` paths listed in BENCH_TARGET_DELAYS answer after `ms` like the stock route, and also record
- * how late the answer actually left (the target's own timer lateness), so a timing error can be told apart
- * from a slow target.
+ * how long each answer really took from the moment its request reached the machine (the kernel's receive
+ * time, see packages/receive-time) to the moment it was written: a target that accepts or reads late, or
+ * whose timer fires late, is then told apart from an error of the monitor measuring it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { receiveClock } from '@better-uptime/receive-time';
 import { startTarget } from '@better-uptime/testing/targets';
 import { serveParent } from './children.js';
 import { percentile } from './stats.js';
@@ -20,7 +22,10 @@ const delays = (process.env.BENCH_TARGET_DELAYS ?? '')
 
 const target = await startTarget();
 
-/** Per delayed answer: the URL, when the request was handled (epoch ms) and how long it really waited. */
+/**
+ * Per delayed answer: the URL, when the request was handled (epoch ms) and how long it really took, from the
+ * request's arrival at the machine to the answer's write.
+ */
 interface DelayedAnswer {
   url: string;
   at: number;
@@ -32,7 +37,7 @@ for (const ms of delays) {
   const log = answers.get(ms)!;
   target.override(`/delay/${ms}`, (request: IncomingMessage, response: ServerResponse) => {
     const at = Date.now();
-    const arrived = performance.now();
+    const arrived = receiveClock.lastDataAt(request.socket);
     const timer = setTimeout(() => {
       log.push({ url: request.url ?? '', at, heldMs: performance.now() - arrived });
       response.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });

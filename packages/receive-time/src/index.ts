@@ -9,9 +9,9 @@
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { TickGrid } from './tick-grid.js';
+import { arrivalTime, TickGrid } from './tick-grid.js';
 
-export { TickGrid, type Readings } from './tick-grid.js';
+export { arrivalTime, TickGrid, type Readings } from './tick-grid.js';
 
 interface NativeReader {
   read(fd: number, out: Float64Array): boolean;
@@ -70,7 +70,7 @@ function kernelClock(reader: NativeReader, grid: TickGrid): ReceiveClock {
       view.sinceLastDataMs = readings[0]!;
       view.coarseMs = readings[1]!;
       view.nowMs = readings[2]!;
-      return now - grid.ageOf(view);
+      return arrivalTime(now, grid.ageOf(view), grid.tickMs);
     },
   };
 }

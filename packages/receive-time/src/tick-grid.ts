@@ -6,7 +6,9 @@
  * its own accounting grid, a constant phase behind the moment of the jump. The phase is learned from the
  * readings themselves: `now − coarse` is smallest right after a tick, so its minimum over recent readings
  * is the phase. Knowing which tick the data arrived in, the estimate is the middle of that tick (never
- * later than the reading itself), good to half a tick.
+ * later than the reading itself), good to half a tick in theory; in practice a little worse, because tick
+ * interrupts are themselves late by varying amounts (up to a millisecond or two in a virtual machine whose
+ * idle CPU has to be woken), so `arrivalTime` uses it only when it shows that the loop was late.
  */
 export interface Readings {
   /** tcpi_last_data_recv: whole ticks since the last data segment arrived, in milliseconds. */
@@ -15,6 +17,15 @@ export interface Readings {
   coarseMs: number;
   /** CLOCK_MONOTONIC at the reading, milliseconds. */
   nowMs: number;
+}
+
+/**
+ * When data arrived, given the event loop's time at the reading (`loopNow`) and the kernel's age of it:
+ * an age of more than a tick means the loop got to the data late, and the kernel's time is the better one;
+ * within a tick the kernel cannot tell, and the loop's own clock, finer and never early, is kept.
+ */
+export function arrivalTime(loopNow: number, ageMs: number, tickMs: number): number {
+  return ageMs > tickMs ? loopNow - ageMs : loopNow;
 }
 
 /** Readings per window; the phase is the minimum over the current and the previous window. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TickGrid, type Readings } from '../src/tick-grid.js';
+import { arrivalTime, TickGrid, type Readings } from '../src/tick-grid.js';
 
 /**
  * A model of the kernel's clocks: jiffy k starts at real time origin + k·tick; CLOCK_MONOTONIC_COARSE reads
@@ -100,6 +100,14 @@ describe('TickGrid', () => {
       expect(grid.phaseMs).toBeGreaterThanOrEqual(phase);
       expect(grid.phaseMs).toBeLessThan(phase + 0.1);
     }
+  });
+
+  it('keeps the loop’s own time unless the kernel shows it was more than a tick late', () => {
+    expect(arrivalTime(1_000, 0, 4)).toBe(1_000);
+    expect(arrivalTime(1_000, 3.9, 4)).toBe(1_000);
+    expect(arrivalTime(1_000, 4, 4)).toBe(1_000);
+    expect(arrivalTime(1_000, 4.1, 4)).toBeCloseTo(995.9, 9);
+    expect(arrivalTime(1_000, 60, 4)).toBe(940);
   });
 
   it('refuses a tick that is not positive', () => {
