@@ -57,8 +57,8 @@ interface LevelResult {
   down: number;
   /** first_byte_ms − 200. */
   error: { p50: number | null; p99: number | null; p100: number | null };
-  /** first_byte_ms − how long the target really held the answer: the worker's own share. */
-  workerShare: { p50: number | null; p99: number | null };
+  /** first_byte_ms − how long the target really took for the answer: the monitor's own error. */
+  workerShare: { p1: number | null; p50: number | null; p99: number | null };
   targetLateP99Ms: number | null;
   workerLoopDelayP99Ms: number | null;
   workerCores: number | null;
@@ -147,7 +147,7 @@ async function runLevel(
     checks: rows.length,
     down: rows.filter((r) => r.status !== 'Up').length,
     error: percentiles(errors, [50, 99, 100]),
-    workerShare: percentiles(workerShares, [50, 99]),
+    workerShare: percentiles(workerShares, [1, 50, 99]),
     targetLateP99Ms: (await target.lateness(TARGET_DELAY_MS)).p99Ms,
     workerLoopDelayP99Ms: median(samples.map((s) => s.loopDelayP99Ms)),
     workerCores: median(samples.map((s) => s.cpuMs / s.wallMs)),
@@ -189,16 +189,23 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
   for (const level of levels) {
     const goal = LEVELS.find((l) => l.share === level.share && l.clock === level.clock)?.p99GoalMs;
     const where = `at ${level.share * 100} %${level.clock === 'kernel' ? '' : ` (${level.clock} clock, for comparison)`}`;
-    metrics.push({ label: `first-byte error p50 ${where}`, value: round(level.error.p50), unit: 'ms' });
+    metrics.push({ label: `first-byte − 200 ms, p50 ${where}`, value: round(level.error.p50), unit: 'ms' });
+    metrics.push({ label: `first-byte − 200 ms, p99 ${where}`, value: round(level.error.p99), unit: 'ms' });
+    // That error split in two: what the monitor got wrong, and the target's own lateness (reading the
+    // request late or its timer firing late: real latency, which a correct monitor reports). The goal is
+    // about the first: whether the response times a monitor stores are true.
     metrics.push({
-      label: `first-byte error p99 ${where}`,
-      value: round(level.error.p99),
+      label: `measurement error (worker's share) p99 ${where}`,
+      value: round(level.workerShare.p99),
       unit: 'ms',
-      ...(goal === undefined ? {} : { goal: `< ${goal} ms`, met: below(level.error.p99, goal) }),
+      ...(goal === undefined ? {} : { goal: `< ${goal} ms`, met: below(level.workerShare.p99, goal) }),
     });
-    // The error split in two: what the monitor added, and the target's own lateness (reading the request
-    // late or its timer firing late: real latency, which a correct monitor reports).
-    metrics.push({ label: `worker's share p99 ${where}`, value: round(level.workerShare.p99), unit: 'ms' });
+    // The other tail: a time measured too short would be as wrong as one too long.
+    metrics.push({
+      label: `measurement error (worker's share) p1 ${where}`,
+      value: round(level.workerShare.p1),
+      unit: 'ms',
+    });
     metrics.push({
       label: `target's own lateness p99 ${where}`,
       value: round(level.targetLateP99Ms),
@@ -212,7 +219,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
       `Error = stored first_byte_ms (whole ms, request sent to response headers) − ${TARGET_DELAY_MS}. Worker's share = first_byte_ms − how long the target really took for that answer, from the request's arrival at the machine (kernel receive time) to its write: under load the target reads late and its timer fires late, and that is real latency.`,
       ...levels.map(
         (l) =>
-          `${l.share * 100} % (${l.clock} clock): ${round(l.checksPerSecond)} checks/s (${l.monitors} monitors, concurrency ${l.concurrency}), ${l.checks} checks, ${l.down} down; error max ${round(l.error.p100)} ms; worker's share p50/p99 ${round(l.workerShare.p50)}/${round(l.workerShare.p99)} ms; target's own lateness p99 ${round(l.targetLateP99Ms)} ms; worker ${round(l.workerCores)} cores, event-loop delay p99 ${round(l.workerLoopDelayP99Ms)} ms; worker GC ${round(l.workerGc.scavengesPerSecond)} scavenges/s taking ${round(l.workerGc.scavengeMsPerSecond)} ms/s, ${l.workerGc.markCompacts} mark-compacts, longest pause ${round(l.workerGc.maxPauseMs)} ms; machine ${l.machineBusy === null ? '?' : round(l.machineBusy * 100)} % busy.`,
+          `${l.share * 100} % (${l.clock} clock): ${round(l.checksPerSecond)} checks/s (${l.monitors} monitors, concurrency ${l.concurrency}), ${l.checks} checks, ${l.down} down; error max ${round(l.error.p100)} ms; worker's share p1/p50/p99 ${round(l.workerShare.p1)}/${round(l.workerShare.p50)}/${round(l.workerShare.p99)} ms; target's own lateness p99 ${round(l.targetLateP99Ms)} ms; worker ${round(l.workerCores)} cores, event-loop delay p99 ${round(l.workerLoopDelayP99Ms)} ms; worker GC ${round(l.workerGc.scavengesPerSecond)} scavenges/s taking ${round(l.workerGc.scavengeMsPerSecond)} ms/s, ${l.workerGc.markCompacts} mark-compacts, longest pause ${round(l.workerGc.maxPauseMs)} ms; machine ${l.machineBusy === null ? '?' : round(l.machineBusy * 100)} % busy.`,
       ),
     ],
     details: levels,
