@@ -23,9 +23,12 @@ export interface ResultBufferOptions {
    * the database works on two cores instead of waiting for round trips. One at a time while failing.
    */
   maxConcurrentFlushes?: number;
-  /** Entries held before the worker must stop reading (backpressure while the database is down). */
+  /**
+   * Results held (waiting or being written) before the worker must stop reading: backpressure while the
+   * database is down or slow.
+   */
   capacity?: number;
-  /** Called after a successful flush made room, so a reader waiting on a full buffer can go on. */
+  /** Called when a write has finished (and may have made room), so a reader waiting on a full buffer can go on. */
   onRoom?: () => void;
 }
 
@@ -57,6 +60,8 @@ export class ResultBuffer {
   private readonly flushing = new Set<Promise<void>>();
   /** Batches taken out of `entries` and being written: still unacknowledged, so still held. */
   private readonly writing = new Set<Entry[]>();
+  /** Entries in the batches of `writing`. */
+  private writingCount = 0;
   private failures = 0;
 
   constructor(private readonly options: ResultBufferOptions) {
@@ -79,7 +84,7 @@ export class ResultBuffer {
   }
 
   get full(): boolean {
-    return this.entries.length >= this.capacity;
+    return this.entries.length + this.writingCount >= this.capacity;
   }
 
   add(messageId: string, row: ResultRow | null): void {
@@ -152,10 +157,14 @@ export class ResultBuffer {
     if (this.entries.length === 0) return;
     const batch = this.entries.splice(0, this.maxRows);
     this.writing.add(batch);
+    this.writingCount += batch.length;
     try {
       await this.writeBatch(batch);
     } finally {
       this.writing.delete(batch);
+      this.writingCount -= batch.length;
+      // Only now is the batch no longer counted against the capacity; a failed one is back in `entries`.
+      this.options.onRoom?.();
     }
   }
 
@@ -221,7 +230,6 @@ export class ResultBuffer {
     if (this.failures > 0)
       this.options.logger.info({ buffered: this.entries.length }, 'result inserts recovered');
     this.failures = 0;
-    this.options.onRoom?.();
   }
 
   /** Acks; on failure keeps the ids to retry (the rows are safe, a redelivery would be a no-op anyway). */

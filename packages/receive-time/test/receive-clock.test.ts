@@ -30,12 +30,20 @@ function exchange(target: ClockTarget, blockMs: number): Promise<{ kernel: numbe
 }
 
 describe('receiveClock', () => {
-  it.runIf(process.platform === 'linux')(
+  // Where the addon should build (Linux with python3, make and a C compiler), CI insists that it did; a
+  // developer machine without a compiler skips the kernel's tests with a warning.
+  it.runIf(process.platform === 'linux' && process.env.CI === 'true')(
     'reads the kernel on Linux: the native reader is built and loads',
     () => {
       expect(receiveClock.source).toBe('kernel');
     },
   );
+  if (receiveClock.source !== 'kernel') {
+    console.warn(
+      'receive-time: the native reader is not built here, so its tests are skipped (npm install builds it ' +
+        'on Linux when python3, make and a C compiler are present)',
+    );
+  }
 
   describe.runIf(receiveClock.source === 'kernel')('against a target in another process', () => {
     let target: ClockTarget;
