@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopClock, receiveClock } from '@better-uptime/receive-time';
-import { type ClockTarget, startClockTarget } from '@better-uptime/testing';
+import { type ClockTarget, makeCertificate, startClockTarget } from '@better-uptime/testing';
 import { runCheck, type CheckOutcome, type CheckRequest } from '../src/index.js';
 import { checkRequest } from './helpers.js';
 
@@ -25,11 +25,17 @@ async function blockedCheck(request: CheckRequest): Promise<CheckOutcome> {
 
 describe.runIf(receiveClock.source === 'kernel')('check timings while the event loop is blocked', () => {
   let target: ClockTarget;
+  let tlsTarget: ClockTarget;
+  let ca: string;
   beforeAll(async () => {
     target = await startClockTarget(DELAY_MS);
+    const certificate = await makeCertificate({ issuer: 'test-ca' });
+    ca = certificate.ca!;
+    tlsTarget = await startClockTarget(DELAY_MS, { tls: certificate });
   });
   afterAll(async () => {
     await target?.close();
+    await tlsTarget?.close();
   });
 
   it('first byte and response time are those of the answer’s arrival', async () => {
@@ -46,6 +52,16 @@ describe.runIf(receiveClock.source === 'kernel')('check timings while the event 
       expect((dnsMs ?? 0) + (connectMs ?? 0) + (tlsMs ?? 0) + firstByteMs!).toBeLessThanOrEqual(
         outcome.responseTimeMs + 1,
       );
+    }
+  });
+
+  it('does the same over TLS, where the socket is a TLS wrap around the connection', async () => {
+    for (let i = 0; i < 3; i++) {
+      const outcome = await blockedCheck(checkRequest(`${tlsTarget.url}/`, { ca }));
+      expect(outcome.status, outcome.message ?? '').toBe('Up');
+      expect(outcome.timings.tlsMs).not.toBeNull();
+      expect(outcome.timings.firstByteMs).toBeGreaterThanOrEqual(DELAY_MS - 3);
+      expect(outcome.timings.firstByteMs).toBeLessThan(DELAY_MS + 15);
     }
   });
 

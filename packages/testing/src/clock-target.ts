@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 
 /**
- * A plain HTTP target in a child process that answers every request after exactly `delayMs` and reports,
+ * An HTTP (or, given a certificate, HTTPS) target in a child process that answers every request after exactly `delayMs` and reports,
  * for each answer, when it wrote it on the machine's monotonic clock. Being another process, it answers on
  * time even while the test's own event loop is deliberately blocked: that is what timing tests need.
  */
@@ -27,8 +27,10 @@ export function toMonotonic(performanceNow: number): number {
 
 const SERVER = `
 const net = require('node:net');
+const tls = require('node:tls');
 const delay = Number(process.argv[1]);
-const server = net.createServer((socket) => {
+const { CLOCK_TARGET_KEY: key, CLOCK_TARGET_CERT: cert } = process.env;
+const onConnection = (socket) => {
   socket.on('error', () => {});
   socket.once('data', () => {
     setTimeout(() => {
@@ -37,14 +39,22 @@ const server = net.createServer((socket) => {
       process.stdout.write('sent ' + at + '\\n');
     }, delay);
   });
-});
+};
+const server = cert ? tls.createServer({ key, cert }, onConnection) : net.createServer(onConnection);
 server.listen(0, '127.0.0.1', () => process.stdout.write('port ' + server.address().port + '\\n'));
 process.stdin.on('end', () => process.exit(0)).resume();
 `;
 
-export async function startClockTarget(delayMs: number): Promise<ClockTarget> {
+export async function startClockTarget(
+  delayMs: number,
+  options: { tls?: { key: string; certificate: string } } = {},
+): Promise<ClockTarget> {
+  const tlsEnv = options.tls
+    ? { CLOCK_TARGET_KEY: options.tls.key, CLOCK_TARGET_CERT: options.tls.certificate }
+    : {};
   const child: ChildProcess = spawn(process.execPath, ['-e', SERVER, String(delayMs)], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...tlsEnv },
   });
   const sentAt: number[] = [];
   const waiters: Array<() => void> = [];
@@ -71,7 +81,7 @@ export async function startClockTarget(delayMs: number): Promise<ClockTarget> {
   });
   await ready;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     sentAt,
     async waitForAnswers(count, timeoutMs = 5_000) {
       const deadline = Date.now() + timeoutMs;

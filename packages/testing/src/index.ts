@@ -14,6 +14,7 @@ export { deleteRedisKeys, queueVariants, type QueueVariant } from './queues.js';
 export {
   startTarget,
   startTlsTarget,
+  makeCertificate,
   type TargetBehaviour,
   type TargetHit,
   type TargetServer,

@@ -124,8 +124,9 @@ export async function startTlsTarget(options: TlsTargetOptions = {}): Promise<Tl
   return Object.assign(target, { certificate, ca, certExpiresAt });
 }
 
-async function makeCertificate(
-  options: TlsTargetOptions,
+/** A server certificate and key as the TLS target uses them, for servers a test runs elsewhere. */
+export async function makeCertificate(
+  options: TlsTargetOptions = {},
 ): Promise<{ certificate: string; key: string; ca: string | null }> {
   const notBeforeDate = options.notBefore ?? new Date(Date.now() - 3_600_000);
   const notAfterDate = options.notAfter ?? new Date(Date.now() + 30 * 86_400_000);
