@@ -238,9 +238,9 @@ class Hop {
     // answer. The time is when the data reached this machine, not when the event loop got to it (see
     // @better-uptime/receive-time); when several segments were waiting, that of the latest, so it is never
     // early. Counted from the moment the request went out on a ready connection, so dns + connect + tls +
-    // first byte adds up to the start of the response.
+    // first byte adds up to the start of the response; bytes before that (none in practice) have no time.
     if (this.timings.firstByteMs === null && this.readyAt !== null)
-      this.timings.firstByteMs = this.arrivalOfLatestData() - this.readyAt;
+      this.timings.firstByteMs = this.arrivalAfter(this.readyAt) - this.readyAt;
     if (this.settled || this.parser === null) return;
     try {
       this.parser.push(chunk);
@@ -322,10 +322,9 @@ class Hop {
     this.settle({ reason: 'timeout', message });
   }
 
-  /** When the socket's latest data arrived, not before the request went out; read while the socket is open. */
-  private arrivalOfLatestData(): number {
-    const at = this.socket ? this.request.clock.lastDataAt(this.socket) : performance.now();
-    return Math.max(at, this.readyAt ?? this.startedAt);
+  /** When the socket's latest data arrived, never before `readyAt` (the request went out); read while it is open. */
+  private arrivalAfter(readyAt: number): number {
+    return Math.max(this.request.clock.lastDataAt(this.socket!), readyAt);
   }
 
   /** The single exit: clears both timers and destroys the socket, whatever happened before. */
@@ -335,12 +334,9 @@ class Hop {
     clearTimeout(this.totalTimer);
     clearTimeout(this.connectTimer);
     // A completed response ends when its last needed byte arrived.
-    if (failure === null && this.readyAt !== null) this.respondedAt = this.arrivalOfLatestData();
+    if (failure === null && this.readyAt !== null) this.respondedAt = this.arrivalAfter(this.readyAt);
     this.socket?.destroy();
     const { timings } = this;
-    // The first byte counts only once the connection was ready: bytes before that (none in practice) or
-    // a hop that never got there have no first-byte time.
-    if (this.readyAt === null) timings.firstByteMs = null;
     this.resolve({
       failure,
       statusCode: this.statusCode,

@@ -18,8 +18,8 @@ interface NativeReader {
   tickMs(): number | null;
 }
 
-/** The addon's file name: built into ../build/Release, copied beside the production bundle by the build. */
-export const ADDON_FILE = 'receive_time.node';
+/** The addon's file name: built into ../build/Release, copied beside the bundle by scripts/build.mjs. */
+const ADDON_FILE = 'receive_time.node';
 
 /** Where the addon may be: beside this module (the bundle in dist/) or in the package's build folder. */
 const CANDIDATES = [`./${ADDON_FILE}`, `../build/Release/${ADDON_FILE}`];
