@@ -66,6 +66,7 @@ export async function listMonitorViews(
         WHERE user_id = ${userId} ${beforeId === undefined ? sql`` : sql`AND id < ${beforeId}`}
         ORDER BY id DESC
         LIMIT ${limit}`,
+    { prepared: true },
   );
 }
 

@@ -40,6 +40,7 @@ export async function findSessionUser(
         WHERE sessions.id = ${sessionId} AND sessions.user_id = ${userId} AND sessions.revoked_at IS NULL
           AND sessions.expires_at > ${now.toISOString()}::timestamptz
         LIMIT 1`,
+    { prepared: true },
   );
   return row ?? null;
 }
