@@ -142,7 +142,6 @@ async function selectOwnChecks(
         ) c ON true
         WHERE m.id = ${monitorId} AND m.user_id = ${userId}
         ORDER BY c.sort_at DESC NULLS LAST, c.region DESC`,
-    { prepared: true },
   );
   if (rows.length === 0) return null;
   return rows[0]!.region === null ? [] : rows;
