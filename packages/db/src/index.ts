@@ -1,5 +1,6 @@
 export * from './schema.js';
 export {
+  cachesPlans,
   type Database,
   type DatabaseHandle,
   type DatabaseKind,

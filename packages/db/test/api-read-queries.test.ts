@@ -236,8 +236,11 @@ describe.each(databaseVariants())('API read queries on $name', (variant) => {
       }
       for (const limit of [1, 4, 100]) {
         const expected = (await referenceChecks(db, monitorId, { limit, ...options })).map(checkView);
-        const actual = await resultQueries.listOwnChecks(db, { userId, monitorId }, { limit, ...options });
-        expect(actual).toEqual(expected);
+        // The cached plan (where the page qualifies for it) answers the same page.
+        for (const cachedPlan of [false, true]) {
+          const page = { limit, ...options, cachedPlan };
+          expect(await resultQueries.listOwnChecks(db, { userId, monitorId }, page)).toEqual(expected);
+        }
       }
     });
 
@@ -286,11 +289,21 @@ describe.each(databaseVariants())('API read queries on $name', (variant) => {
         { filter: { from: new Date(now - 30 * 3_600_000).toISOString() } },
         { filter: { region: 'usa' } },
       ]) {
-        for (const limit of [3, 10, 100]) {
+        for (const [limit, cachedPlan] of [
+          [3, false],
+          [3, true],
+          [10, false],
+          [100, true],
+        ] as const) {
           const seen: string[] = [];
           let after: resultQueries.CheckPosition | undefined;
           for (;;) {
-            const page = (await resultQueries.listOwnChecks(db, owner, { limit, after, ...options }))!;
+            const page = (await resultQueries.listOwnChecks(db, owner, {
+              limit,
+              after,
+              ...options,
+              cachedPlan,
+            }))!;
             const expected = await referenceChecks(db, recent, { limit, after, ...options });
             expect(page).toEqual(expected.map(checkView));
             seen.push(...page.map((r) => `${r.position} ${r.region}`));
@@ -311,6 +324,13 @@ describe.each(databaseVariants())('API read queries on $name', (variant) => {
         await resultQueries.listOwnChecks(db, { userId: stranger, monitorId }, { limit: 10 }),
       ).toBeNull();
       expect(await resultQueries.listOwnChecks(db, { userId, monitorId: newId() }, { limit: 10 })).toBeNull();
+      expect(
+        await resultQueries.listOwnChecks(
+          db,
+          { userId: stranger, monitorId },
+          { limit: 10, cachedPlan: true },
+        ),
+      ).toBeNull();
       const empty = await seedMonitor(db, stranger, { paused: true });
       expect(
         await resultQueries.listOwnChecks(db, { userId: stranger, monitorId: empty }, { limit: 10 }),

@@ -4,9 +4,19 @@ import {
   createTestDatabase,
   databaseVariants,
   postgresAvailable,
+  resultRow,
+  seedMonitor,
+  seedUser,
   type TestDatabase,
 } from '@better-uptime/testing';
-import { type DatabaseHandle, queryRows } from '../src/index.js';
+import {
+  cachesPlans,
+  type DatabaseHandle,
+  ensureResultPartitions,
+  insertResults,
+  queryRows,
+  resultQueries,
+} from '../src/index.js';
 
 /**
  * `queryRows(..., { prepared: true })`: a named statement on the server PostgreSQL (parsed once per
@@ -26,6 +36,10 @@ for (const variant of databaseVariants()) {
       handle = database.handle;
     });
     afterAll(() => database?.drop());
+
+    it('says whether plans are cached: on the server, not in PGlite', () => {
+      expect(cachesPlans(handle.db)).toBe(variant.name === 'postgres');
+    });
 
     it('gives the same rows as the unnamed query, with each call its own values', async () => {
       for (const n of [3, 1, 5]) {
@@ -86,6 +100,33 @@ describe.skipIf(!postgresAvailable())('prepared statements on the PostgreSQL ser
     expect(ours[0]!.name).toMatch(/^better_uptime_\d+$/);
   });
 
+  it('keeps one generic plan for the default checks page, pruned when it runs, and none for filtered pages', async () => {
+    const db = database.handle.db;
+    const userId = await seedUser(db);
+    const monitorId = await seedMonitor(db, userId, { paused: true });
+    const now = Date.now();
+    await ensureResultPartitions(db, { now, daysBehind: 3, daysAhead: 1 });
+    const rows = [];
+    for (let at = now - 3 * 86_400_000; at < now; at += 600_000) rows.push(resultRow(monitorId, at));
+    expect(await insertResults(db, rows)).toBe(rows.length);
+    const page = { limit: 20, cachedPlan: true };
+    for (let i = 0; i < 8; i++) {
+      const checks = await resultQueries.listOwnChecks(db, { userId, monitorId }, page);
+      expect(checks).toHaveLength(20);
+      expect(Date.parse(checks![0]!.scheduledAt)).toBe(rows.at(-1)!.scheduledAt.getTime());
+    }
+    await resultQueries.listOwnChecks(db, { userId, monitorId }, { ...page, filter: { region: 'usa' } });
+    const statements = await queryRows<{ statement: string; generic_plans: number }>(
+      db,
+      sql`SELECT statement, generic_plans FROM pg_prepared_statements WHERE statement LIKE '%check_results%'`,
+    );
+    // Five custom plans first, then PostgreSQL settles on the generic one: the LIMIT is a literal.
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.statement).toContain('now() - interval');
+    expect(Number(statements[0]!.generic_plans)).toBeGreaterThanOrEqual(3);
+  });
+
+  // Last: it uses up this process's statement names.
   it('keeps the number of named statements bounded when callers pass ever new texts', async () => {
     for (let i = 0; i < 260; i++) {
       const [row] = await queryRows<{ k: number }>(

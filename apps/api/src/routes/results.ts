@@ -66,6 +66,8 @@ export function resultRoutes(app: ApiServer, ctx: ApiContext): void {
           limit: limit + 1,
           after: after && { scheduledAt: after.t, region: after.r },
           filter: { from, to, region, status },
+          // The default page, the dashboard's and most clients': one cached plan per connection.
+          cachedPlan: limit === DEFAULT_LIMIT,
         },
       );
       if (!rows) throw notFound('Monitor');

@@ -1,6 +1,6 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import { type Database, queryRows } from '../client.js';
+import { cachesPlans, type Database, queryRows } from '../client.js';
 import { deleteFromPartitionInBatches, listResultPartitions } from '../partitions.js';
 import { checkResults, type CheckResultRow, monitors } from '../schema.js';
 
@@ -67,18 +67,40 @@ export async function listOwnChecks(
   // the page starts, so look there first: a full page from the window is the answer, because every row
   // outside it is older. Only a short page (a sparse or new monitor, the end of the history) looks again
   // without the bound.
-  const windowStart = firstWindowStart(page);
+  const cachedPlan = page.cachedPlan === true && startsAtNewest(page) && cachesPlans(db);
+  const windowStart = cachedPlan ? DATABASE_NOW_WINDOW : firstWindowStart(page);
   if (windowStart !== undefined) {
-    const rows = await selectOwnChecks(db, owner, page, windowStart);
+    const rows = await selectOwnChecks(db, owner, page, windowStart, cachedPlan);
     if (rows === null || rows.length === page.limit) return rows;
   }
-  return selectOwnChecks(db, owner, page, undefined);
+  return selectOwnChecks(db, owner, page, undefined, false);
 }
 
 export interface CheckPage {
   limit: number;
   after?: CheckPosition | undefined;
   filter?: CheckFilter;
+  /**
+   * For the page a caller serves most (its default size): when the page starts at the newest checks
+   * without filters, its first look is one named statement whose text never changes (window from the
+   * database's clock, literal LIMIT), so PostgreSQL keeps a generic plan and prunes the partitions when it
+   * runs instead of planning every page: PostgreSQL CPU per page 0.80 → 0.45–0.55 ms at 11 daily
+   * partitions, 0.95 → 0.6 ms at 95 (measured). Each connection keeps that plan, about 1 MB at 95
+   * partitions, per distinct limit so marked: mark one or two fixed sizes, never a size a client chose.
+   * Where plans are not cached (PGlite), the page is read as any other.
+   */
+  cachedPlan?: boolean;
+}
+
+/** No cursor and no filter: the page starts at the newest checks. */
+function startsAtNewest({ after, filter = {} }: CheckPage): boolean {
+  return (
+    after === undefined &&
+    filter.from === undefined &&
+    filter.to === undefined &&
+    filter.region === undefined &&
+    filter.status === undefined
+  );
 }
 
 /** How far back from the page's start the first look reaches. */
@@ -86,8 +108,18 @@ const FIRST_WINDOW_MS = 86_400_000;
 /** Slots are stamped by the producer's clock, which may run ahead of this one; the window allows for it. */
 const CLOCK_SLACK_MS = 3_600_000;
 
-/** Where the first look starts (ISO text), or undefined when the filter's own bound is as narrow. */
-function firstWindowStart({ after, filter = {} }: CheckPage): string | undefined {
+/**
+ * The first look of a page that starts at the newest checks, from the database's clock. Only for cached
+ * plans: pruned when the plan runs; a plan made for one call could not prune by it and would plan every
+ * partition (5.5 ms of PostgreSQL CPU per page at 95 partitions, measured). Which clock does not matter
+ * for the answer, only for how much the first look reads.
+ */
+const DATABASE_NOW_WINDOW = sql.raw(
+  `now() - interval '${(FIRST_WINDOW_MS - CLOCK_SLACK_MS) / 1000} seconds'`,
+);
+
+/** Where the first look starts, or undefined when the filter's own bound is as narrow. */
+function firstWindowStart({ after, filter = {} }: CheckPage): SQL | undefined {
   const newest = Math.min(
     Date.now() + CLOCK_SLACK_MS,
     filter.to === undefined ? Infinity : Date.parse(filter.to),
@@ -97,18 +129,22 @@ function firstWindowStart({ after, filter = {} }: CheckPage): string | undefined
   if (!Number.isFinite(newest)) return undefined;
   const start = newest - FIRST_WINDOW_MS;
   if (filter.from !== undefined && !(Date.parse(filter.from) < start)) return undefined;
-  return new Date(start).toISOString();
+  // A value, so that PostgreSQL prunes the partitions when it plans the query.
+  return sql`${new Date(start).toISOString()}::timestamptz`;
 }
 
 async function selectOwnChecks(
   db: Database,
   { userId, monitorId }: { userId: string; monitorId: string },
   { limit, after, filter = {} }: CheckPage,
-  windowStart: string | undefined,
+  windowStart: SQL | undefined,
+  cachedPlan: boolean,
 ): Promise<CheckView[] | null> {
+  if (cachedPlan && !(Number.isSafeInteger(limit) && limit > 0)) {
+    throw new RangeError(`page limit must be a positive integer, got ${limit}`);
+  }
   const conditions: SQL[] = [sql`monitor_id = ${monitorId}`];
-  // A literal bound, so that PostgreSQL prunes the partitions when it plans the query.
-  if (windowStart !== undefined) conditions.push(sql`scheduled_at >= ${windowStart}::timestamptz`);
+  if (windowStart !== undefined) conditions.push(sql`scheduled_at >= ${windowStart}`);
   if (filter.from !== undefined) conditions.push(sql`scheduled_at >= ${filter.from}::timestamptz`);
   if (filter.to !== undefined) conditions.push(sql`scheduled_at <= ${filter.to}::timestamptz`);
   if (filter.region !== undefined) conditions.push(sql`region = ${filter.region}`);
@@ -138,10 +174,13 @@ async function selectOwnChecks(
           FROM ${checkResults}
           WHERE ${sql.join(conditions, sql` AND `)}
           ORDER BY scheduled_at DESC NULLS LAST, region DESC
-          LIMIT ${limit}
+          LIMIT ${cachedPlan ? sql.raw(String(limit)) : limit}
         ) c ON true
         WHERE m.id = ${monitorId} AND m.user_id = ${userId}
         ORDER BY c.sort_at DESC NULLS LAST, c.region DESC`,
+    // A LIMIT given as a parameter makes PostgreSQL's generic plan look costlier than planning each
+    // call, hence the literal above: with it the generic plan wins (pg_prepared_statements shows it).
+    { prepared: cachedPlan },
   );
   if (rows.length === 0) return null;
   return rows[0]!.region === null ? [] : rows;
