@@ -5,7 +5,7 @@
 //   pm2 start ecosystem.config.cjs           # or ecosystem.config.js (an ESM shim of this file)
 //   pm2 start ecosystem.config.cjs --only worker-india   # e.g. only the India worker on a host in India
 //
-// Secrets and server addresses (JWT_SECRET, DATABASE_URL, REDIS_URL) are not written here: they come from
+// Secrets and server addresses (JWT_SECRET, SECRETS_KEY, DATABASE_URL, REDIS_URL) are not written here: they come from
 // the environment of `pm2 start` or from .env in this directory, which the CLI reads at start (a variable
 // already set wins over .env). Each process applies pending migrations at start, under an advisory lock.
 //

@@ -27,6 +27,8 @@ export default tseslint.config(
         Buffer: 'readonly',
         URL: 'readonly',
         performance: 'readonly',
+        fetch: 'readonly',
+        AbortSignal: 'readonly',
       },
     },
     rules: {

@@ -110,6 +110,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
       NODE_ENV: 'production',
       DATABASE_URL: db.url,
       JWT_SECRET: randomBytes(36).toString('base64'),
+      SECRETS_KEY: randomBytes(36).toString('base64'),
       // Request logging off: one log line per request would be measured too, and the bare route pays it alike.
       LOG_LEVEL: 'warn',
       REGIONS: REGIONS.join(','),

@@ -18,6 +18,14 @@ const FIGURES: ReadonlyArray<{ name: string; load: () => Promise<Figure> }> = [
   { name: 'history-scale', load: async () => (await import('./history-scale.js')).historyScale },
   // Retention (partition drop, million-row cleanup): measured by bench/history-cleanup.ts.
   { name: 'history-cleanup', load: async () => (await import('./history-cleanup-figure.js')).historyCleanup },
+  { name: 'detection', load: async () => (await import('./detection.js')).detection },
+  {
+    name: 'notification-storm',
+    load: async () => (await import('./notification-storm.js')).notificationStorm,
+  },
+  { name: 'storm-lateness', load: async () => (await import('./storm-lateness.js')).stormLateness },
+  { name: 'rollups', load: async () => (await import('./rollups.js')).rollupsFigure },
+  { name: 'monitor-kinds', load: async () => (await import('./monitor-kinds.js')).monitorKinds },
 ];
 
 /** The names `npm run bench -- <name>` accepts, in run order. */

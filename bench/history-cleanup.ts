@@ -211,7 +211,8 @@ export async function benchHistoryCleanup(options: HistoryCleanupOptions): Promi
     const newMonitor = async () => {
       const id = newId();
       await db.execute(
-        sql`INSERT INTO monitors (id, user_id, name, url, paused) VALUES (${id}, ${userId}, 'bench', 'http://127.0.0.1/', true)`,
+        sql`INSERT INTO monitors (id, user_id, name, kind, settings, target, paused)
+            VALUES (${id}, ${userId}, 'bench', 'http', '{"url": "http://127.0.0.1/"}', 'http://127.0.0.1/', true)`,
       );
       return id;
     };

@@ -12,16 +12,19 @@
 // are better left as published than re-bundled. Workspace packages export TypeScript sources, which is
 // why they must be bundled.
 //
-// Options: --skip-web  do not run `npm run build:web` (the dashboard) even if package.json has it.
+// Options: --skip-web        do not run `npm run build:web` (the dashboard) even if package.json has it.
+//          --out-dir <dir>   build there instead of dist/ (a folder inside the checkout, so the bundle
+//                            still finds node_modules; the PM2 test uses one of its own)
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DIST = join(ROOT, 'dist');
+const outDirFlag = process.argv.indexOf('--out-dir');
+const DIST = outDirFlag > 0 ? resolve(process.argv[outDirFlag + 1] ?? '') : join(ROOT, 'dist');
 const BUNDLE = join(DIST, 'better-uptime.mjs');
 const WORKSPACE_SCOPE = '@better-uptime/';
 const ADDON = 'receive_time.node';
@@ -144,9 +147,11 @@ async function bundle() {
   if (withAddon) cpSync(addon, join(DIST, ADDON));
   const bytes = result.metafile.outputs[relative(ROOT, BUNDLE)]?.bytes ?? 0;
   console.warn(
-    `build: ${relative(ROOT, BUNDLE)} (${Math.round(bytes / 1024)} KiB), dist/drizzle` +
-      (existsSync(join(DIST, 'web')) ? ', dist/web' : ' (no dashboard: apps/web/dist is missing)') +
-      (withAddon ? `, dist/${ADDON}` : ` (no ${ADDON}: it was not built at install)`),
+    `build: ${relative(ROOT, BUNDLE)} (${Math.round(bytes / 1024)} KiB), ${relative(ROOT, DIST)}/drizzle` +
+      (existsSync(join(DIST, 'web'))
+        ? `, ${relative(ROOT, DIST)}/web`
+        : ' (no dashboard: apps/web/dist is missing)') +
+      (withAddon ? `, ${relative(ROOT, DIST)}/${ADDON}` : ` (no ${ADDON}: it was not built at install)`),
   );
 }
 

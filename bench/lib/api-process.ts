@@ -17,6 +17,7 @@ const app = buildServer({
   config,
   logger: createLogger('api', config.logLevel),
   jwtSecret: config.jwtSecret!,
+  secretsKeys: [config.secretsKey!],
 });
 app.get('/bench/bare', async () => ({ ok: true }));
 const sizedBodies = new Map<string, string>();

@@ -4,9 +4,14 @@
  */
 import type pg from 'pg';
 import { type Database, ensureResultPartitions, newId } from '@better-uptime/db';
+import { monitorKind, withDefaults } from '@better-uptime/checker';
 import { type CheckTask, RedisTaskQueue } from '@better-uptime/redis-stream';
 import { nextSlotAfter } from '@better-uptime/scheduler';
-import { REDIS_URL } from './services.js';
+import { channelSecretBox } from '@better-uptime/config';
+import { notificationQueries } from '@better-uptime/db';
+import { newChannelSecret, sealChannel } from '@better-uptime/notifications';
+import { type BenchDatabase, REDIS_URL } from './services.js';
+import { BENCH_SECRETS_KEY } from './system.js';
 
 const INSERT_CHUNK = 5_000;
 
@@ -52,15 +57,19 @@ export async function insertMonitors(pool: pg.Pool, spec: MonitorSpec): Promise<
     const urls = chunkIds.map((_, i) => spec.url(start + i));
     const next = chunkIds.map((id) => new Date(firstCheckAt(id, spec)).toISOString());
     await pool.query(
-      `INSERT INTO monitors (id, user_id, name, url, interval_seconds, timeout_ms, regions, next_check_at)
-       SELECT id, $1, 'bench ' || ord, url, $2, 30000, $3::text[], next_check_at
+      `INSERT INTO monitors (id, user_id, name, kind, settings, target, interval_seconds, timeout_ms, regions, next_check_at)
+       SELECT id, $1, 'bench ' || ord, 'http', $7::jsonb || jsonb_build_object('url', url), url, $2, 30000,
+              $3::text[], next_check_at
        FROM unnest($4::uuid[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS m(id, url, next_check_at, ord)`,
-      [spec.userId, spec.intervalSeconds, spec.regions ?? [], chunkIds, urls, next],
+      [spec.userId, spec.intervalSeconds, spec.regions ?? [], chunkIds, urls, next, HTTP_DEFAULTS],
     );
     ids.push(...chunkIds);
   }
   return ids;
 }
+
+/** An http monitor's settings but its URL, as the API would store them. */
+const HTTP_DEFAULTS = JSON.stringify(withDefaults(monitorKind('http')!, { url: '' }));
 
 /** A check task as the producer would publish it. */
 export function benchTask(
@@ -71,15 +80,12 @@ export function benchTask(
 ): CheckTask {
   return {
     monitorId,
-    url,
+    userId: 'bench',
+    kind: 'http',
+    settings: withDefaults(monitorKind('http')!, { url }),
     scheduledAt,
     intervalSeconds,
     timeoutMs: 30_000,
-    method: 'GET',
-    expectedStatus: ['200-299'],
-    keyword: null,
-    keywordMode: 'present',
-    followRedirects: true,
     regions: [],
   };
 }
@@ -181,4 +187,31 @@ export async function seedHistory(pool: pg.Pool, db: Database, spec: HistorySpec
     }),
   );
   return written;
+}
+
+/**
+ * Channels of a user, stored sealed as the API stores them (under the processes' SECRETS_KEY), each linked
+ * to every one of the monitors; returns their ids.
+ */
+export async function insertLinkedChannels(
+  db: BenchDatabase,
+  userId: string,
+  monitorIds: readonly string[],
+  channels: ReadonlyArray<{ type: string; config: Record<string, unknown> }>,
+): Promise<string[]> {
+  const secrets = channelSecretBox([BENCH_SECRETS_KEY]);
+  const ids: string[] = [];
+  for (const { type, config } of channels) {
+    const channel = { id: newId(), userId, type, name: type, config, secret: newChannelSecret() };
+    const { id } = await notificationQueries.insertChannel(
+      db.handle.db,
+      sealChannel({ ...channel, isDefault: false }, secrets),
+    );
+    await db.pool.query(
+      'INSERT INTO monitor_channels (monitor_id, channel_id) SELECT unnest($1::uuid[]), $2',
+      [monitorIds, id],
+    );
+    ids.push(id);
+  }
+  return ids;
 }

@@ -2,9 +2,10 @@
  * Child process entry: the raw limit of the check engine on this machine. `concurrency` loops each run
  * runCheck back to back against one URL for a fixed time, with the request a worker would build; no queue,
  * no database. Same process shape as the worker (one node process), same concurrency, so the pipeline's
- * figure divided by this one is what the pipeline costs.
+ * figure divided by this one is what the pipeline costs. `runKind` does the same with any kind's prober
+ * (`probe`, as the worker calls it) and settings.
  */
-import { type CheckRequest, runCheck } from '@better-uptime/checker';
+import { type CheckOutcome, type CheckRequest, probe, runCheck } from '@better-uptime/checker';
 import { serveParent } from './children.js';
 import { percentiles } from './stats.js';
 
@@ -28,7 +29,21 @@ async function run({ url, concurrency, durationMs }: Record<string, unknown>): P
     followRedirects: true,
     allowPrivateTargets: true,
   };
-  const duration = Number(durationMs);
+  return measure(() => runCheck(request), Number(concurrency), Number(durationMs));
+}
+
+async function runKind({ kind, settings, ca, concurrency, durationMs }: Record<string, unknown>) {
+  const options = { timeoutMs: 10_000, allowPrivateTargets: true, ...(ca ? { ca: String(ca) } : {}) };
+  const check = () => probe(String(kind), settings as Record<string, unknown>, options);
+  return measure(check, Number(concurrency), Number(durationMs));
+}
+
+/** `concurrency` loops running `check` back to back for `duration` ms. */
+async function measure(
+  check: () => Promise<CheckOutcome>,
+  concurrency: number,
+  duration: number,
+): Promise<RawRunResult> {
   const started = performance.now();
   const until = started + duration;
   const windowFrom = started + duration * 0.1;
@@ -39,7 +54,7 @@ async function run({ url, concurrency, durationMs }: Record<string, unknown>): P
   const firstByte: number[] = [];
   const loop = async () => {
     while (performance.now() < until) {
-      const outcome = await runCheck(request);
+      const outcome = await check();
       const done = performance.now();
       checks++;
       if (outcome.status === 'Down') down++;
@@ -47,15 +62,16 @@ async function run({ url, concurrency, durationMs }: Record<string, unknown>): P
       if (outcome.timings.firstByteMs !== null) firstByte.push(outcome.timings.firstByteMs);
     }
   };
-  await Promise.all(Array.from({ length: Number(concurrency) }, loop));
+  await Promise.all(Array.from({ length: concurrency }, loop));
   const { p50, p99 } = percentiles(firstByte, [50, 99]);
   return {
     checks,
     down,
-    checksPerSecond: inWindow / ((windowTo - windowFrom) / 1000),
+    // Checks slower than the middle of the run (a ping under heavy load) leave it empty: then all of it.
+    checksPerSecond: inWindow > 0 ? inWindow / ((windowTo - windowFrom) / 1000) : checks / (duration / 1000),
     firstByteP50Ms: p50,
     firstByteP99Ms: p99,
   };
 }
 
-serveParent({ run });
+serveParent({ run, runKind });

@@ -7,7 +7,7 @@ import type { ResponseClock } from '@better-uptime/config';
 import type { BenchChild } from './children.js';
 import type { BenchContext } from './figure.js';
 import { insertBenchUser, insertMonitors } from './load.js';
-import { type BenchDatabase, connectRedis, redisPrefix } from './services.js';
+import { type BenchDatabase, connectRedis, type RedisClient, redisPrefix } from './services.js';
 import { groupProgress, sleep, startProducer, startWorker, waitForConsumers } from './system.js';
 
 export const PRODUCER_TICK_MS = 1_000;
@@ -60,21 +60,15 @@ export async function runScheduledLoad(
     intervalSeconds: options.intervalSeconds,
     firstCheck: { kind: 'slot', from: firstSlotsFrom },
   });
-  const settings = { databaseUrl: db.url, streamKey, regions, cpuProfileDir: ctx.cpuProfileDir };
-  const workers = regions.map((region) =>
-    startWorker({
-      ...settings,
-      region,
-      concurrency: options.concurrency,
-      responseClock: options.responseClock,
-    }),
-  );
-  const producer = startProducer({ ...settings, tickMs: PRODUCER_TICK_MS, leadMs: SCHEDULE_LEAD_MS });
-  const children = [...workers, producer];
-  for (const child of children) ctx.defer(() => child.stop());
-  const redis = await connectRedis();
+  const system = await startScheduledSystem(ctx, {
+    databaseUrl: db.url,
+    streamKey,
+    regions,
+    concurrency: options.concurrency,
+    responseClock: options.responseClock,
+  });
+  const { workers, children } = system;
   try {
-    for (const region of regions) await waitForConsumers(redis, streamKey, region, 1, children);
     // A few seconds of warm-up (connections, JIT) first. Any window of whole intervals holds exactly one
     // slot per monitor per interval, wherever it starts.
     const from = firstSlotsFrom + WARM_UP_MS;
@@ -83,24 +77,83 @@ export async function runScheduledLoad(
     ctx.progress.step(
       `running ${options.monitors} monitors × ${regions.length} region(s) for ${total} s (measured window ${options.windowSeconds} s)`,
     );
-    const status = async () => {
-      const parts = await Promise.all(
-        regions.map(async (r) => `${r} ${(await groupProgress(redis, streamKey, r)).acked} done`),
-      );
-      const left = Math.max(0, Math.round((to + 5_000 - Date.now()) / 1000));
-      return `${parts.join(', ')}; ${left} s left`;
-    };
-    await ctx.progress.during(watchUntil(to + 5_000, children), status, 15_000);
+    await ctx.progress.during(watchUntil(to + 5_000, children), () => system.status(to + 5_000), 15_000);
     return { from, to, workers, monitorIds };
   } finally {
-    await redis.close();
-    await Promise.all(children.map((child) => child.stop()));
+    await system.stop();
     await keys.cleanup();
   }
 }
 
+export interface ScheduledSystem {
+  workers: BenchChild[];
+  producer: BenchChild;
+  /** Workers and producer. */
+  children: BenchChild[];
+  /** A client for reading the consumer groups (closed by `stop`). */
+  redis: RedisClient;
+  /** Per region, the checks done (acked), and the seconds left until `until`. */
+  status(until: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `better-uptime producer` and one `better-uptime worker` per region on the given database and
+ * stream, and resolves once every region's worker reads. Everything is stopped when the figure ends.
+ */
+export async function startScheduledSystem(
+  ctx: BenchContext,
+  options: {
+    databaseUrl: string;
+    streamKey: string;
+    regions: readonly string[];
+    concurrency: number;
+    responseClock?: ResponseClock | undefined;
+    /** Extra settings of the producer (its notifier's, say). */
+    producerEnv?: Record<string, string>;
+  },
+): Promise<ScheduledSystem> {
+  const { streamKey, regions } = options;
+  const settings = { databaseUrl: options.databaseUrl, streamKey, regions, cpuProfileDir: ctx.cpuProfileDir };
+  const workers = regions.map((region) =>
+    startWorker({
+      ...settings,
+      region,
+      concurrency: options.concurrency,
+      responseClock: options.responseClock,
+    }),
+  );
+  const producer = startProducer({
+    ...settings,
+    env: options.producerEnv,
+    tickMs: PRODUCER_TICK_MS,
+    leadMs: SCHEDULE_LEAD_MS,
+  });
+  const children = [...workers, producer];
+  for (const child of children) ctx.defer(() => child.stop());
+  const redis = await connectRedis();
+  const stop = async () => {
+    if (redis.isOpen) await redis.close();
+    await Promise.all(children.map((child) => child.stop()));
+  };
+  try {
+    for (const region of regions) await waitForConsumers(redis, streamKey, region, 1, children);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const status = async (until: number) => {
+    const parts = await Promise.all(
+      regions.map(async (r) => `${r} ${(await groupProgress(redis, streamKey, r)).acked} done`),
+    );
+    const left = Math.max(0, Math.round((until - Date.now()) / 1000));
+    return `${parts.join(', ')}; ${left} s left`;
+  };
+  return { workers, producer, children, redis, status, stop };
+}
+
 /** Sleeps until `until`, failing early if a process under test dies. */
-async function watchUntil(until: number, children: readonly BenchChild[]): Promise<void> {
+export async function watchUntil(until: number, children: readonly BenchChild[]): Promise<void> {
   while (Date.now() < until) {
     for (const child of children) {
       if (!child.running) throw new Error(`${child.options.label} exited\n${child.outputTail()}`);

@@ -40,6 +40,8 @@ export interface ServiceSettings {
 }
 
 const JWT_SECRET = randomBytes(36).toString('base64');
+/** The key channel secrets are sealed with (SECRETS_KEY), shared by every process of a figure. */
+export const BENCH_SECRETS_KEY = randomBytes(36).toString('base64');
 /** BENCH_NODE_FLAGS="--trace-gc ...": extra node flags for the processes under test (investigations). */
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
@@ -48,6 +50,7 @@ function serviceEnv(settings: ServiceSettings): Record<string, string> {
   return {
     NODE_ENV: 'production',
     JWT_SECRET,
+    SECRETS_KEY: BENCH_SECRETS_KEY,
     LOG_LEVEL: 'info',
     REGIONS: settings.regions.join(','),
     // The targets are on 127.0.0.1, which the SSRF guard refuses unless told.

@@ -7,6 +7,10 @@
  * how long each answer really took from the moment its request reached the machine (the kernel's receive
  * time, see packages/receive-time) to the moment it was written: a target that accepts or reads late, or
  * whose timer fires late, is then told apart from an error of the monitor measuring it.
+ *
+ * `/outage` (and `/outage-a`, `/outage-b`) answers 200 until the parent sets an outage instant (`outage`
+ * command), and 503 from that instant on (until its end, if given): targets that all go down at once, at a
+ * moment the parent knows.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { receiveClock } from '@better-uptime/receive-time';
@@ -47,8 +51,36 @@ for (const ms of delays) {
   });
 }
 
+/**
+ * Per outage path (`/outage`, `/outage-a`, `/outage-b`): the epoch ms from which it fails and until which
+ * (never, until the parent says).
+ */
+const OUTAGE_PATHS = ['/outage', '/outage-a', '/outage-b'];
+const outages = new Map(OUTAGE_PATHS.map((path) => [path, { from: Infinity, until: Infinity }]));
+for (const path of OUTAGE_PATHS) {
+  target.override(path, (_request: IncomingMessage, response: ServerResponse) => {
+    const { from, until } = outages.get(path)!;
+    const now = Date.now();
+    const down = now >= from && now < until;
+    const body = down ? 'down' : 'ok';
+    response.writeHead(down ? 503 : 200, {
+      'content-type': 'text/plain',
+      'content-length': `${body.length}`,
+    });
+    response.end(body);
+  });
+}
+
 serveParent(
   {
+    /** An outage path (`/outage` unless named) fails from `at` (epoch ms) on, until `until` if given. */
+    outage: ({ at, until, path }) => {
+      const outage = outages.get(String(path ?? '/outage'));
+      if (!outage) throw new Error(`no outage path ${String(path)}`);
+      outage.from = Number(at);
+      outage.until = until === undefined ? Infinity : Number(until);
+      return null;
+    },
     /** Hits whose path starts with `prefix`, as parallel arrays (compact over IPC). */
     hits: ({ prefix }) => {
       const hits = target.hits().filter((hit) => hit.path.startsWith(String(prefix ?? '/')));

@@ -37,6 +37,8 @@ export interface BenchTarget {
   /** How late the target's own answers to `/delay/<delayMs>` left. */
   lateness(delayMs: number): Promise<TargetLateness>;
   answers(delayMs: number): Promise<AnswerLog>;
+  /** `/outage` (or `path`) answers 503 from `at` (epoch ms) on, until `until` if given; 200 otherwise. */
+  startOutage(at: number, options?: { path?: string; until?: number }): Promise<void>;
 }
 
 /** Starts the target server in its own process; stopped when the figure ends. */
@@ -62,12 +64,23 @@ export async function startTargetProcess(
     },
     lateness: (delayMs) => child.request<TargetLateness>('overshoot', { delayMs }),
     answers: (delayMs) => child.request<AnswerLog>('answers', { delayMs }),
+    startOutage: async (at, options = {}) => {
+      await child.request('outage', { at, ...options });
+    },
   };
 }
 
 export interface RawChecker {
   child: BenchChild;
   run(options: { url: string; concurrency: number; durationMs: number }): Promise<RawRunResult>;
+  /** Any kind's prober with its settings (`ca`: a PEM to trust), as the worker runs it. */
+  runKind(options: {
+    kind: string;
+    settings: Record<string, unknown>;
+    ca?: string;
+    concurrency: number;
+    durationMs: number;
+  }): Promise<RawRunResult>;
 }
 
 /** Starts the raw check engine process (no queue, no database). */
@@ -82,5 +95,6 @@ export async function startRawChecker(ctx: BenchContext): Promise<RawChecker> {
   return {
     child,
     run: (options) => child.request<RawRunResult>('run', options, options.durationMs + 60_000),
+    runKind: (options) => child.request<RawRunResult>('runKind', options, options.durationMs + 60_000),
   };
 }

@@ -10,6 +10,7 @@ import {
   startSystem,
   type System,
 } from './harness.js';
+import { totpCode, totpStep } from '../../apps/api/src/auth/totp.js';
 import { expectPage } from './wait.js';
 
 /**
@@ -23,6 +24,7 @@ describe.skipIf(!chromiumAvailable())('dashboard in a browser', { timeout: 180_0
   let browser: Browser;
   let page: Page;
   let problems: string[];
+  let recoveryCodes: string[] = [];
 
   beforeAll(async () => {
     target = await startTarget();
@@ -57,7 +59,7 @@ describe.skipIf(!chromiumAvailable())('dashboard in a browser', { timeout: 180_0
     await page.getByLabel('Password').fill('short');
     await page.getByRole('button', { name: 'Create account' }).click();
     // The API's message, beside the field it names.
-    await expectPage(page.locator('#password-error')).toHaveText('Must be at least 8 characters');
+    await expectPage(page.locator('#password-error')).toHaveText('Must be at least 10 characters');
     await expectPage(page.getByLabel('Password')).toHaveAttribute('aria-invalid', 'true');
     await page.getByLabel('Password').fill('correct horse battery');
     await page.getByRole('button', { name: 'Create account' }).click();
@@ -157,9 +159,9 @@ describe.skipIf(!chromiumAvailable())('dashboard in a browser', { timeout: 180_0
   it('edits the monitor, showing the API’s validation message beside the field', async () => {
     await page.getByRole('link', { name: 'Edit', exact: true }).click();
     await expectPage(page.getByLabel('URL')).toHaveValue(`${target.url}/health`);
-    await page.getByLabel('Check every (seconds)').fill('10');
+    await page.getByLabel('Check every (seconds)').fill('5');
     await page.getByRole('button', { name: 'Save changes' }).click();
-    await expectPage(page.locator('#intervalSeconds-error')).toHaveText('Must be >= 30');
+    await expectPage(page.locator('#intervalSeconds-error')).toHaveText('Must be >= 10');
     await expectPage(page.getByLabel('Check every (seconds)')).toBeFocused();
     await shot('monitor-form-error');
     await page.getByLabel('Check every (seconds)').fill('60');
@@ -210,11 +212,71 @@ describe.skipIf(!chromiumAvailable())('dashboard in a browser', { timeout: 180_0
     await context.close();
   });
 
+  it('manages the account: an API key shown once, two-factor authentication with a QR code', async () => {
+    await page.getByRole('link', { name: 'Ada' }).click();
+    await page.waitForURL('**/account');
+    await expectPage(page.getByRole('heading', { name: 'Account', level: 1 })).toBeVisible();
+    await page.getByLabel('Name').fill('deploy script');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expectPage(page.locator('.new-key')).toHaveText(/^bu_[A-Za-z0-9_-]{43}$/);
+    await expectPage(page.getByRole('cell', { name: 'deploy script', exact: true })).toBeVisible();
+    await expectPage(page.getByRole('cell', { name: 'this session' })).toBeVisible();
+
+    await page.getByRole('button', { name: 'Set up' }).click();
+    const qr = page.locator('img.qr');
+    await expectPage(qr).toBeVisible();
+    expect(await qr.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+    const secret = (await page.locator('code.totp-secret').textContent())!;
+    await page.getByLabel('Code from the app').fill(totpCode(secret, totpStep(Date.now())));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await expectPage(page.locator('.recovery-codes')).toBeVisible();
+    recoveryCodes = (await page.locator('.recovery-codes').textContent())!.split('\n');
+    await expectPage(page.getByText('On. 10 recovery codes left.')).toBeVisible();
+    await shot('account');
+  });
+
   it('logs out and lands on the login page', async () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL('**/login');
     await page.goto('/monitors/new');
     await page.waitForURL(/\/login\?next=%2Fmonitors%2Fnew$/);
+    expect(problems).toEqual([]);
+  });
+
+  it('deletes the account after confirmation, asking for the password and a second factor', async () => {
+    await page.goto('/login');
+    await page.getByLabel('Email').fill('ada@example.com');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByLabel('Authentication code').fill(recoveryCodes[0]!);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    await page.getByRole('link', { name: 'Ada' }).click();
+    await page.waitForURL('**/account');
+
+    const section = page.getByRole('region', { name: 'Delete account' });
+    const dialog = page.getByRole('dialog', { name: 'Delete your account?' });
+    await section.getByLabel('Your password').fill('not my password');
+    await section.getByLabel('Two-factor code or a recovery code').fill(recoveryCodes[1]!);
+    await section.getByRole('button', { name: 'Delete account…' }).click();
+    await expectPage(dialog).toBeVisible();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expectPage(dialog).toBeHidden();
+    await section.getByRole('button', { name: 'Delete account…' }).click();
+    await dialog.getByRole('button', { name: 'Delete my account' }).click();
+    await expectPage(dialog.getByRole('alert')).toHaveText('body/password is not the current password');
+    await page.keyboard.press('Escape');
+    await expectPage(dialog).toBeHidden();
+
+    await section.getByLabel('Your password').fill('correct horse battery');
+    await section.getByRole('button', { name: 'Delete account…' }).click();
+    await shot('account-delete');
+    await dialog.getByRole('button', { name: 'Delete my account' }).click();
+    await page.waitForURL('**/login');
+    await page.getByLabel('Email').fill('ada@example.com');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expectPage(page.getByRole('alert')).toContainText('Invalid email or password');
     expect(problems).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type RunningSystem, startRoles } from '@better-uptime/cli';
 import { createLogger, loadConfig } from '@better-uptime/config';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '@better-uptime/testing';
@@ -44,6 +44,7 @@ export async function startSystem(): Promise<System> {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     JWT_SECRET: 'browser-test-secret-0123456789abcdefghij',
+    SECRETS_KEY: 'a test key for channel secrets, 32 characters or more',
     HOST: '127.0.0.1',
     PORT: '0',
     DATA_DIR: dataDir,
@@ -122,4 +123,14 @@ export async function newContext(
     });
   });
   return { context, problems };
+}
+
+/** Signs a new account up through the dashboard's form and waits for the overview. */
+export async function signUpInBrowser(page: Page, name: string, email: string): Promise<void> {
+  await page.goto('/signup');
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL((url) => url.pathname === '/');
 }

@@ -7,7 +7,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Config } from '@better-uptime/config';
+import type { Config, SecretBox } from '@better-uptime/config';
 import type { Database, MonitorRow } from '@better-uptime/db';
 import type { CookieSettings } from './auth/cookies.js';
 import type { Csrf } from './auth/csrf.js';
@@ -23,8 +23,8 @@ export type ApiServer = FastifyInstance<
 
 /**
  * The scheduling hook ("direct push"): told about each created or updated monitor so its first check
- * need not wait for the producer's next pass. Its failures are logged, never fail the request: the
- * producer schedules the monitor anyway.
+ * need not wait for the producer's next pass. It must not wait for the queue (a request never waits for
+ * Redis); its failures are logged, never fail the request: the producer schedules the monitor anyway.
  */
 export interface MonitorEvents {
   created(monitor: MonitorRow): Promise<void>;
@@ -37,9 +37,15 @@ export interface ApiContext {
   config: Config;
   tokens: TokenService;
   csrf: Csrf;
+  /** Seals TOTP seeds (under a key derived from the JWT secret). */
+  secretBox: SecretBox;
+  /** Seals channel secrets (under SECRETS_KEY): the notifiers open them with the same keys. */
+  channelSecrets: SecretBox;
   cookies: CookieSettings;
   /** onRequest hook of every route that needs a signed-in user. */
   authenticate: (request: FastifyRequest) => Promise<void>;
   monitorEvents: MonitorEvents | undefined;
+  /** Resolves when Redis answers a PING (only with REDIS_URL), for the health routes. */
+  redisPing: (() => Promise<unknown>) | undefined;
   now: () => number;
 }

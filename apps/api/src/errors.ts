@@ -1,9 +1,12 @@
+import { STATUS_CODES as HTTP_STATUS_TEXT } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable, sqlState } from '@better-uptime/db';
 
 /**
  * One error shape for every response: `{ error: { code, message } }`. Client mistakes get a 4xx with a
- * message that says what to fix; anything else is a 500 with a generic message, and the details go to
- * the server log only.
+ * message that says what to fix; an unreachable database a 503 with Retry-After; anything else is a 500
+ * with a generic message, and the details go to the server log only.
  */
 export type ErrorCode =
   | 'validation_error'
@@ -14,8 +17,13 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  | 'quota_exceeded'
+  | 'unavailable'
   | 'internal_error'
-  | 'bad_request';
+  | 'bad_request'
+  | 'request_timeout'
+  | 'headers_too_large'
+  | 'second_factor_required';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };
@@ -84,6 +92,13 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (error.validation) {
       return reply.code(400).send(errorBody('validation_error', error.message));
     }
+    if (isDatabaseBusy(error)) {
+      request.log.warn({ err: error }, 'database statement timed out');
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .send(errorBody('unavailable', 'The database is busy; retry shortly'));
+    }
     const status = error.statusCode ?? 500;
     if (status === 429) {
       // @fastify/rate-limit has already set Retry-After.
@@ -93,6 +108,12 @@ export function installErrorHandlers(app: FastifyInstance): void {
       const known = describeFrameworkError(error);
       const code = known?.code ?? STATUS_CODES[status] ?? 'bad_request';
       return reply.code(status).send(errorBody(code, known?.message ?? 'Bad request'));
+    }
+    if (isDatabaseUnavailable(error)) {
+      // The database is down or restarting: the client's request was fine and will work again shortly.
+      request.log.warn({ err: error }, 'database unavailable');
+      reply.header('retry-after', '5');
+      return reply.code(503).send(errorBody('unavailable', 'The database is unavailable; retry shortly'));
     }
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send(errorBody('internal_error', 'Internal server error'));
@@ -105,4 +126,47 @@ export function installErrorHandlers(app: FastifyInstance): void {
         errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`),
       ),
   );
+}
+
+/**
+ * A statement that gave up under the API's session limits (API_LOCK_TIMEOUT_MS: lock_not_available,
+ * API_STATEMENT_TIMEOUT_MS: query_canceled): the database is busy, not the request wrong.
+ */
+function isDatabaseBusy(error: unknown): boolean {
+  const state = sqlState(error);
+  return state === '55P03' || state === '57014';
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (malformed request line, headers over the
+ * limit, a client too slow to send them) still get the documented error shape. Fastify's `clientErrorHandler`.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  // A reset connection has nobody to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, body] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, errorBody('request_timeout', 'The request took too long to arrive')]
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, errorBody('headers_too_large', 'Request headers are too large')]
+        : [400, errorBody('bad_request', 'Malformed HTTP request')];
+  const json = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${HTTP_STATUS_TEXT[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+    );
+  }
+  socket.destroy();
+}
+
+/** Fastify's own early refusals (a path that is not valid percent-encoding), in the documented shape. */
+export function answerFrameworkError(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const message =
+    error.code === 'FST_ERR_BAD_URL' ? 'The path is not valid percent-encoded text' : 'Bad request';
+  void reply.code(400).send(errorBody('bad_request', message));
 }

@@ -1,4 +1,4 @@
 export { buildServer, BODY_LIMIT, type ServerDeps } from './server.js';
-export { startApi, type RunningApi, type StartApiOptions } from './start.js';
+export { apiSessionTimeouts, startApi, type RunningApi, type StartApiOptions } from './start.js';
 export { resolveJwtSecret } from './auth/secret.js';
 export type { ApiServer, MonitorEvents } from './context.js';

@@ -2,10 +2,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { ApiServer } from './context.js';
 import { SESSION_COOKIE } from './auth/cookies.js';
+import { DOCS_CONTENT_SECURITY_POLICY, setPageSecurityHeaders } from './static.js';
 
 /** The OpenAPI 3.1 description, built from the route schemas, and readable docs at /docs. */
 export function registerOpenApi(app: ApiServer): void {
   app.register(swagger, {
+    transformObject: (document) => exclusiveVariants((document as { openapiObject: object }).openapiObject),
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -13,26 +15,76 @@ export function registerOpenApi(app: ApiServer): void {
         version: '0.1.0',
         description:
           'Uptime monitors and their check results. Authenticate with `Authorization: Bearer <token>` ' +
-          `from login or signup, or with the \`${SESSION_COOKIE}\` cookie (then send the \`bu_csrf\` cookie's ` +
+          'from login or signup, or an API key (`Authorization: Bearer bu_...`, from POST /api/keys), ' +
+          `or the \`${SESSION_COOKIE}\` cookie (then send the \`bu_csrf\` cookie's ` +
           'value as `x-csrf-token` on POST, PUT and DELETE). Errors are `{"error": {"code", "message"}}`.',
       },
       tags: [
         { name: 'auth', description: 'Accounts and sessions' },
+        { name: 'keys', description: 'API keys for scripts: `Authorization: Bearer bu_...`' },
         { name: 'monitors', description: 'What to check, how and how often' },
         { name: 'results', description: 'Check results' },
         { name: 'stats', description: 'Aggregates for the dashboard: overview, uptime, percentiles, series' },
+        {
+          name: 'heartbeats',
+          description:
+            'Push URLs of heartbeat monitors: public, the token is the secret (`GET|POST /api/push/hb_...`)',
+        },
+        { name: 'badges', description: 'Public SVG badges of monitors whose owner turned publicBadges on' },
+        { name: 'status pages', description: 'Public status pages of your monitors, and their public views' },
         { name: 'health', description: 'Service health' },
       ],
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A JWT from login or signup, or an API key (bu_...)',
+          },
           cookieAuth: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
         },
       },
     },
   });
-  app.register(swaggerUi, { routePrefix: '/docs' });
+  app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // No badge from the public validator service: the policy below would block it anyway.
+    uiConfig: { validatorUrl: null },
+    // The same protections as the dashboard: no framing, no sniffing, scripts only from this origin.
+    uiHooks: {
+      onRequest: async (_request, reply) => setPageSecurityHeaders(reply, DOCS_CONTENT_SECURITY_POLICY),
+    },
+  });
   app.register(async (scope) => {
     scope.get('/api/openapi.json', { schema: { hide: true } }, async () => scope.swagger());
   });
+}
+
+interface SchemaNode {
+  anyOf?: Array<{ required?: string[] }>;
+  oneOf?: unknown[];
+  discriminator?: { propertyName: string };
+  [key: string]: unknown;
+}
+
+/**
+ * TypeBox writes every union as `anyOf`. A union under a discriminator whose variants all require it (a
+ * channel or monitor answer, a new channel: one object per type or kind) matches exactly one variant, and
+ * is documented as what it is: `oneOf`. Unions whose variants may leave it out (edits, a new monitor of
+ * the default kind) stay `anyOf`.
+ */
+function exclusiveVariants<T extends object>(document: T): T {
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (typeof node !== 'object' || node === null) return;
+    const schema = node as SchemaNode;
+    const property = schema.discriminator?.propertyName;
+    if (property && schema.anyOf?.every((variant) => variant.required?.includes(property))) {
+      schema.oneOf = schema.anyOf;
+      delete schema.anyOf;
+    }
+    Object.values(schema).forEach(visit);
+  };
+  visit(document);
+  return document;
 }

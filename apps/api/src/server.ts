@@ -2,19 +2,35 @@ import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { type Config, createLogger, type Logger } from '@better-uptime/config';
+import {
+  channelSecretBox,
+  type Config,
+  createLogger,
+  createSecretBox,
+  type Logger,
+} from '@better-uptime/config';
 import type { Database } from '@better-uptime/db';
 import { createAuthenticate } from './auth/authenticate.js';
 import { createCsrf } from './auth/csrf.js';
 import { createTokenService } from './auth/tokens.js';
 import type { ApiContext, ApiServer, MonitorEvents } from './context.js';
-import { installErrorHandlers } from './errors.js';
+import { answerClientError, answerFrameworkError, installErrorHandlers } from './errors.js';
 import { registerOpenApi } from './openapi.js';
+import { clientAddressFor, fastifyTrustProxy, type RedisClient, rateLimitStore } from './rate-limit.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
+import { channelRoutes } from './routes/channels.js';
+import { totpRoutes } from './routes/totp.js';
 import { healthRoutes } from './routes/health.js';
+import { incidentRoutes } from './routes/incidents.js';
+import { maintenanceRoutes } from './routes/maintenance.js';
 import { monitorRoutes } from './routes/monitors.js';
+import { pushRoutes } from './routes/push.js';
 import { resultRoutes } from './routes/results.js';
 import { statsRoutes } from './routes/stats.js';
+import { badgeRoutes } from './routes/badges.js';
+import { statusPageRoutes } from './routes/status-pages.js';
+import { incidentUpdateRoutes } from './routes/incident-updates.js';
 import { registerDashboard } from './static.js';
 import { validatorCompiler } from './validation.js';
 
@@ -25,8 +41,15 @@ export interface ServerDeps {
   monitorEvents?: MonitorEvents;
   /** From resolveJwtSecret: JWT_SECRET, or the development secret kept in the data directory. */
   jwtSecret: string;
+  /** From resolveSecretsKeys: the keys sealing channel secrets (the first seals, all open). */
+  secretsKeys: readonly string[];
   /** The clock for schedules, sessions and cleanup cut-offs; tests pin it. */
   now?: () => number;
+  /**
+   * Where rate-limit counters are shared between API processes (from REDIS_URL); without it each process
+   * counts alone. `namespace` prefixes its keys.
+   */
+  rateLimitRedis?: { client: RedisClient; namespace: string };
 }
 
 export const BODY_LIMIT = 65_536;
@@ -38,9 +61,11 @@ export function buildServer(deps: ServerDeps): ApiServer {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // Slow clients cannot hold a request open for ever.
     requestTimeout: 30_000,
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -49,7 +74,13 @@ export function buildServer(deps: ServerDeps): ApiServer {
   closeConnectionsWhenClosing(app);
 
   app.register(cookie);
-  app.register(rateLimit, { global: false });
+  app.register(rateLimit, {
+    global: false,
+    keyGenerator: clientAddressFor(config.trustProxy),
+    store: rateLimitStore(deps.rateLimitRedis?.client, deps.rateLimitRedis?.namespace ?? '', (error) =>
+      logger.warn({ err: error }, 'rate limit counters unavailable in Redis; counting in this process'),
+    ),
+  });
   registerOpenApi(app);
 
   const now = deps.now ?? Date.now;
@@ -60,9 +91,12 @@ export function buildServer(deps: ServerDeps): ApiServer {
     config,
     tokens,
     csrf,
+    secretBox: createSecretBox(deps.jwtSecret),
+    channelSecrets: channelSecretBox(deps.secretsKeys),
     cookies: { secure: config.cookieSecure, maxAgeSeconds: config.jwtExpiresInSeconds },
     authenticate: createAuthenticate({ db, tokens, csrf, now }),
     monitorEvents: deps.monitorEvents,
+    redisPing: redisPing(deps.rateLimitRedis?.client),
     now,
   };
   app.decorateRequest('auth', null);
@@ -70,12 +104,30 @@ export function buildServer(deps: ServerDeps): ApiServer {
   app.register(async (api) => {
     healthRoutes(api, ctx);
     authRoutes(api, ctx);
+    apiKeyRoutes(api, ctx);
+    totpRoutes(api, ctx);
     monitorRoutes(api, ctx);
+    pushRoutes(api, ctx);
     resultRoutes(api, ctx);
     statsRoutes(api, ctx);
+    badgeRoutes(api, ctx);
+    statusPageRoutes(api, ctx);
+    incidentUpdateRoutes(api, ctx);
+    incidentRoutes(api, ctx);
+    maintenanceRoutes(api, ctx);
+    channelRoutes(api, ctx);
     registerDashboard(api);
   });
   return app;
+}
+
+/** A PING on the API's own Redis connection; it fails at once while that connection is down. */
+function redisPing(client: RedisClient | undefined): (() => Promise<unknown>) | undefined {
+  if (!client) return undefined;
+  return async () => {
+    if (!client.isReady) throw new Error('Redis is not connected');
+    return client.ping();
+  };
 }
 
 /**

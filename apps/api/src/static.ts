@@ -51,6 +51,24 @@ const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
+/**
+ * The API docs (Swagger UI) load only their own scripts too; their styles include inline ones that the
+ * UI's components set, hence 'unsafe-inline' for styles alone.
+ */
+export const DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+  "style-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+);
+
+/** The headers every page we serve carries (the dashboard's and the docs'). */
+export function setPageSecurityHeaders(reply: FastifyReply, policy: string): void {
+  reply
+    .header('content-security-policy', policy)
+    .header('referrer-policy', 'same-origin')
+    .header('x-frame-options', 'DENY')
+    .header('x-content-type-options', 'nosniff');
+}
+
 /** Paths the dashboard must never answer for: the API's own 404s stay JSON. */
 const NOT_DASHBOARD = /^\/(api|docs)(\/|$)/;
 
@@ -101,12 +119,7 @@ export function registerDashboard(app: ApiServer, dir?: string): void {
       .header('etag', file.etag)
       .header('x-content-type-options', 'nosniff')
       .header('vary', 'accept-encoding');
-    if (type.startsWith('text/html')) {
-      reply
-        .header('content-security-policy', CONTENT_SECURITY_POLICY)
-        .header('referrer-policy', 'same-origin')
-        .header('x-frame-options', 'DENY');
-    }
+    if (type.startsWith('text/html')) setPageSecurityHeaders(reply, CONTENT_SECURITY_POLICY);
     if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
     if (file.gzipped && /\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) {
       return reply.header('content-encoding', 'gzip').send(file.gzipped);

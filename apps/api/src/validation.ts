@@ -1,5 +1,6 @@
 import { FormatRegistry, type TSchema } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { PATTERN_MESSAGE } from '@better-uptime/checker';
 import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors';
 import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
 
@@ -19,6 +20,10 @@ export function isDateTime(value: string): boolean {
   if (!m) return false;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as number[];
   const probe = new Date(Date.UTC(year!, month! - 1, day!));
+  // PostgreSQL has no year 0 and refuses offsets beyond ±15:59.
+  const offset = /^[+-](\d{2}):(\d{2})$/.exec(m[8]!);
+  if (year === 0 || (offset && (Number(offset[1]) > 15 || Number(offset[2]) > 59))) return false;
+  probe.setUTCFullYear(year!); // Date.UTC maps years 0-99 to 1900-1999
   return (
     probe.getUTCMonth() === month! - 1 &&
     probe.getUTCDate() === day &&
@@ -39,7 +44,33 @@ const FORMAT_MESSAGES: Record<string, string> = {
 };
 
 /** A schema may carry its own message for pattern failures, under this key (not serialised to OpenAPI). */
-export const PATTERN_MESSAGE = Symbol.for('better-uptime.patternMessage');
+export { PATTERN_MESSAGE };
+
+/**
+ * A union of object schemas told apart by one property (OpenAPI's `discriminator`) is checked against the
+ * one variant the value names, so an error names the field of that variant instead of listing every
+ * variant. The union may carry, under this key, the schema for a value that names none (the default kind
+ * when creating, or a looser schema for a partial update).
+ */
+export const UNNAMED_VARIANT = Symbol.for('better-uptime.unnamedVariant');
+
+interface Discriminated {
+  property: string;
+  variants: Map<string, TypeCheck<TSchema>>;
+  unnamed: TypeCheck<TSchema> | undefined;
+}
+
+function discriminated(schema: TSchema): Discriminated | null {
+  const property = (schema.discriminator as { propertyName?: string } | undefined)?.propertyName;
+  if (!property || !Array.isArray(schema.anyOf)) return null;
+  const variants = new Map<string, TypeCheck<TSchema>>();
+  for (const variant of schema.anyOf as TSchema[]) {
+    const name = (variant.properties as Record<string, TSchema> | undefined)?.[property]?.const;
+    if (typeof name === 'string') variants.set(name, TypeCompiler.Compile(variant));
+  }
+  const unnamed = (schema as unknown as Record<symbol, TSchema | undefined>)[UNNAMED_VARIANT];
+  return { property, variants, unnamed: unnamed ? TypeCompiler.Compile(unnamed) : undefined };
+}
 
 function typeName(schema: TSchema): string {
   if (Array.isArray(schema.anyOf)) return (schema.anyOf as TSchema[]).map(typeName).join(' or ');
@@ -146,19 +177,113 @@ function convertText(schema: TSchema, input: unknown): unknown {
 }
 
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
-  const check = TypeCompiler.Compile(schema);
+  const union = discriminated(schema);
+  const whole = union ? null : TypeCompiler.Compile(schema);
   const convert = httpPart !== 'body';
   return (input: unknown) => {
     const value = convert ? convertText(schema, input) : input;
-    if (check.Check(value)) return { value };
-    const first = check.Errors(value).First();
-    const error: FastifySchemaValidationError = {
-      keyword: first ? ValueErrorType[first.type] : 'unknown',
-      instancePath: first?.path ?? '',
-      schemaPath: '',
-      params: {},
-      message: first ? describe(first) : 'is invalid',
-    };
-    return { error: [error] };
+    const check = whole ?? pickVariant(union!, value);
+    if (!check) {
+      const choices = [...union!.variants.keys()].join(', ');
+      return { error: [validationError('Union', `/${union!.property}`, `must be one of: ${choices}`)] };
+    }
+    const error = firstError(check, value);
+    return error ? { error: [error] } : { value };
   };
 };
+
+function pickVariant(union: Discriminated, value: unknown): TypeCheck<TSchema> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return union.unnamed ?? union.variants.values().next().value;
+  }
+  const name = (value as Record<string, unknown>)[union.property];
+  return name === undefined ? union.unnamed : union.variants.get(String(name));
+}
+
+/** The first problem of a value, worded for people, or null when it is valid. */
+function firstError(check: TypeCheck<TSchema>, value: unknown): FastifySchemaValidationError | null {
+  if (check.Check(value)) {
+    // PostgreSQL text cannot hold NUL: refused here, naming the field, instead of failing in the database.
+    const nulAt = findNul(value, '');
+    return nulAt === undefined
+      ? null
+      : validationError('NulCharacter', nulAt, 'must not contain NUL characters');
+  }
+  const first = check.Errors(value).First();
+  return validationError(
+    first ? ValueErrorType[first.type] : 'unknown',
+    first?.path ?? '',
+    first ? describe(first) : 'is invalid',
+  );
+}
+
+const compiledChecks = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+/**
+ * Checks a value the route's schema could not (a part of a body whose schema depends on stored data, such
+ * as the settings of a monitor's kind in an update): the field (below `part`) and the problem, or null.
+ */
+export function problemOf(
+  schema: TSchema,
+  value: unknown,
+  part: string,
+): { field: string; problem: string } | null {
+  let check = compiledChecks.get(schema);
+  if (!check) {
+    check = TypeCompiler.Compile(schema);
+    compiledChecks.set(schema, check);
+  }
+  const error = firstError(check, value);
+  return error ? { field: `${part}${error.instancePath}`, problem: error.message ?? 'is invalid' } : null;
+}
+
+function validationError(
+  keyword: string,
+  instancePath: string,
+  message: string,
+): FastifySchemaValidationError {
+  return { keyword, instancePath, schemaPath: '', params: {}, message };
+}
+
+/**
+ * The JSON pointer of the first string (or property name) holding a NUL character, if any. Walked with a
+ * stack of its own, not recursion: a body nested thousands of levels deep must get its 400, not overflow
+ * the call stack.
+ */
+function findNul(value: unknown, path: string): string | undefined {
+  interface Step {
+    value: unknown;
+    key: string | null;
+    parent: Step | null;
+  }
+  const pointer = (step: Step): string => {
+    const keys: string[] = [];
+    for (let at: Step | null = step; at?.key != null; at = at.parent)
+      keys.push(at.key.replace(/~/g, '~0').replace(/\//g, '~1'));
+    return (
+      path +
+      keys
+        .reverse()
+        .map((key) => `/${key}`)
+        .join('')
+    );
+  };
+  const stack: Step[] = [{ value, key: null, parent: null }];
+  while (stack.length > 0) {
+    const step = stack.pop()!;
+    if (typeof step.value === 'string') {
+      if (step.value.includes('\0')) return pointer(step);
+      continue;
+    }
+    if (typeof step.value !== 'object' || step.value === null) continue;
+    const entries = Object.entries(step.value);
+    // Pushed in reverse, so the first property is looked at first, as a reader would.
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, inner] = entries[i]!;
+      const child: Step = { value: inner, key, parent: step };
+      if (key.includes('\0')) return pointer(child);
+      stack.push(child);
+    }
+  }
+  return undefined;
+}

@@ -122,7 +122,7 @@ describe.skipIf(!postgresAvailable())('auth API (PostgreSQL)', () => {
       [{ email: 'not-an-email', password: PASSWORD, name: 'N' }, 'body/email must be an email address'],
       [
         { email: 'x@example.com', password: 'short', name: 'N' },
-        'body/password must be at least 8 characters',
+        'body/password must be at least 10 characters',
       ],
       [{ email: 'x@example.com', password: 'p'.repeat(257), name: 'N' }, 'body/password must be at most 256'],
       [{ email: 'x@example.com', password: PASSWORD, name: '' }, 'body/name must not be empty'],

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MonitorRow, newId, queryRows } from '@better-uptime/db';
+import { KIND_NAMES } from '@better-uptime/checker';
 import { nextSlotAfter } from '@better-uptime/scheduler';
 import { postgresAvailable, type TestDatabase } from '@better-uptime/testing';
 import { encodeCursor } from '../src/cursor.js';
@@ -53,16 +54,39 @@ describe.skipIf(!postgresAvailable())('monitor API (PostgreSQL)', () => {
       expect(monitor).toEqual({
         id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/),
         name: 'example.com:8443',
+        kind: 'http',
+        target: 'https://example.com:8443/status?x=1',
         url: 'https://example.com:8443/status?x=1',
         intervalSeconds: 180,
         timeoutMs: 30000,
         method: 'GET',
+        headers: {},
+        secretHeaders: [],
+        body: null,
+        auth: null,
+        ignoreTlsErrors: false,
+        caCert: null,
         expectedStatus: ['200-299'],
         keyword: null,
         keywordMode: 'present',
+        regex: null,
+        assertions: [],
         followRedirects: true,
+        maxRedirects: 5,
+        degradedAboveMs: null,
         regions: [],
         paused: false,
+        publicBadges: false,
+        failureThreshold: 2,
+        recoveryThreshold: 2,
+        regionQuorum: null,
+        retryIntervalSeconds: 10,
+        channelIds: [],
+        reminderIntervalMinutes: 0,
+        state: 'pending',
+        stateSince: monitor.createdAt,
+        openIncidentId: null,
+        openIncident: null,
         nextCheckAt: new Date(nextSlotAfter(monitor.id, 180, clock)).toISOString(),
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
@@ -136,14 +160,18 @@ describe.skipIf(!postgresAvailable())('monitor API (PostgreSQL)', () => {
       ['an empty name', { name: '' }, 'body/name must not be empty'],
       ['a long name', { name: 'n'.repeat(201) }, 'body/name must be at most 200 characters'],
       ['a numeric name', { name: 5 }, 'body/name must be a string'],
-      ['interval < 30', { intervalSeconds: 29 }, 'body/intervalSeconds must be >= 30'],
+      ['interval < 10', { intervalSeconds: 9 }, 'body/intervalSeconds must be >= 10'],
       ['interval > 1 day', { intervalSeconds: 86_401 }, 'body/intervalSeconds must be <= 86400'],
       ['a fractional interval', { intervalSeconds: 60.5 }, 'body/intervalSeconds must be an integer'],
       ['an interval as text', { intervalSeconds: '60' }, 'body/intervalSeconds must be an integer'],
       ['a null interval', { intervalSeconds: null }, 'body/intervalSeconds must be an integer'],
       ['timeout < 1 s', { timeoutMs: 999 }, 'body/timeoutMs must be >= 1000'],
       ['timeout > 60 s', { timeoutMs: 60_001 }, 'body/timeoutMs must be <= 60000'],
-      ['method POST', { method: 'POST' }, 'body/method must be one of: GET, HEAD'],
+      [
+        'method BREW',
+        { method: 'BREW' },
+        'body/method must be one of: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
+      ],
       ['no expected status', { expectedStatus: [] }, 'body/expectedStatus must have at least 1 item'],
       [
         '21 expected statuses',
@@ -178,6 +206,10 @@ describe.skipIf(!postgresAvailable())('monitor API (PostgreSQL)', () => {
       ['duplicate regions', { regions: ['usa', 'usa'] }, 'body/regions must not contain duplicates'],
       ['regions as text', { regions: 'usa' }, 'body/regions must be an array'],
       ['paused as text', { paused: 'false' }, 'body/paused must be a boolean'],
+      ['an unknown kind', { kind: 'ftp' }, `body/kind must be one of: ${KIND_NAMES.join(', ')}`],
+      ['a numeric kind', { kind: 5 }, `body/kind must be one of: ${KIND_NAMES.join(', ')}`],
+      ['a null kind', { kind: null }, `body/kind must be one of: ${KIND_NAMES.join(', ')}`],
+      ['a class 6xx', { expectedStatus: ['6xx'] }, 'body/expectedStatus/0 must be a status code or range'],
       [
         'an unknown field',
         { userId: '0190a000-0000-7000-8000-000000000000' },
@@ -216,6 +248,245 @@ describe.skipIf(!postgresAvailable())('monitor API (PostgreSQL)', () => {
         payload: { url: 'https://example.com' },
       });
       expect(res.statusCode).toBe(401);
+    });
+  });
+
+  describe('kinds', () => {
+    let user: TestUser;
+    beforeAll(async () => {
+      user = await signup(app);
+    });
+    const post = (payload: Record<string, unknown>) =>
+      app.inject({ method: 'POST', url: '/api/monitor', headers: user.bearer, payload });
+    const put = (id: string, payload: Record<string, unknown>) =>
+      app.inject({ method: 'PUT', url: `/api/monitor/${id}`, headers: user.bearer, payload });
+
+    it('creates a tcp monitor with its defaults, named after its target, and lists it with its settings', async () => {
+      const res = await post({ kind: 'tcp', host: 'db.example.com', port: 5432 });
+      expect(res.statusCode).toBe(201);
+      const { monitor } = res.json();
+      expect(monitor).toMatchObject({
+        kind: 'tcp',
+        name: 'db.example.com:5432',
+        target: 'db.example.com:5432',
+        host: 'db.example.com',
+        port: 5432,
+        tls: false,
+        send: null,
+        expect: null,
+      });
+      expect(monitor).not.toHaveProperty('url');
+      const list = await app.inject({ method: 'GET', url: '/api/monitor', headers: user.bearer });
+      // Lists leave out only what the single-monitor answers add: the open incident itself.
+      expect(list.json().monitors.find((m: { id: string }) => m.id === monitor.id)).toEqual(
+        withoutIncident(monitor),
+      );
+    });
+
+    function withoutIncident(monitor: Record<string, unknown>) {
+      const { openIncident: _, ...rest } = monitor;
+      return rest;
+    }
+
+    it.each([
+      ['no port', { kind: 'tcp', host: 'a.example' }, 'body/port is required'],
+      ['port 0', { kind: 'tcp', host: 'a.example', port: 0 }, 'body/port must be >= 1'],
+      ['port 65536', { kind: 'tcp', host: 'a.example', port: 65_536 }, 'body/port must be <= 65535'],
+      ['a port as text', { kind: 'tcp', host: 'a.example', port: '80' }, 'body/port must be an integer'],
+      ['a host with a path', { kind: 'tcp', host: 'a.example/x', port: 1 }, 'body/host must be a host name'],
+      [
+        'a host with a bad label',
+        { kind: 'tcp', host: '-a.example', port: 1 },
+        'body/host must be a valid host',
+      ],
+      [
+        'an http field on tcp',
+        { kind: 'tcp', host: 'a.example', port: 1, url: 'https://a/' },
+        'body/url is not an allowed property',
+      ],
+      ['tls as text', { kind: 'tcp', host: 'a.example', port: 1, tls: 'yes' }, 'body/tls must be a boolean'],
+      [
+        'a bad record type',
+        { kind: 'dns', hostname: 'a.example', recordType: 'PTR' },
+        'body/recordType must be one of: A, AAAA',
+      ],
+      [
+        'a resolver name',
+        { kind: 'dns', hostname: 'a.example', resolver: 'dns.example:53' },
+        'body/resolver must be an IP address',
+      ],
+      [
+        'a resolver port out of range',
+        { kind: 'dns', hostname: 'a.example', resolver: '192.0.2.1:65536' },
+        'body/resolver must be an IP address',
+      ],
+      [
+        'a bad match',
+        { kind: 'dns', hostname: 'a.example', match: 'most' },
+        'body/match must be one of: any, all',
+      ],
+      [
+        'a dns name with a space',
+        { kind: 'dns', hostname: 'a b.example' },
+        'body/hostname must be a valid host',
+      ],
+      [
+        'minDaysValid 400',
+        { kind: 'tls', host: 'a.example', minDaysValid: 400 },
+        'body/minDaysValid must be <= 365',
+      ],
+      ['a tls port 0', { kind: 'tls', host: 'a.example', port: 0 }, 'body/port must be >= 1'],
+    ])('rejects %s with 400 naming the field', async (_, payload, message) => {
+      const before = await countMonitors(user.id);
+      const res = await post(payload);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.message).toContain(message);
+      expect(await countMonitors(user.id)).toBe(before);
+    });
+
+    it('updates a kind’s settings without naming the kind, and changes kind with the new kind’s settings', async () => {
+      const { monitor } = (await post({ kind: 'tcp', host: 'a.example', port: 22, name: 'ssh' })).json();
+      const moved = await put(monitor.id, { port: 2222, expect: 'SSH-' });
+      expect(moved.statusCode).toBe(200);
+      expect(moved.json().monitor).toMatchObject({
+        kind: 'tcp',
+        host: 'a.example',
+        port: 2222,
+        expect: 'SSH-',
+        target: 'a.example:2222',
+      });
+      const bad = await put(monitor.id, { port: 70_000 });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.message).toBe('body/port must be <= 65535');
+      const wrongKindField = await put(monitor.id, { url: 'https://example.com/' });
+      expect(wrongKindField.json().error.message).toBe('body/url is not an allowed property');
+      const noUrl = await put(monitor.id, { kind: 'http' });
+      expect(noUrl.statusCode).toBe(400);
+      expect(noUrl.json().error.message).toBe('body/url is required');
+      const http = await put(monitor.id, { kind: 'http', url: 'https://example.com/' });
+      expect(http.statusCode).toBe(200);
+      expect(http.json().monitor).toMatchObject({
+        kind: 'http',
+        name: 'ssh',
+        url: 'https://example.com/',
+        method: 'GET',
+      });
+      expect(http.json().monitor).not.toHaveProperty('port');
+    });
+
+    it.each([
+      ['a regex that does not parse', { regex: '(' }, 'body/regex must be a valid regular expression'],
+      ['a catastrophic regex', { regex: '(a+)+$' }, 'body/regex could backtrack catastrophically'],
+      [
+        'a JSON path without $',
+        { assertions: [{ path: 'status', op: 'equals', value: 1 }] },
+        'body/assertions/0/path must be a JSON path',
+      ],
+      [
+        'a JSON path that does not parse',
+        { assertions: [{ path: '$..x[', op: 'equals', value: 1 }] },
+        'body/assertions/0/path must be a JSON path',
+      ],
+      [
+        'an unknown operator',
+        { assertions: [{ path: '$.a', op: 'like', value: 1 }] },
+        'body/assertions/0/op must be one of: equals',
+      ],
+      [
+        'lessThan a string',
+        { assertions: [{ path: '$.a', op: 'lessThan', value: '3' }] },
+        'body/assertions/0/value must be a number for lessThan',
+      ],
+      [
+        'a CA that is not a certificate',
+        { caCert: '-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----' },
+        'body/caCert must be a certificate in PEM form',
+      ],
+      [
+        'a header name with a space',
+        { headers: { 'X Bad': '1' } },
+        'body/headers/X Bad is not a valid header name',
+      ],
+      [
+        'a header value with a line break',
+        { headers: { 'X-Ok': 'a\r\nInjected: 1' } },
+        'body/headers/X-Ok must not contain line breaks',
+      ],
+      ['a Host header', { headers: { host: 'evil.example' } }, 'body/headers/host is set by the checker'],
+      [
+        'Authorization beside auth',
+        { headers: { Authorization: 'x' }, auth: { type: 'bearer', token: 't' } },
+        'body/headers/Authorization cannot be given beside auth',
+      ],
+      [
+        'a secret header that is not a header',
+        { secretHeaders: ['X-Key'] },
+        'body/secretHeaders/0 must name one of the headers',
+      ],
+      ['an unknown auth type', { auth: { type: 'digest', token: 't' } }, 'body/auth'],
+      ['maxRedirects 11', { maxRedirects: 11 }, 'body/maxRedirects must be <= 10'],
+      ['degradedAboveMs 0', { degradedAboveMs: 0 }, 'body/degradedAboveMs must be >= 1'],
+    ])('rejects an http monitor with %s, naming the field', async (_, fields, message) => {
+      const before = await countMonitors(user.id);
+      const res = await post({ url: 'https://example.com/', ...fields });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.message).toContain(message);
+      expect(await countMonitors(user.id)).toBe(before);
+    });
+
+    it('masks secrets in answers and keeps them when an update leaves them out or sends them masked', async () => {
+      const res = await post({
+        url: 'https://example.com/api',
+        method: 'POST',
+        body: '{"ping":true}',
+        headers: { 'X-Api-Key': 'key-123', 'X-Trace': 'visible' },
+        secretHeaders: ['x-api-key'],
+        auth: { type: 'basic', username: 'ada', password: 'pa55' },
+        assertions: [{ path: '$.status', op: 'equals', value: 'ok' }],
+        degradedAboveMs: 800,
+      });
+      expect(res.statusCode).toBe(201);
+      const { monitor } = res.json();
+      expect(monitor).toMatchObject({
+        headers: { 'X-Api-Key': '********', 'X-Trace': 'visible' },
+        auth: { type: 'basic', username: 'ada', password: '********' },
+      });
+      expect(res.body).not.toContain('pa55');
+      expect(res.body).not.toContain('key-123');
+      const stored = async () =>
+        (
+          await queryRows<{ settings: Record<string, unknown> }>(
+            testDb.handle.db,
+            sql`SELECT settings FROM monitors WHERE id = ${monitor.id}`,
+          )
+        )[0]!.settings;
+      // The client saves what it was shown, and a new username without the password.
+      const saved = await put(monitor.id, {
+        headers: monitor.headers,
+        auth: { type: 'basic', username: 'grace' },
+      });
+      expect(saved.statusCode).toBe(200);
+      expect(await stored()).toMatchObject({
+        headers: { 'X-Api-Key': 'key-123', 'X-Trace': 'visible' },
+        auth: { type: 'basic', username: 'grace', password: 'pa55' },
+      });
+      // A new value replaces it; a bearer token is not filled from a basic password.
+      await put(monitor.id, { auth: { type: 'bearer', token: 'tok-9' } });
+      expect((await stored()).auth).toEqual({ type: 'bearer', token: 'tok-9' });
+      const missing = await put(monitor.id, { auth: { type: 'basic', username: 'x' } });
+      expect(missing.statusCode).toBe(400);
+      expect(missing.json().error.message).toContain('body/auth');
+    });
+
+    it('describes each kind under a kind discriminator in the OpenAPI document', async () => {
+      const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+      const body = doc.paths['/api/monitor'].post.requestBody.content['application/json'].schema;
+      expect(body.discriminator).toEqual({ propertyName: 'kind' });
+      const titles = body.anyOf.map((variant: { title: string }) => variant.title);
+      expect(titles).toEqual(KIND_NAMES.map((kind) => `New ${kind} monitor`));
+      const tcp = body.anyOf[titles.indexOf('New tcp monitor')];
+      expect(tcp.required).toEqual(expect.arrayContaining(['kind', 'host', 'port']));
+      expect(tcp.properties.port).toMatchObject({ minimum: 1, maximum: 65535 });
     });
   });
 
@@ -259,6 +530,7 @@ describe.skipIf(!postgresAvailable())('monitor API (PostgreSQL)', () => {
       expect(updated).toEqual({
         ...monitor,
         url: 'https://other.example/x',
+        target: 'https://other.example/x',
         keyword: null,
         expectedStatus: ['204'],
         updatedAt: expect.any(String),
@@ -310,7 +582,7 @@ describe.skipIf(!postgresAvailable())('monitor API (PostgreSQL)', () => {
 
     it.each([
       [{}, 'body must have at least 1 property'],
-      [{ intervalSeconds: 10 }, 'body/intervalSeconds must be >= 30'],
+      [{ intervalSeconds: 9 }, 'body/intervalSeconds must be >= 10'],
       [{ url: 'ftp://example.com' }, 'body/url must use http or https'],
       [{ url: 'https://u:p@example.com' }, 'body/url must not contain credentials'],
       [{ name: null }, 'body/name must be a string'],
@@ -318,6 +590,12 @@ describe.skipIf(!postgresAvailable())('monitor API (PostgreSQL)', () => {
       [{ expectedStatus: ['500-400'] }, 'body/expectedStatus/0 must be a range whose first'],
       [{ id: newId() }, 'body/id is not an allowed property'],
       [{ nextCheckAt: '2030-01-01T00:00:00Z' }, 'body/nextCheckAt is not an allowed property'],
+      // Without a kind the settings are checked against the stored kind's schema.
+      [{ urll: 'https://example.com/' }, 'body/urll is not an allowed property'],
+      [{ method: 'BREW' }, 'body/method must be one of: GET, HEAD, POST'],
+      [{ keyword: 7 }, 'body/keyword must be a string or null'],
+      [{ kind: 'ftp' }, `body/kind must be one of: ${KIND_NAMES.join(', ')}`],
+      [{ kind: 'http', url: 'gopher://x' }, 'body/url must use http or https'],
     ])('PUT rejects %j with 400 and changes nothing', async (payload, message) => {
       const monitor = await createMonitor(app, user);
       const res = await app.inject({
@@ -491,7 +769,7 @@ describe.skipIf(!postgresAvailable())('monitor API (PostgreSQL)', () => {
   });
 
   describe('scheduling hook', () => {
-    it('is told of creates and updates, not deletes; its failure is logged and does not fail the request', async () => {
+    it('is told of creates and of updates that change what is checked, not deletes; its failure is logged and does not fail the request', async () => {
       const calls: Array<[string, MonitorRow]> = [];
       const warnings: string[] = [];
       const { pino } = await import('pino');
@@ -512,17 +790,33 @@ describe.skipIf(!postgresAvailable())('monitor API (PostgreSQL)', () => {
       });
       const user = await signup(hooked);
       const monitor = await createMonitor(hooked, user);
+      // Saving a form over and over sends the target nothing: a rename, a new interval or new thresholds
+      // wait for the next slot.
+      for (const payload of [
+        { name: 'renamed' },
+        { name: 'renamed again' },
+        { intervalSeconds: 600 },
+        { failureThreshold: 3 },
+      ]) {
+        await hooked.inject({
+          method: 'PUT',
+          url: `/api/monitor/${monitor.id}`,
+          headers: user.bearer,
+          payload,
+        });
+      }
       await hooked.inject({
         method: 'PUT',
         url: `/api/monitor/${monitor.id}`,
         headers: user.bearer,
-        payload: { intervalSeconds: 600 },
+        payload: { url: 'https://example.com/elsewhere' },
       });
       await hooked.inject({ method: 'DELETE', url: `/api/monitor/${monitor.id}`, headers: user.bearer });
       expect(calls.map(([kind, m]) => [kind, m.id])).toEqual([
         ['created', monitor.id],
         ['updated', monitor.id],
       ]);
+      expect(calls[1]![1].settings.url).toBe('https://example.com/elsewhere');
       expect(calls[1]![1].intervalSeconds).toBe(600);
       expect(calls[0]![1].userId).toBe(user.id);
 
@@ -538,7 +832,7 @@ describe.skipIf(!postgresAvailable())('monitor API (PostgreSQL)', () => {
         method: 'PUT',
         url: `/api/monitor/${res.json().monitor.id}`,
         headers: user.bearer,
-        payload: { paused: true },
+        payload: { url: 'https://example.com/moved' },
       });
       expect(put.statusCode).toBe(200);
       expect(warnings.join('')).toContain('monitor created hook failed');

@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, migrateDatabase, openMemoryDatabase } from '@better-uptime/db';
-import { createMonitor, insertChecks, signup, testServer, type TestServer } from './helpers.js';
+import { createMonitor, insertChecks, ownedRows, signup, testServer, type TestServer } from './helpers.js';
 
 /** The same routes and queries on embedded PGlite (the single-process default): no server needed. */
 describe('API on PGlite', () => {
@@ -99,5 +99,27 @@ describe('API on PGlite', () => {
     expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: user.bearer })).statusCode).toBe(
       401,
     );
+  });
+
+  it('deletes an account with everything it owns', async () => {
+    const user = await signup(app, 'leaving@example.com');
+    const { id } = await createMonitor(app, user);
+    await insertChecks(handle.db, [
+      { monitorId: id, scheduledAt: new Date(NOW - 60_000) },
+      { monitorId: id, scheduledAt: '2044-02-29T00:00:00Z' },
+    ]);
+    const res = await app.inject({
+      method: 'DELETE',
+      url: '/api/auth/account',
+      headers: user.bearer,
+      payload: { password: 'correct horse battery' },
+    });
+    expect(res.statusCode, res.body).toBe(204);
+    expect(await ownedRows(handle.db, user.id, [id])).toMatchObject({
+      users: [],
+      monitors: [],
+      check_results: [],
+      sessions: [],
+    });
   });
 });

@@ -95,6 +95,7 @@ describe.skipIf(!postgresAvailable())('results API (PostgreSQL)', () => {
       ]);
       expect(checks[0]).toEqual({
         monitorId,
+        kind: 'http',
         location: 'usa',
         status: 'Up',
         responseTimeMs: 42,
@@ -103,6 +104,7 @@ describe.skipIf(!postgresAvailable())('results API (PostgreSQL)', () => {
         message: null,
         timings: { dnsMs: 1, connectMs: 2, tlsMs: 3, firstByteMs: 30 },
         certExpiresAt: null,
+        details: null,
         scheduledAt: new Date(base + 11 * MINUTE).toISOString(),
         checkedAt: new Date(base + 11 * MINUTE + 15).toISOString(),
       });

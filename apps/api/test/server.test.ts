@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,18 +11,59 @@ const ROUTES: Array<[string, string]> = [
   ['post', '/api/auth/login'],
   ['post', '/api/auth/logout'],
   ['get', '/api/auth/me'],
+  ['put', '/api/auth/password'],
+  ['delete', '/api/auth/account'],
+  ['get', '/api/auth/sessions'],
+  ['delete', '/api/auth/sessions/{id}'],
+  ['get', '/api/auth/totp'],
+  ['post', '/api/auth/totp/setup'],
+  ['post', '/api/auth/totp/enable'],
+  ['post', '/api/auth/totp/disable'],
+  ['post', '/api/keys'],
+  ['get', '/api/keys'],
+  ['delete', '/api/keys/{id}'],
   ['post', '/api/monitor'],
   ['get', '/api/monitor'],
   ['get', '/api/monitor/{id}'],
   ['put', '/api/monitor/{id}'],
   ['delete', '/api/monitor/{id}'],
+  ['post', '/api/monitor/{id}/push-token'],
+  ['get', '/api/push/{token}'],
+  ['post', '/api/push/{token}'],
   ['get', '/api/results/{monitorId}/checks'],
   ['get', '/api/results/{monitorId}/latest'],
   ['delete', '/api/results/{monitorId}/cleanup'],
   ['get', '/api/health'],
+  ['get', '/api/ready'],
   ['get', '/api/regions'],
   ['get', '/api/overview'],
   ['get', '/api/results/{monitorId}/stats'],
+  ['get', '/api/badges/{monitorId}/status.svg'],
+  ['post', '/api/status-pages'],
+  ['post', '/api/incidents/{id}/updates'],
+  ['get', '/api/status-pages'],
+  ['get', '/api/status-pages/{id}'],
+  ['put', '/api/status-pages/{id}'],
+  ['delete', '/api/status-pages/{id}'],
+  ['get', '/api/public/status-pages/{slug}'],
+  ['get', '/api/badges/{monitorId}/uptime.svg'],
+  ['get', '/api/badges/{monitorId}/response.svg'],
+  ['get', '/api/incidents'],
+  ['get', '/api/incidents/{id}'],
+  ['post', '/api/incidents/{id}/acknowledge'],
+  ['post', '/api/maintenance'],
+  ['get', '/api/maintenance'],
+  ['get', '/api/maintenance/{id}'],
+  ['put', '/api/maintenance/{id}'],
+  ['delete', '/api/maintenance/{id}'],
+  ['post', '/api/channels'],
+  ['get', '/api/channels'],
+  ['get', '/api/channels/{id}'],
+  ['put', '/api/channels/{id}'],
+  ['delete', '/api/channels/{id}'],
+  ['post', '/api/channels/{id}/test'],
+  ['get', '/api/channels/{id}/deliveries'],
+  ['get', '/api/incidents/{id}/deliveries'],
 ];
 
 describe.skipIf(!postgresAvailable())('API server (PostgreSQL)', () => {
@@ -149,7 +191,11 @@ describe.skipIf(!postgresAvailable())('API server (PostgreSQL)', () => {
       const doc = res.json();
       expect(doc.openapi).toBe('3.1.0');
       expect(doc.components.securitySchemes).toEqual({
-        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A JWT from login or signup, or an API key (bu_...)',
+        },
         cookieAuth: { type: 'apiKey', in: 'cookie', name: 'bu_session' },
       });
       const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
@@ -161,14 +207,20 @@ describe.skipIf(!postgresAvailable())('API server (PostgreSQL)', () => {
         expect(op.tags?.length, `${method} ${path} tags`).toBeGreaterThan(0);
         const success = Object.keys(op.responses).filter((s) => s.startsWith('2'));
         expect(success.length, `${method} ${path} success response`).toBe(1);
-        const isPublic = ['/api/auth/signup', '/api/auth/login', '/api/health'].includes(path);
+        const isPublic =
+          ['/api/auth/signup', '/api/auth/login', '/api/health', '/api/ready'].includes(path) ||
+          path.startsWith('/api/badges/') ||
+          path.startsWith('/api/public/') ||
+          path.startsWith('/api/push/');
         if (!isPublic) {
           expect(op.security, `${method} ${path} security`).toEqual([{ bearerAuth: [] }, { cookieAuth: [] }]);
           expect(op.responses['401'], `${method} ${path} 401`).toBeDefined();
         }
+        // Every route may find the database away.
+        expect(op.responses['503'], `${method} ${path} 503`).toBeDefined();
       }
       expect(Object.keys(doc.paths['/api/monitor'].post.responses).sort()).toEqual(
-        ['201', '400', '401', '403', '413', '415'].sort(),
+        ['201', '400', '401', '403', '413', '415', '429', '503'].sort(),
       );
       expect(JSON.stringify(doc)).not.toMatch(/passwordHash|password_hash/);
     });
@@ -178,6 +230,67 @@ describe.skipIf(!postgresAvailable())('API server (PostgreSQL)', () => {
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toContain('text/html');
       expect(res.body).toContain('Swagger UI');
+    });
+
+    it('/docs and its files carry the security headers the dashboard has', async () => {
+      for (const url of ['/docs', '/docs/', '/docs/static/swagger-initializer.js', '/docs/json']) {
+        const res = await app.inject({ method: 'GET', url });
+        expect(res.statusCode, url).toBeLessThan(400);
+        expect(res.headers['x-frame-options'], url).toBe('DENY');
+        expect(res.headers['x-content-type-options'], url).toBe('nosniff');
+        expect(res.headers['referrer-policy'], url).toBe('same-origin');
+        const csp = String(res.headers['content-security-policy']);
+        expect(csp, url).toContain("script-src 'self'");
+        expect(csp, url).toContain("frame-ancestors 'none'");
+        expect(csp, url).not.toMatch(/script-src[^;]*unsafe/);
+      }
+    });
+  });
+
+  describe('requests refused before routing use the error shape', () => {
+    let port: number;
+    let listening: TestServer;
+
+    beforeAll(async () => {
+      listening = testServer(testDb.handle.db);
+      port = Number(new URL(await listening.listen({ host: '127.0.0.1', port: 0 })).port);
+    });
+    afterAll(() => listening?.close());
+
+    /** Sends raw bytes and returns the status and parsed body of the answer. */
+    const raw = (request: string) =>
+      new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(request));
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString()));
+        socket.on('error', reject);
+        socket.on('close', () => {
+          const [head, body] = text.split('\r\n\r\n', 2) as [string, string];
+          resolve({ status: Number(head.split(' ')[1]), body: JSON.parse(body) });
+        });
+      });
+
+    it('a path that is not valid percent-encoding -> 400', async () => {
+      const res = await raw('GET /api/monitor/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        error: { code: 'bad_request', message: 'The path is not valid percent-encoded text' },
+      });
+    });
+
+    it('headers over the limit -> 431', async () => {
+      const big = 'a'.repeat(20_000);
+      const res = await raw(`GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: ${big}\r\n\r\n`);
+      expect(res.status).toBe(431);
+      expect(res.body).toEqual({
+        error: { code: 'headers_too_large', message: 'Request headers are too large' },
+      });
+    });
+
+    it('a malformed request line -> 400', async () => {
+      const res = await raw('GARBAGE\r\n\r\n');
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: { code: 'bad_request', message: 'Malformed HTTP request' } });
     });
   });
 });

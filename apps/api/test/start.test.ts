@@ -93,13 +93,15 @@ describe.skipIf(!postgresAvailable())('starting the API (PostgreSQL)', () => {
     });
     const res = await fetch(`${address}/api/health`);
     expect(res.status).toBe(200);
-    // Without JWT_SECRET a development secret was made and kept, owner-only.
+    // Without JWT_SECRET and SECRETS_KEY, a development secret and a key were made and kept, owner-only.
     expect((await stat(join(dataDir, 'jwt-secret'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dataDir, 'secrets-key'))).mode & 0o777).toBe(0o600);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output).toContain('SIGTERM: finishing in-flight work');
-    const secret = (await readFile(join(dataDir, 'jwt-secret'), 'utf8')).trim();
-    expect(output).not.toContain(secret);
+    for (const file of ['jwt-secret', 'secrets-key']) {
+      expect(output).not.toContain((await readFile(join(dataDir, file), 'utf8')).trim());
+    }
   });
 });

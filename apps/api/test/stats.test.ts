@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, type DatabaseHandle, newId, statsQueries } from '@better-uptime/db';
+import { type Database, type DatabaseHandle, newId, runMaintenance, statsQueries } from '@better-uptime/db';
 import {
   databaseVariants,
   postgresAvailable,
@@ -15,12 +15,14 @@ import {
 } from '@better-uptime/testing';
 import type { ApiServer } from '../src/context.js';
 import { installErrorHandlers } from '../src/errors.js';
+import type { StatsJson } from '../src/schemas/stats.js';
 import { registerDashboard } from '../src/static.js';
 import {
   type CheckRow,
   createMonitor,
   insertChecks,
   NOT_FOUND_MONITOR,
+  recordChecks,
   signup,
   startTestApi,
   stopTestApi,
@@ -310,7 +312,7 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
     monitorId = (await createMonitor(app, user, { name: 'main' })).id;
     await createMonitor(app, user, { name: 'sleeping', paused: true });
     await createMonitor(app, user, { name: 'only usa', regions: ['usa'] });
-    await insertChecks(testDb.handle.db, knownChecks(monitorId));
+    await recordChecks(testDb.handle.db, knownChecks(monitorId));
   });
   afterAll(() => stopTestApi({ app, testDb }));
 
@@ -325,12 +327,19 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
       expect(body).toMatchObject({
         generatedAt: new Date(NOW).toISOString(),
         windowHours: 24,
-        counts: { up: 0, down: 1, paused: 1, pending: 1 },
+        counts: { up: 1, down: 0, paused: 1, pending: 1, maintenance: 0 },
       });
       expect(body.monitors.map((m: { name: string }) => m.name)).toEqual(['only usa', 'sleeping', 'main']);
       const main = body.monitors[2];
-      // india's newest check is down, so the monitor is.
-      expect(main).toMatchObject({ id: monitorId, status: 'down', paused: false, intervalSeconds: 180 });
+      // india is down (three failed checks in a row), but the default quorum of two regions is a majority,
+      // both: no incident, and the monitor is up.
+      expect(main).toMatchObject({
+        id: monitorId,
+        status: 'up',
+        openIncidentId: null,
+        paused: false,
+        intervalSeconds: 180,
+      });
       expect(main.uptimePercent).toBeCloseTo(Math.round((100 / 108) * 100 * 1e4) / 1e4, 10);
       expect(main.regions.map((r: { region: string }) => r.region)).toEqual(['india', 'usa']);
       expect(main.regions[1]).toEqual({
@@ -363,22 +372,22 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
       ]);
     });
 
-    it('counts a monitor down when any region’s newest check is down', async () => {
+    it('counts a monitor down once a quorum of regions is down, with its incident and since when', async () => {
       const id = (await createMonitor(app, stranger, { name: 'flaky' })).id;
-      await insertChecks(testDb.handle.db, [
-        { monitorId: id, region: 'usa', scheduledAt: at(0) },
+      await recordChecks(testDb.handle.db, [
+        { monitorId: id, region: 'usa', scheduledAt: at(2 * MINUTE) },
         {
           monitorId: id,
           region: 'india',
-          scheduledAt: at(0),
+          scheduledAt: at(2 * MINUTE),
           status: 'Down',
           statusCode: 503,
           reason: 'http_status',
         },
       ]);
-      const body = (await get('/api/overview', stranger)).json();
-      expect(body.counts).toEqual({ up: 0, down: 1, paused: 0, pending: 0 });
-      expect(body.monitors[0].recent).toEqual([
+      const before = (await get('/api/overview', stranger)).json();
+      expect(before.counts).toEqual({ up: 1, down: 0, paused: 0, pending: 0, maintenance: 0 });
+      expect(before.monitors[0].recent).toEqual([
         expect.objectContaining({
           status: 'Down',
           region: 'india',
@@ -387,6 +396,18 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
           downRegions: 1,
         }),
       ]);
+      const down = { status: 'Down' as const, statusCode: 503, reason: 'http_status' };
+      await recordChecks(testDb.handle.db, [
+        { monitorId: id, region: 'usa', scheduledAt: at(MINUTE), ...down },
+        { monitorId: id, region: 'india', scheduledAt: at(MINUTE), ...down },
+        { monitorId: id, region: 'usa', scheduledAt: at(0), ...down },
+        { monitorId: id, region: 'india', scheduledAt: at(0), ...down },
+      ]);
+      const after = (await get('/api/overview', stranger)).json();
+      expect(after.counts).toEqual({ up: 0, down: 1, paused: 0, pending: 0, maintenance: 0 });
+      // The outage began with india's first failed check.
+      expect(after.monitors[0]).toMatchObject({ status: 'down', stateSince: at(2 * MINUTE).toISOString() });
+      expect(after.monitors[0].openIncidentId).toEqual(expect.any(String));
     });
 
     it('is fresh on every call: newest check, since and recent slots; the window scan follows', async () => {
@@ -394,30 +415,45 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
       const id = (await createMonitor(app, watcher, { regions: ['usa'] })).id;
       const overview = async () => (await get('/api/overview', watcher)).json();
       expect((await overview()).monitors[0]).toMatchObject({ status: 'pending', uptimePercent: null });
-      await insertChecks(testDb.handle.db, [{ monitorId: id, scheduledAt: at(2 * MINUTE) }]);
+      await recordChecks(testDb.handle.db, [{ monitorId: id, scheduledAt: at(2 * MINUTE) }]);
       // The first check of a region makes the window scan run again, so uptime shows at once.
       const first = (await overview()).monitors[0];
       expect(first).toMatchObject({ status: 'up', uptimePercent: 100 });
       expect(first.regions[0].since).toBe(at(2 * MINUTE).toISOString());
-      await insertChecks(testDb.handle.db, [
-        { monitorId: id, scheduledAt: at(MINUTE), status: 'Down', statusCode: 503, reason: 'http_status' },
-      ]);
+      const failed = { status: 'Down' as const, statusCode: 503, reason: 'http_status' };
+      await recordChecks(testDb.handle.db, [{ monitorId: id, scheduledAt: at(1.5 * MINUTE), ...failed }]);
+      // One failed check is not an outage (failureThreshold 2), though the newest check shows it.
+      const once = await overview();
+      expect(once.counts).toMatchObject({ up: 1, down: 0 });
+      expect(once.monitors[0].regions[0]).toMatchObject({
+        status: 'Down',
+        since: at(1.5 * MINUTE).toISOString(),
+      });
+      await recordChecks(testDb.handle.db, [{ monitorId: id, scheduledAt: at(MINUTE), ...failed }]);
       const second = await overview();
       expect(second.counts).toMatchObject({ up: 0, down: 1 });
+      expect(second.monitors[0]).toMatchObject({
+        status: 'down',
+        stateSince: at(1.5 * MINUTE).toISOString(),
+      });
       expect(second.monitors[0].regions[0]).toMatchObject({
         status: 'Down',
-        since: at(MINUTE).toISOString(),
+        since: at(1.5 * MINUTE).toISOString(),
         statusCode: 503,
         reason: 'http_status',
       });
-      expect(second.monitors[0].recent.map((r: { status: string }) => r.status)).toEqual(['Up', 'Down']);
+      expect(second.monitors[0].recent.map((r: { status: string }) => r.status)).toEqual([
+        'Up',
+        'Down',
+        'Down',
+      ]);
     });
 
     it('shows only the caller’s monitors', async () => {
       const fresh = await signup(app);
       const body = (await get('/api/overview', fresh)).json();
       expect(body.monitors).toEqual([]);
-      expect(body.counts).toEqual({ up: 0, down: 0, paused: 0, pending: 0 });
+      expect(body.counts).toEqual({ up: 0, down: 0, paused: 0, pending: 0, maintenance: 0 });
       const names = (await get('/api/overview', stranger))
         .json()
         .monitors.map((m: { name: string }) => m.name);
@@ -504,6 +540,37 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
       }
     });
 
+    it('reads windows beyond a day from the rollups: the same counts, uptime and averages', async () => {
+      const before = new Map<string, StatsJson>();
+      for (const window of ['7d', '30d', '90d']) {
+        before.set(window, (await get(`/api/results/${monitorId}/stats?window=${window}`)).json());
+      }
+      const report = await runMaintenance(testDb.handle.db, { retentionDays: 3650, now: NOW });
+      expect(report.hoursRolled).toBeGreaterThan(0);
+      for (const window of ['7d', '30d', '90d']) {
+        const raw = before.get(window)!;
+        const rolled: StatsJson = (await get(`/api/results/${monitorId}/stats?window=${window}`)).json();
+        expect(rolled.bucketSeconds).toBe(window === '90d' ? 86_400 : raw.bucketSeconds);
+        for (const [i, region] of rolled.regions.entries()) {
+          const exact = raw.regions[i]!;
+          expect([region.region, region.checks, region.up, region.uptimePercent, region.avgMs]).toEqual([
+            exact.region,
+            exact.checks,
+            exact.up,
+            exact.uptimePercent,
+            exact.avgMs,
+          ]);
+          for (const p of ['p50Ms', 'p95Ms', 'p99Ms'] as const) {
+            expect(Math.abs(region[p]! - exact[p]!) / exact[p]!).toBeLessThanOrEqual(0.04);
+          }
+          expect(region.series.reduce((n, b) => n + b.checks, 0)).toBe(exact.checks);
+          expect(Math.max(...region.series.map((b) => b.maxMs ?? 0))).toBe(
+            Math.max(...exact.series.map((b) => b.maxMs ?? 0)),
+          );
+        }
+      }
+    });
+
     it('lists the regions the monitor is checked from even without checks', async () => {
       const id = (await createMonitor(app, user, { regions: ['india'] })).id;
       const body = (await get(`/api/results/${id}/stats`)).json();
@@ -526,7 +593,10 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
       const badWindow = await get(`/api/results/${monitorId}/stats?window=2h`);
       expect(badWindow.statusCode).toBe(400);
       expect(badWindow.json()).toEqual({
-        error: { code: 'validation_error', message: 'querystring/window must be one of: 1h, 24h, 7d, 30d' },
+        error: {
+          code: 'validation_error',
+          message: 'querystring/window must be one of: 1h, 24h, 7d, 30d, 90d',
+        },
       });
       const badId = await get('/api/results/not-a-uuid/stats');
       expect(badId.statusCode).toBe(400);
@@ -569,8 +639,9 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
     const big = await signup(app);
     // 1,000 monitors with 30 slots from both regions each (60,000 results), written in SQL.
     await testDb.handle.db.execute(sql`
-      INSERT INTO monitors (id, user_id, name, url)
-      SELECT gen_random_uuid(), ${big.id}, 'site ' || n, 'https://example.com/' || n FROM generate_series(1, 1000) n`);
+      INSERT INTO monitors (id, user_id, name, kind, settings, target)
+      SELECT gen_random_uuid(), ${big.id}, 'site ' || n, 'http', jsonb_build_object('url', 'https://example.com/' || n),
+             'https://example.com/' || n FROM generate_series(1, 1000) n`);
     await testDb.handle.db.execute(sql`
       INSERT INTO check_results (monitor_id, region, scheduled_at, checked_at, status, response_time_ms, status_code)
       SELECT m.id, r.region, ${new Date(NOW).toISOString()}::timestamptz - s * interval '3 minutes',
@@ -584,7 +655,8 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(gunzipSync(res.rawPayload).toString('utf8'));
     expect(body.monitors).toHaveLength(1000);
-    expect(body.counts.down).toBe(1000); // slot 0 (s = 0) is down everywhere
+    // Results written straight into the table, around the state writer: no verdict yet.
+    expect(body.counts.pending).toBe(1000);
     expect(body.monitors[0].recent).toHaveLength(30);
     // Generous for a shared 2-core machine; measured well under a second on PostgreSQL.
     expect(elapsed).toBeLessThan(5_000);

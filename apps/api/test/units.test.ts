@@ -6,7 +6,7 @@ import { createCsrf } from '../src/auth/csrf.js';
 import { resolveJwtSecret } from '../src/auth/secret.js';
 import { createTokenService } from '../src/auth/tokens.js';
 import { decodeCursor, encodeCursor } from '../src/cursor.js';
-import { checkMonitorUrl } from '../src/monitors/url.js';
+import { checkMonitorUrl } from '@better-uptime/checker';
 import { isDateTime } from '../src/validation.js';
 
 describe('monitor URL rules', () => {

@@ -1,4 +1,10 @@
-import { type Config, createLogger, loadConfigOrExit } from '@better-uptime/config';
+import {
+  type Config,
+  ConfigError,
+  createLogger,
+  loadConfigOrExit,
+  signupPolicy,
+} from '@better-uptime/config';
 import { type Command, isCommand } from './commands.js';
 import { DataDirInUseError } from './data-dir-lock.js';
 import { openAndMigrate, type Role, startRoles } from './roles.js';
@@ -60,7 +66,9 @@ function plan(
   if (command === 'start') {
     // Every check really runs from this one machine, so unless told otherwise it is one region, "local".
     const regions = process.env.REGIONS?.trim() ? config.regions : ['local'];
-    return { roles: ['api', 'producer', 'worker'], config: { ...config, regions }, regions };
+    // One process, one owner: unless SIGNUP says otherwise, only the first account may sign up.
+    const signup = signupPolicy(config, true);
+    return { roles: ['api', 'producer', 'worker'], config: { ...config, regions, signup }, regions };
   }
   if (command !== 'api' && !config.redisUrl) {
     fail(
@@ -76,6 +84,12 @@ function plan(
   }
   return { roles: [command], config, regions: [] };
 }
+
+const SIGNUP_BANNER = {
+  open: 'open (anyone who can reach the API can create an account; SIGNUP=first-user or closed to restrict)',
+  'first-user': 'first-user (only the first account can be created; SIGNUP=open or closed to change)',
+  closed: 'closed (no new accounts; SIGNUP=open or first-user to change)',
+} as const;
 
 const command = parseCommand(process.argv.slice(2));
 if (command === 'help') {
@@ -94,13 +108,15 @@ try {
       process.stdout.write(
         `\nBetter Uptime is running.\n  Dashboard and API: ${system.api.address.replace('0.0.0.0', 'localhost')}\n` +
           `  API docs:          ${system.api.address.replace('0.0.0.0', 'localhost')}/docs\n` +
-          `  Regions:           ${regions.join(', ')}\n  Press Ctrl-C to stop.\n\n`,
+          `  Regions:           ${regions.join(', ')}\n` +
+          `  Sign-up:           ${SIGNUP_BANNER[signupPolicy(config, true)]}\n  Press Ctrl-C to stop.\n\n`,
       );
     }
     stopOnSignals(logger, system.stop);
   }
 } catch (error) {
   if (error instanceof DataDirInUseError) fail(error.message);
+  if (error instanceof ConfigError) fail(`Configuration error: ${error.message}`);
   console.error(`Failed to start: ${(error as Error).message}`);
   process.exit(1);
 }

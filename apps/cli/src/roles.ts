@@ -1,9 +1,16 @@
-import { type RunningApi, startApi } from '@better-uptime/api';
-import { type Config, type Logger, redactUrl } from '@better-uptime/config';
+import { apiSessionTimeouts, type RunningApi, startApi } from '@better-uptime/api';
+import {
+  channelSecretBox,
+  type Config,
+  type Logger,
+  redactUrl,
+  resolveSecretsKeys,
+} from '@better-uptime/config';
+import { sealStoredChannelSecrets } from '@better-uptime/notifications';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from '@better-uptime/db';
 import { type ProducerHandle, startProducer } from '@better-uptime/producer';
 import { createRedisTaskQueue, MemoryTaskQueue, type TaskQueue } from '@better-uptime/redis-stream';
-import { directPush } from '@better-uptime/scheduler';
+import { type DirectPush, directPush } from '@better-uptime/scheduler';
 import { type RegionWorkerHandle, startRegionWorker } from '@better-uptime/worker';
 import { lockDataDir } from './data-dir-lock.js';
 
@@ -48,6 +55,7 @@ async function openQueue(config: Config, logger: Logger): Promise<{ queue: TaskQ
   const queue = await createRedisTaskQueue({
     url: config.redisUrl,
     streamKey: config.streamKey,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
     onError: (error) => logger.warn({ err: error }, 'redis connection error'),
   });
   return { queue, description: `Redis stream ${config.streamKey} at ${redactUrl(config.redisUrl)}` };
@@ -64,14 +72,24 @@ export async function startRoles(
   logger: Logger,
   regions: readonly string[],
 ): Promise<RunningSystem> {
+  // The API seals channel secrets and the producer's notifier opens them: both need the keys, which are
+  // settled (or refused) before anything is opened.
+  const secretsKeys =
+    roles.includes('api') || roles.includes('producer')
+      ? await resolveSecretsKeys(config, { singleProcess: roles.length === 3 })
+      : undefined;
   const { handle, release } = await openAndMigrate(config, logger);
   let queue: TaskQueue | undefined;
   let api: RunningApi | undefined;
+  let push: DirectPush | undefined;
+  let apiDatabase: DatabaseHandle | undefined;
   let producer: ProducerHandle | undefined;
   const workers: RegionWorkerHandle[] = [];
 
   const stop = async () => {
     await api?.close().catch((error: unknown) => logger.error({ err: error }, 'API did not close cleanly'));
+    await push?.close();
+    await apiDatabase?.close();
     await producer?.stop();
     await Promise.all(workers.map((w) => w.stop()));
     await queue?.close();
@@ -80,6 +98,13 @@ export async function startRoles(
   };
 
   try {
+    // Whichever of API and producer starts first seals the channel rows stored in the clear.
+    if (secretsKeys) {
+      await sealStoredChannelSecrets(handle.db, channelSecretBox(secretsKeys), {
+        rotating: config.secretsKeyPrevious !== undefined,
+        logger,
+      });
+    }
     const needsQueue =
       roles.includes('producer') || roles.includes('worker') || config.redisUrl !== undefined;
     let queueDescription = 'none (new monitors wait for the producer)';
@@ -103,15 +128,33 @@ export async function startRoles(
         queue: queue!,
         config,
         logger: logger.child({ role: 'producer' }),
+        secretsKeys: secretsKeys!,
       });
     }
     if (roles.includes('api')) {
-      const monitorEvents = queue ? directPush(queue) : undefined;
+      const apiLogger = logger.child({ role: 'api' });
+      push = queue
+        ? directPush(queue, {
+            onFailure: (error, waiting) =>
+              apiLogger.warn({ err: error, waiting }, 'direct push failed; retrying until the queue answers'),
+            onRecovered: (published) => apiLogger.info({ published }, 'direct push caught up'),
+          })
+        : undefined;
+      // On a server, the API's sessions of its own, whose statements wait for locks and run only so long;
+      // the producer's and workers' long maintenance and bulk writes are not bound by the API's limits.
+      apiDatabase = config.databaseUrl
+        ? await openDatabase({
+            databaseUrl: config.databaseUrl,
+            sessionTimeouts: apiSessionTimeouts(config),
+            onPoolError: (error) => apiLogger.warn({ err: error }, 'idle database connection failed'),
+          })
+        : undefined;
       api = await startApi({
         config,
-        logger: logger.child({ role: 'api' }),
-        database: handle,
-        monitorEvents,
+        logger: apiLogger,
+        database: apiDatabase ?? handle,
+        monitorEvents: push,
+        secretsKeys,
       });
     }
     logger.info(

@@ -91,6 +91,21 @@ describe('better-uptime CLI', () => {
     expect(line).toMatch(message);
   });
 
+  it.each(['api', 'producer'])(
+    'refuses a separate %s in production without SECRETS_KEY, before opening anything',
+    async (command) => {
+      const { code, stderr } = await cli([command], {
+        NODE_ENV: 'production',
+        JWT_SECRET: 'a production secret of 32 characters or more',
+        REDIS_URL: 'redis://127.0.0.1:1',
+        DATA_DIR: join(cwd, 'never-made'),
+      });
+      expect(code).toBe(1);
+      expect(onlyLine(stderr)).toMatch(/^Configuration error: SECRETS_KEY is required: .*api and producer/);
+      expect(existsSync(join(cwd, 'never-made'))).toBe(false);
+    },
+  );
+
   it('migrates a fresh embedded database, and again as a no-op, releasing the data directory', async () => {
     const dataDir = join(cwd, 'data');
     for (let run = 0; run < 2; run++) {

@@ -34,6 +34,7 @@ const LONGEST_CHECK_MS = 60_000;
 /** What an operator provides from outside the files (docker/.env, the environment of `pm2 start`). */
 const SECRETS = {
   JWT_SECRET: randomBytes(48).toString('base64'),
+  SECRETS_KEY: randomBytes(48).toString('base64'),
   POSTGRES_PASSWORD: randomBytes(24).toString('hex'),
 };
 
@@ -81,8 +82,8 @@ describe('docker/docker-compose.yml', () => {
   const roleOf = (name: string) => services[name]!.command?.[0];
   const servicesRunning = (command: string) => appNames.filter((name) => roleOf(name) === command);
 
-  it('needs JWT_SECRET and POSTGRES_PASSWORD from outside, and docker/.env.example names them', () => {
-    expect(requiredVariables(text)).toEqual(['JWT_SECRET', 'POSTGRES_PASSWORD']);
+  it('needs JWT_SECRET, SECRETS_KEY and POSTGRES_PASSWORD from outside, and docker/.env.example names them', () => {
+    expect(requiredVariables(text)).toEqual(['JWT_SECRET', 'POSTGRES_PASSWORD', 'SECRETS_KEY']);
     for (const variable of requiredVariables(text)) {
       const error = (() => {
         try {
@@ -122,6 +123,7 @@ describe('docker/docker-compose.yml', () => {
       const config = configOf(services[name]!.environment!);
       expect(config.nodeEnv, name).toBe('production');
       expect(config.jwtSecret, name).toBe(SECRETS.JWT_SECRET);
+      expect(config.secretsKey, name).toBe(SECRETS.SECRETS_KEY);
       const database = new URL(config.databaseUrl!);
       expect([database.hostname, database.port, database.pathname], name).toEqual([
         'postgres',
@@ -233,8 +235,8 @@ describe('docker/Dockerfile', () => {
     expect(existsSync(join(ROOT, 'dist/receive_time.node'))).toBe(built);
   });
 
-  it('runs on Node 20, in production mode, as an unprivileged user, on port 3000', () => {
-    expect(runtime.from).toMatch(/^node:20-(slim|alpine)$/);
+  it('runs on Node 24 (the current LTS line), in production mode, as an unprivileged user, on port 3000', () => {
+    expect(runtime.from).toMatch(/^node:24-(slim|alpine)$/);
     expect(args(runtime, 'ENV').join(' ')).toMatch(/\bNODE_ENV=production\b/);
     const user = args(runtime, 'USER').at(-1);
     expect(user).toBeDefined();
@@ -330,7 +332,8 @@ describe('PM2 ecosystem file', () => {
 
   it('holds no secrets or server addresses', () => {
     for (const app of apps) {
-      for (const key of ['JWT_SECRET', 'DATABASE_URL', 'REDIS_URL']) expect(app.env).not.toHaveProperty(key);
+      for (const key of ['JWT_SECRET', 'SECRETS_KEY', 'DATABASE_URL', 'REDIS_URL'])
+        expect(app.env).not.toHaveProperty(key);
     }
     expect(readRepoFile('ecosystem.config.cjs')).not.toMatch(/(postgres|redis):\/\//);
   });

@@ -90,6 +90,7 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())(
         STREAM_KEY: `${prefix}BetterUptime:Websites`,
         REGIONS: 'usa,india',
         JWT_SECRET: 'an end-to-end test secret, long enough',
+        SECRETS_KEY: 'a test key for channel secrets, 32 characters or more',
         ALLOW_PRIVATE_TARGETS: 'true',
         HOST: '127.0.0.1',
         PORT: '0',
@@ -120,7 +121,8 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())(
         [{ url: `${target.url}/status/500` }, 'http_status'],
         [{ url: `${target.url}/delay/3000`, timeoutMs: 1000 }, 'timeout'],
         [{ url: `${target.url}/hang`, timeoutMs: 1000 }, 'timeout'],
-        [{ url: `${target.url}/reset` }, 'connect'],
+        // Accepted, then reset before an answer: the answer failed, not the connection.
+        [{ url: `${target.url}/reset` }, 'protocol'],
         [{ url: `${tlsTarget.url}/ok` }, 'tls'],
         [{ url: `${target.url}/redirect-loop` }, 'redirects'],
         [{ url: `${target.url}/ok`, keyword: 'needle' }, 'keyword'],
@@ -224,8 +226,9 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())(
       const [user] = await queryRows<{ id: string }>(testDb.handle.db, sql`SELECT id FROM users LIMIT 1`);
       // 300 monitors all due now, created directly so that no direct push muddies the count.
       await testDb.handle.db.execute(sql`
-      INSERT INTO monitors (id, user_id, name, url, interval_seconds, next_check_at)
-      SELECT gen_random_uuid(), ${user!.id}, 'bulk ' || i, ${`${target.url}/status/204`}, 3600, now()
+      INSERT INTO monitors (id, user_id, name, kind, settings, target, interval_seconds, next_check_at)
+      SELECT gen_random_uuid(), ${user!.id}, 'bulk ' || i, 'http',
+             jsonb_build_object('url', ${`${target.url}/status/204`}::text), ${`${target.url}/status/204`}, 3600, now()
       FROM generate_series(1, 300) AS i`);
       const bulkIds = (
         await queryRows<{ id: string }>(

@@ -42,7 +42,15 @@ describe('single-process mode (better-uptime start)', () => {
     const first = start();
     const api = new ApiClient(await address(first));
     expect(first.output()).toMatch(/Regions: +local/);
+    expect(first.output()).toMatch(/Sign-up: +first-user/);
     await api.signup('solo@example.com');
+    // One process, one owner: SIGNUP defaults to first-user, so a second account is refused.
+    const secondAccount = await new ApiClient(api.baseUrl).request('POST', '/api/auth/signup', {
+      email: 'intruder@example.com',
+      password: 'correct horse battery',
+      name: 'Intruder',
+    });
+    expect(secondAccount.status).toBe(403);
     const monitor = await api.createMonitor({ url: `${target.url}/ok`, name: 'Local target' });
     // The direct push checks it at once; the result shows through the API within seconds.
     let latest: Awaited<ReturnType<ApiClient['latest']>> = [];

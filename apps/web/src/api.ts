@@ -1,4 +1,18 @@
-import type { Check, Monitor, MonitorInput, MonitorStats, Overview, StatsWindow, User } from './types.js';
+import type {
+  Channel,
+  Check,
+  Delivery,
+  Incident,
+  MaintenanceInput,
+  MaintenanceWindow,
+  Monitor,
+  MonitorInput,
+  MonitorStats,
+  Overview,
+  StatsWindow,
+  TimelineEntry,
+  User,
+} from './types.js';
 
 /**
  * The API on the dashboard's own origin. The session lives in the API's httpOnly cookie, never in page
@@ -17,10 +31,11 @@ export class ApiError extends Error {
 
   /**
    * The body field a validation message names ("body/intervalSeconds must be >= 30" names
-   * intervalSeconds), with the message reworded for display beside it.
+   * intervalSeconds; "body/weekly/time must be ..." names weekly/time; an item's index is dropped, so
+   * "body/monitorIds/2 ..." names monitorIds), with the message reworded for display beside it.
    */
   get field(): { name: string; message: string } | null {
-    const match = /^body\/([A-Za-z]+)(?:\/\d+)?\s+(.*)$/.exec(this.message);
+    const match = /^body\/([A-Za-z]+(?:\/[A-Za-z]+)*)(?:\/\d+)?\s+(.*)$/.exec(this.message);
     return match ? { name: match[1]!, message: capitalise(match[2]!) } : null;
   }
 }
@@ -82,14 +97,46 @@ async function request<T>(
 
 const monitorPath = (id: string) => `/api/monitor/${encodeURIComponent(id)}`;
 const resultsPath = (id: string) => `/api/results/${encodeURIComponent(id)}`;
+const incidentPath = (id: string) => `/api/incidents/${encodeURIComponent(id)}`;
+const maintenancePath = (id: string) => `/api/maintenance/${encodeURIComponent(id)}`;
+const channelPath = (id: string) => `/api/channels/${encodeURIComponent(id)}`;
+
+export interface IncidentFilter {
+  status?: 'open' | 'resolved' | undefined;
+  monitorId?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
 
 export const api = {
   me: (signal?: AbortSignal) => request<{ user: User }>('GET', '/api/auth/me', undefined, signal),
-  login: (email: string, password: string) =>
-    request<{ user: User }>('POST', '/api/auth/login', { email, password }),
+  login: (email: string, password: string, code?: string) =>
+    request<{ user: User }>(
+      'POST',
+      '/api/auth/login',
+      code ? { email, password, code } : { email, password },
+    ),
   signup: (name: string, email: string, password: string) =>
     request<{ user: User }>('POST', '/api/auth/signup', { name, email, password }),
   logout: () => request<void>('POST', '/api/auth/logout'),
+
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<void>('PUT', '/api/auth/password', { currentPassword, newPassword }),
+  sessions: () => request<{ sessions: SessionInfo[] }>('GET', '/api/auth/sessions'),
+  revokeSession: (id: string) => request<void>('DELETE', `/api/auth/sessions/${encodeURIComponent(id)}`),
+  apiKeys: () => request<{ apiKeys: ApiKeyInfo[] }>('GET', '/api/keys'),
+  createApiKey: (name: string, scope: 'read' | 'write') =>
+    request<{ apiKey: ApiKeyInfo; key: string }>('POST', '/api/keys', { name, scope }),
+  deleteApiKey: (id: string) => request<void>('DELETE', `/api/keys/${encodeURIComponent(id)}`),
+  deleteAccount: (password: string, code?: string) =>
+    request<void>('DELETE', '/api/auth/account', code === undefined ? { password } : { password, code }),
+  totpStatus: () =>
+    request<{ enabled: boolean; pending: boolean; recoveryCodesLeft: number }>('GET', '/api/auth/totp'),
+  totpSetup: () => request<{ secret: string; otpauthUrl: string }>('POST', '/api/auth/totp/setup'),
+  totpEnable: (code: string) =>
+    request<{ recoveryCodes: string[] }>('POST', '/api/auth/totp/enable', { code }),
+  totpDisable: (password: string, code: string) =>
+    request<void>('POST', '/api/auth/totp/disable', { password, code }),
 
   regions: (signal?: AbortSignal) => request<{ regions: string[] }>('GET', '/api/regions', undefined, signal),
   overview: (signal?: AbortSignal) => request<Overview>('GET', '/api/overview', undefined, signal),
@@ -100,6 +147,7 @@ export const api = {
   updateMonitor: (id: string, input: MonitorInput) =>
     request<{ monitor: Monitor }>('PUT', monitorPath(id), input),
   deleteMonitor: (id: string) => request<void>('DELETE', monitorPath(id)),
+  newPushUrl: (id: string) => request<{ pushUrl: string }>('POST', `${monitorPath(id)}/push-token`),
 
   stats: (id: string, window: StatsWindow, signal?: AbortSignal) =>
     request<MonitorStats>('GET', `${resultsPath(id)}/stats?window=${window}`, undefined, signal),
@@ -115,4 +163,112 @@ export const api = {
       signal,
     );
   },
+
+  incidents: (filter: IncidentFilter, signal?: AbortSignal) => {
+    const query = new URLSearchParams();
+    if (filter.status) query.set('status', filter.status);
+    if (filter.monitorId) query.set('monitorId', filter.monitorId);
+    if (filter.limit) query.set('limit', String(filter.limit));
+    if (filter.cursor) query.set('cursor', filter.cursor);
+    const search = query.toString();
+    return request<{ incidents: Incident[]; nextCursor: string | null }>(
+      'GET',
+      `/api/incidents${search ? `?${search}` : ''}`,
+      undefined,
+      signal,
+    );
+  },
+  incident: (id: string, signal?: AbortSignal) =>
+    request<{ incident: Incident; timeline: TimelineEntry[] }>('GET', incidentPath(id), undefined, signal),
+  acknowledgeIncident: (id: string) =>
+    request<{ incident: Incident }>('POST', `${incidentPath(id)}/acknowledge`),
+
+  /** Every maintenance window, newest first (the list's pages followed). */
+  maintenanceWindows: async (signal?: AbortSignal) => {
+    const all: MaintenanceWindow[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page: { windows: MaintenanceWindow[]; nextCursor: string | null } = await request(
+        'GET',
+        `/api/maintenance?limit=1000${query}`,
+        undefined,
+        signal,
+      );
+      all.push(...page.windows);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return all;
+  },
+  maintenanceWindow: (id: string, signal?: AbortSignal) =>
+    request<{ window: MaintenanceWindow }>('GET', maintenancePath(id), undefined, signal),
+  createMaintenance: (input: MaintenanceInput) =>
+    request<{ window: MaintenanceWindow }>('POST', '/api/maintenance', input),
+  updateMaintenance: (id: string, input: MaintenanceInput) =>
+    request<{ window: MaintenanceWindow }>('PUT', maintenancePath(id), input),
+  deleteMaintenance: (id: string) => request<void>('DELETE', maintenancePath(id)),
+
+  channels: (signal?: AbortSignal) =>
+    request<{ channels: Channel[] }>('GET', '/api/channels', undefined, signal),
+  createChannel: (input: ChannelInput) =>
+    request<{ channel: Channel; secret: string }>('POST', '/api/channels', input),
+  updateChannel: (id: string, input: Partial<ChannelInput>) =>
+    request<{ channel: Channel }>('PUT', channelPath(id), input),
+  deleteChannel: (id: string) => request<void>('DELETE', channelPath(id)),
+  testChannel: (id: string) =>
+    request<{ outcome: string; statusCode: number | null; error: string | null; delivery: Delivery }>(
+      'POST',
+      `${channelPath(id)}/test`,
+    ),
+  channelDeliveries: (id: string, signal?: AbortSignal) =>
+    request<{ deliveries: Delivery[]; nextCursor: string | null }>(
+      'GET',
+      `${channelPath(id)}/deliveries?limit=20`,
+      undefined,
+      signal,
+    ),
+  incidentDeliveries: (id: string, signal?: AbortSignal) =>
+    request<{ deliveries: Delivery[] }>('GET', `${incidentPath(id)}/deliveries`, undefined, signal),
+  /** Every monitor's id and name, for choosing some (the list's pages followed). */
+  monitorNames: async (signal?: AbortSignal) => {
+    const all: Array<Pick<Monitor, 'id' | 'name'>> = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page: { monitors: Monitor[]; nextCursor: string | null } = await request(
+        'GET',
+        `/api/monitor?limit=1000${query}`,
+        undefined,
+        signal,
+      );
+      all.push(...page.monitors.map((m) => ({ id: m.id, name: m.name })));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return all;
+  },
 };
+
+export interface SessionInfo {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+  current: boolean;
+}
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  scope: 'read' | 'write';
+  prefix: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface ChannelInput {
+  type: string;
+  name: string;
+  config: Record<string, unknown>;
+  isDefault: boolean;
+}

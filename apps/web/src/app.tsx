@@ -2,7 +2,13 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, handleUnauthorized } from './api.js';
 import { LiveRegion, useTitle } from './announcer.js';
 import { PageHeading } from './components/layout.js';
+import { AccountPage } from './pages/account-page.js';
+import { ChannelsPage } from './pages/channels-page.js';
 import { AuthPage } from './pages/auth-page.js';
+import { IncidentPage } from './pages/incident-page.js';
+import { IncidentsPage } from './pages/incidents-page.js';
+import { MaintenanceFormPage } from './pages/maintenance-form-page.js';
+import { MaintenancePage } from './pages/maintenance-page.js';
 import { MonitorFormPage } from './pages/monitor-form-page.js';
 import { MonitorPage } from './pages/monitor-page.js';
 import { OverviewPage } from './pages/overview-page.js';
@@ -42,10 +48,13 @@ export function App() {
 
   useFocusOnNavigation(path);
 
-  const logout = async () => {
-    await api.logout().catch(() => undefined);
+  const signedOut = () => {
     setUser(null);
     navigate('/login');
+  };
+  const logout = async () => {
+    await api.logout().catch(() => undefined);
+    signedOut();
   };
 
   return (
@@ -64,15 +73,42 @@ export function App() {
               Monitors
             </a>
             <a
+              href="/incidents"
+              onClick={followLink}
+              aria-current={path.startsWith('/incidents') ? 'page' : undefined}
+            >
+              Incidents
+            </a>
+            <a
+              href="/maintenance"
+              onClick={followLink}
+              aria-current={path.startsWith('/maintenance') ? 'page' : undefined}
+            >
+              Maintenance
+            </a>
+            <a
+              href="/channels"
+              onClick={followLink}
+              aria-current={path.startsWith('/channels') ? 'page' : undefined}
+            >
+              Channels
+            </a>
+            <a
               href="/monitors/new"
               onClick={followLink}
               aria-current={path === '/monitors/new' ? 'page' : undefined}
             >
               New monitor
             </a>
-            <span class="user muted" title={user.email}>
+            <a
+              href="/account"
+              onClick={followLink}
+              class="user"
+              title={`${user.email}: password, two-factor authentication, API keys, sessions, deletion`}
+              aria-current={path === '/account' ? 'page' : undefined}
+            >
               {user.name}
-            </span>
+            </a>
             <button type="button" class="button small" onClick={logout}>
               Log out
             </button>
@@ -85,7 +121,7 @@ export function App() {
         ) : user === null ? (
           isAuthPage && <AuthPage mode={path === '/signup' ? 'signup' : 'login'} onSignedIn={setUser} />
         ) : (
-          <Routes path={path} />
+          <Routes path={path} onSignedOut={signedOut} />
         )}
       </main>
       <LiveRegion />
@@ -93,13 +129,22 @@ export function App() {
   );
 }
 
-function Routes({ path }: { path: string }) {
+function Routes({ path, onSignedOut }: { path: string; onSignedOut: () => void }) {
   if (path === '/') return <OverviewPage />;
   if (path === '/monitors/new') return <MonitorFormPage />;
+  if (path === '/account') return <AccountPage onDeleted={onSignedOut} />;
+  if (path === '/channels' || path === '/channels/') return <ChannelsPage />;
   const edit = match('/monitors/:id/edit', path)?.id;
   if (edit !== undefined) return <MonitorFormPage key={edit} id={edit} />;
   const show = match('/monitors/:id', path)?.id;
   if (show !== undefined) return <MonitorPage key={show} id={show} />;
+  if (path === '/incidents' || path === '/incidents/') return <IncidentsPage />;
+  const incident = match('/incidents/:id', path)?.id;
+  if (incident !== undefined) return <IncidentPage key={incident} id={incident} />;
+  if (path === '/maintenance' || path === '/maintenance/') return <MaintenancePage />;
+  if (path === '/maintenance/new') return <MaintenanceFormPage />;
+  const windowId = match('/maintenance/:id/edit', path)?.id;
+  if (windowId !== undefined) return <MaintenanceFormPage key={windowId} id={windowId} />;
   return <NotFound />;
 }
 

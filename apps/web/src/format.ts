@@ -89,3 +89,47 @@ export function formatInterval(seconds: number): string {
       ? `${seconds / 60} min`
       : `${seconds} s`;
 }
+
+const minuteFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: 'short',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+/** A scheduled moment, to the minute with its weekday: "Thu, Dec 3, 03:30". */
+export function formatMinute(iso: string | number): string {
+  return minuteFormat.format(new Date(iso));
+}
+
+/** A moment with its date always: "Dec 3, 14:03:07". */
+export function formatDateTime(iso: string | number): string {
+  return dateTimeFormat.format(new Date(iso));
+}
+
+const RESOLUTIONS: Record<string, string> = {
+  recovered: 'recovered',
+  paused: 'settled: the monitor was paused',
+  resumed: 'settled: the monitor was resumed',
+  settings_changed: 'settled: the monitor’s settings changed',
+  monitor_deleted: 'settled: the monitor was deleted',
+};
+
+export function describeResolution(resolution: string | null): string {
+  return resolution === null ? '' : (RESOLUTIONS[resolution] ?? resolution);
+}
+
+const STATES: Record<string, string> = {
+  up: 'Up',
+  down: 'Down',
+  failing: 'Failing',
+  pending: 'Pending',
+  paused: 'Paused',
+  maintenance: 'Maintenance',
+};
+
+/** A state as the timeline names it ("down" → "Down"; unknown ones as they are). */
+export function describeState(state: string): string {
+  return STATES[state] ?? state;
+}

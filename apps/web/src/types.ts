@@ -1,9 +1,11 @@
 /** The API's JSON, as the dashboard reads it (see /api/openapi.json for the authoritative description). */
 
 export type CheckStatus = 'Up' | 'Down';
-export type MonitorStatus = 'up' | 'down' | 'paused' | 'pending';
-export type StatsWindow = '1h' | '24h' | '7d' | '30d';
-export const STATS_WINDOWS: readonly StatsWindow[] = ['1h', '24h', '7d', '30d'];
+/** A monitor's confirmed state: down means an incident is open; maintenance, a window is in effect. */
+export type MonitorStatus = 'up' | 'down' | 'paused' | 'pending' | 'maintenance';
+export const MONITOR_STATUSES: readonly MonitorStatus[] = ['up', 'down', 'maintenance', 'paused', 'pending'];
+export type StatsWindow = '1h' | '24h' | '7d' | '30d' | '90d';
+export const STATS_WINDOWS: readonly StatsWindow[] = ['1h', '24h', '7d', '30d', '90d'];
 
 export interface User {
   id: string;
@@ -14,6 +16,9 @@ export interface User {
 export interface Monitor {
   id: string;
   name: string;
+  kind: string;
+  /** What is checked, as people read it (the URL, host:port, ...). */
+  target: string;
   url: string;
   intervalSeconds: number;
   timeoutMs: number;
@@ -24,13 +29,31 @@ export interface Monitor {
   followRedirects: boolean;
   regions: string[];
   paused: boolean;
+  failureThreshold: number;
+  recoveryThreshold: number;
+  /** Null: a majority of the monitor's regions. */
+  regionQuorum: number | null;
+  retryIntervalSeconds: number;
+  /** Single-monitor answers only: the channels told of its events, and the reminder cadence (0: off). */
+  channelIds?: string[];
+  reminderIntervalMinutes?: number;
+  state: MonitorStatus;
+  stateSince: string;
+  openIncidentId: string | null;
+  /** Single-monitor answers only. */
+  openIncident?: Incident | null;
   nextCheckAt: string;
   createdAt: string;
   updatedAt: string;
+  /** Heartbeat monitors, single-monitor answers: the push URL (whole only where it was just made). */
+  pushUrl?: string;
+  lastPush?: { at: string; status: 'up' | 'down'; message: string | null } | null;
+  /** The settings of the monitor's kind (the http ones are named above). */
+  [setting: string]: unknown;
 }
 
 /** The settings a form sends; numbers stay text when they are not numbers, so the API names the field. */
-export type MonitorInput = Partial<Record<keyof Monitor, unknown>>;
+export type MonitorInput = Record<string, unknown>;
 
 export interface RegionState {
   region: string;
@@ -59,11 +82,14 @@ export interface RecentCheck {
 export interface OverviewMonitor {
   id: string;
   name: string;
-  url: string;
+  kind: string;
+  target: string;
   paused: boolean;
   intervalSeconds: number;
   createdAt: string;
   status: MonitorStatus;
+  stateSince: string;
+  openIncidentId: string | null;
   uptimePercent: number | null;
   regions: RegionState[];
   recent: RecentCheck[];
@@ -111,6 +137,7 @@ export interface MonitorStats {
 
 export interface Check {
   monitorId: string;
+  kind: string;
   location: string;
   status: CheckStatus;
   responseTimeMs: number;
@@ -123,6 +150,133 @@ export interface Check {
     tlsMs: number | null;
     firstByteMs: number | null;
   };
+  /** What is particular to the kind (certificate, degraded, DNS answers, ...). */
+  details: Record<string, unknown> | null;
+  certExpiresAt?: string | null;
   scheduledAt: string;
   checkedAt: string;
+}
+
+export interface RegionCause {
+  region: string;
+  reason: string | null;
+  statusCode: number | null;
+  message: string | null;
+  since: string;
+}
+
+export interface Incident {
+  id: string;
+  monitorId: string;
+  monitorName: string;
+  status: 'open' | 'resolved';
+  startedAt: string;
+  confirmedAt: string;
+  resolvedAt: string | null;
+  /** recovered, paused, resumed, settings_changed or monitor_deleted */
+  resolution: string | null;
+  durationMs: number | null;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  cause: {
+    reason: string | null;
+    statusCode: number | null;
+    message: string | null;
+    regions: RegionCause[];
+  };
+}
+
+export interface TimelineEntry {
+  at: string;
+  /** Null for a change of the monitor's own state. */
+  region: string | null;
+  from: string;
+  to: string;
+  reason: string | null;
+  statusCode: number | null;
+  message: string | null;
+}
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export interface WeeklyRule {
+  days: Weekday[];
+  /** HH:MM in timeZone */
+  time: string;
+  durationMinutes: number;
+}
+
+export interface MaintenanceWindow {
+  id: string;
+  name: string;
+  monitorIds: string[];
+  startsAt: string | null;
+  endsAt: string | null;
+  weekly: WeeklyRule | null;
+  timeZone: string;
+  /** In effect now. */
+  active: boolean;
+  /** The occurrence in effect now, or the next one within two weeks. */
+  next: { startsAt: string; endsAt: string } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What the maintenance form sends; values the form cannot vouch for go as typed, for the API to name. */
+export interface MaintenanceInput {
+  name: string;
+  monitorIds: string[];
+  startsAt?: string;
+  endsAt?: string;
+  weekly?: { days: Weekday[]; time: string; durationMinutes: unknown };
+  timeZone?: string;
+}
+
+export type ChannelType =
+  'webhook' | 'slack' | 'discord' | 'teams' | 'telegram' | 'ntfy' | 'pagerduty' | 'email';
+
+export interface Channel {
+  id: string;
+  type: ChannelType;
+  name: string;
+  /** Secrets masked. */
+  config: Record<string, unknown>;
+  isDefault: boolean;
+  lastOutcome?: {
+    outcome: AttemptOutcome;
+    at: string;
+    statusCode: number | null;
+    error: string | null;
+  } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type AttemptOutcome = 'delivered' | 'retry' | 'failed';
+
+export interface Delivery {
+  id: number;
+  eventId: string;
+  eventType: string;
+  channelId: string;
+  channelName: string;
+  channelType: ChannelType;
+  incidentId: string | null;
+  monitorId: string | null;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  history: Array<{
+    at: string;
+    outcome: AttemptOutcome;
+    statusCode: number | null;
+    latencyMs: number;
+    error: string | null;
+    grouped: number;
+  }>;
 }

@@ -1,7 +1,7 @@
 export { Reclaimer, type ReclaimerOptions } from './reclaimer.js';
 export { ResultBuffer, type ResultStore } from './result-buffer.js';
 export { LatenessWindow, newCounters, type WorkerCounters } from './stats.js';
-export { toRow, Worker, type RunCheck, type WorkerOptions } from './worker.js';
+export { toRow, Worker, type Probe, type WorkerOptions } from './worker.js';
 export {
   databaseResultStore,
   startRegionWorker,

@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { runCheck } from '@better-uptime/checker';
+import { probe } from '@better-uptime/checker';
 import { loopClock, receiveClock } from '@better-uptime/receive-time';
 import type { Config, Logger } from '@better-uptime/config';
-import { type Database, insertResults, insertResultsOneByOne } from '@better-uptime/db';
+import { type Database, insertResultsOneByOne } from '@better-uptime/db';
+import { recordResults, type StateOptions } from '@better-uptime/incidents';
 import type { TaskQueue } from '@better-uptime/redis-stream';
 import { Reclaimer } from './reclaimer.js';
 import type { ResultStore } from './result-buffer.js';
@@ -21,6 +22,7 @@ export interface RegionWorkerOptions {
     | 'reclaimIdleMs'
     | 'reclaimIntervalMs'
     | 'responseClock'
+    | 'regions'
   >;
   logger: Logger;
 }
@@ -36,10 +38,13 @@ export function consumerName(region: string): string {
   return `${region}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
-export function databaseResultStore(db: Database): ResultStore {
+/** Results go to the database with the states, incidents and events they cause (recordResults). */
+export function databaseResultStore(db: Database, state: StateOptions): ResultStore {
+  const record = (target: Database, rows: Parameters<typeof recordResults>[1]) =>
+    recordResults(target, rows, state);
   return {
-    insert: (rows) => insertResults(db, rows),
-    insertOneByOne: (rows) => insertResultsOneByOne(db, rows),
+    insert: (rows) => record(db, rows),
+    insertOneByOne: (rows) => insertResultsOneByOne(db, rows, record),
   };
 }
 
@@ -60,8 +65,8 @@ export async function startRegionWorker(options: RegionWorkerOptions): Promise<R
     region,
     consumer,
     queue,
-    store: databaseResultStore(options.db),
-    runCheck,
+    store: databaseResultStore(options.db, { regions: config.regions, logger }),
+    probe,
     logger,
     concurrency: config.workerConcurrency,
     maxDeliveries: config.maxDeliveries,

@@ -6,6 +6,11 @@ export interface WorkerCounters {
   stored: number;
   /** Slots already older than their interval when they came to run (load shedding). */
   droppedStale: number;
+  /**
+   * Due slots of a user whose backlog in this worker reached its bound (half the held tasks) while the fair
+   * share throttled it: the oldest are shed so that other users' tasks can still be read (load shedding).
+   */
+  droppedBacklog: number;
   /** Tasks for monitors that are not checked from this region. */
   skippedRegion: number;
   /** Results whose monitor was deleted meanwhile. */
@@ -25,6 +30,7 @@ export function newCounters(): WorkerCounters {
     down: 0,
     stored: 0,
     droppedStale: 0,
+    droppedBacklog: 0,
     skippedRegion: 0,
     droppedDeleted: 0,
     rejected: 0,

@@ -1,12 +1,19 @@
 import type { Logger } from '@better-uptime/config';
-import type { CheckOutcome, CheckRequest } from '@better-uptime/checker';
+import type { CheckOutcome, ProbeOptions } from '@better-uptime/checker';
 import type { ReceiveClock } from '@better-uptime/receive-time';
 import type { ResultRow } from '@better-uptime/db';
+import { resultRowOf } from '@better-uptime/incidents';
 import type { CheckTask, QueuedTask, TaskQueue } from '@better-uptime/redis-stream';
+import { FairShare, ownerOf, reservedSlots } from './fair-share.js';
 import { ResultBuffer, type ResultStore } from './result-buffer.js';
 import { LatenessWindow, newCounters, type WorkerCounters } from './stats.js';
 
-export type RunCheck = (request: CheckRequest) => Promise<CheckOutcome>;
+/** Runs one check of a kind with its settings: the checker's `probe`, or a stand-in in tests. */
+export type Probe = (
+  kind: string,
+  settings: Record<string, unknown>,
+  options: ProbeOptions,
+) => Promise<CheckOutcome>;
 
 export interface WorkerOptions {
   region: string;
@@ -14,9 +21,9 @@ export interface WorkerOptions {
   consumer: string;
   queue: TaskQueue;
   store: ResultStore;
-  runCheck: RunCheck;
+  probe: Probe;
   logger: Logger;
-  /** Checks running at once. */
+  /** Checks running at once; a tenth of them are kept for users with few checks running (see FairShare). */
   concurrency: number;
   /** Tasks held at once (waiting for their slot or running); bounds memory when slots are published early. */
   prefetch?: number;
@@ -31,10 +38,11 @@ export interface WorkerOptions {
   resultBufferCapacity?: number;
 }
 
-/** What the worker keeps of a task it holds: the entry id and the decoded task, not the raw stream entry. */
+/** What the worker keeps of a task it holds: the entry id, the decoded task and its owner, not the raw entry. */
 interface HeldTask {
   id: string;
   task: CheckTask;
+  owner: string;
 }
 
 /** Due checks started back to back before the loop gets a turn for I/O (responses, reads, flushes). */
@@ -44,10 +52,12 @@ const READ_CHUNK = 200;
 
 /**
  * One region's worker: reads tasks for its consumer group, holds each until its slot, runs the check under
- * a concurrency bound, and hands the result to the buffer that writes and acknowledges in bulk.
+ * a concurrency bound shared fairly between users ({@link FairShare}), and hands the result to the buffer
+ * that writes and acknowledges in bulk.
  *
- * It reads only when it has free check slots (running checks plus due tasks waiting for a slot stay under
- * `concurrency`), and never holds more than `prefetch` tasks. A slot older than its interval when it comes to
+ * It reads only when it has free check slots (running checks plus due tasks that could start stay under
+ * `concurrency`; a user throttled by the fair share does not stop it reading other users' tasks), and never
+ * holds more than `prefetch` tasks. A slot older than its interval when it comes to
  * run is dropped and counted (load shedding), so an overloaded worker sheds instead of piling up.
  *
  * The hot path is kept light, because every pause of the event loop shows up in the measured timings of
@@ -66,9 +76,8 @@ export class Worker {
   /** The one timer for the earliest waiting slot, and the slot it is armed for. */
   private slotTimer: NodeJS.Timeout | undefined;
   private slotTimerAt = Infinity;
-  /** Due tasks waiting for a free check slot, in order: `dueQueue[dueHead..]`. */
-  private dueQueue: HeldTask[] = [];
-  private dueHead = 0;
+  /** Due tasks waiting for a free check slot, per user. */
+  private readonly due: FairShare<HeldTask>;
   /** The checks running now. */
   private readonly runningTasks = new Set<HeldTask>();
   /** A pump is scheduled for the next turn of the event loop. */
@@ -80,6 +89,8 @@ export class Worker {
 
   constructor(private readonly options: WorkerOptions) {
     this.prefetch = options.prefetch ?? Math.max(options.concurrency * 10, 1000);
+    // Half the held tasks at most for one user's due backlog: the other half stays for everyone else's.
+    this.due = new FairShare(reservedSlots(options.concurrency), Math.max(1, Math.floor(this.prefetch / 2)));
     this.buffer = new ResultBuffer({
       store: options.store,
       ack: (ids) => options.queue.ack(options.region, ids),
@@ -92,19 +103,16 @@ export class Worker {
     });
   }
 
-  private get dueCount(): number {
-    return this.dueQueue.length - this.dueHead;
-  }
-
   /** Tasks held (waiting, queued or running). */
   get held(): number {
-    return this.waiting.size + this.dueCount + this.running;
+    return this.waiting.size + this.due.size + this.running;
   }
 
   /** How many tasks could be taken now without exceeding the check and memory bounds. */
   get freeSlots(): number {
     if (this.stopping || this.buffer.full) return 0;
-    const checkSlots = this.options.concurrency - this.running - this.dueCount;
+    const free = this.options.concurrency - this.running;
+    const checkSlots = free - this.due.startable(free);
     return Math.max(0, Math.min(checkSlots, this.prefetch - this.held));
   }
 
@@ -126,8 +134,7 @@ export class Worker {
     this.waiting.clear();
     if (this.pumpScheduled) clearImmediate(this.pumpScheduled);
     this.pumpScheduled = undefined;
-    this.dueQueue = [];
-    this.dueHead = 0;
+    this.due.clear();
     await this.readLoop;
     if (this.running > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     const drained = await this.buffer.drain(flushDeadlineMs);
@@ -138,7 +145,7 @@ export class Worker {
   /** Every entry this worker holds and has not acknowledged: waiting, running, or buffered for the database. */
   heldIds(): string[] {
     const ids = this.waiting.ids();
-    for (let i = this.dueHead; i < this.dueQueue.length; i++) ids.push(this.dueQueue[i]!.id);
+    for (const held of this.due.items()) ids.push(held.id);
     for (const held of this.runningTasks) ids.push(held.id);
     for (const id of this.buffer.messageIds()) ids.push(id);
     return ids;
@@ -167,11 +174,11 @@ export class Worker {
       }
       // Stopping: not taken on; the entry stays pending and another consumer reclaims it.
       if (this.stopping) continue;
-      const held: HeldTask = { id: entry.id, task };
+      const held: HeldTask = { id: entry.id, task, owner: ownerOf(task) };
       if (task.scheduledAt > now) {
         this.waiting.push(held);
       } else {
-        this.dueQueue.push(held);
+        this.makeDue(held);
         due = true;
       }
     }
@@ -229,6 +236,17 @@ export class Worker {
     this.buffer.add(id, null);
   }
 
+  private readonly dropStale = (held: HeldTask): void => this.drop(held.id);
+
+  /** Queues a task whose slot has come; a user's backlog beyond its bound sheds its oldest slot. */
+  private makeDue(held: HeldTask): void {
+    const shed = this.due.push(held);
+    if (shed) {
+      this.counters.droppedBacklog++;
+      this.buffer.add(shed.id, null);
+    }
+  }
+
   /** Keeps the single slot timer armed for the earliest waiting task. */
   private armSlotTimer(): void {
     if (this.stopping) return;
@@ -248,7 +266,7 @@ export class Worker {
     const now = Date.now();
     let due = false;
     for (let next = this.waiting.peek(); next && next.task.scheduledAt <= now; next = this.waiting.peek()) {
-      this.dueQueue.push(this.waiting.pop()!);
+      this.makeDue(this.waiting.pop()!);
       due = true;
     }
     this.armSlotTimer();
@@ -256,33 +274,24 @@ export class Worker {
   };
 
   /**
-   * Starts queued due checks while check slots are free, at most {@link START_BATCH} in one go: the rest
-   * start on the next turn of the event loop, after pending I/O (responses being timed) has been handled.
+   * Starts queued due checks while check slots are free (as the fair share allows), at most
+   * {@link START_BATCH} in one go: the rest start on the next turn of the event loop, after pending I/O
+   * (responses being timed) has been handled.
    */
   private pump(): void {
     if (this.pumpScheduled) return;
     let started = 0;
-    while (this.running < this.options.concurrency && this.dueCount > 0 && !this.stopping) {
+    const now = Date.now();
+    const isStale = (held: HeldTask) => this.isStale(held.task, now);
+    while (!this.stopping) {
       if (started === START_BATCH) {
-        this.pumpScheduled = setImmediate(this.onPumpTurn);
+        if (this.due.size > 0) this.pumpScheduled = setImmediate(this.onPumpTurn);
         break;
       }
-      const held = this.dueQueue[this.dueHead]!;
-      this.dueQueue[this.dueHead++] = undefined as unknown as HeldTask;
-      const startedAt = Date.now();
-      if (this.isStale(held.task, startedAt)) {
-        this.drop(held.id);
-        continue;
-      }
+      const held = this.due.take(this.options.concurrency - this.running, isStale, this.dropStale);
+      if (!held) break;
       started++;
-      this.startCheck(held, startedAt);
-    }
-    if (this.dueHead === this.dueQueue.length) {
-      this.dueQueue.length = 0;
-      this.dueHead = 0;
-    } else if (this.dueHead > 1024 && this.dueHead * 2 > this.dueQueue.length) {
-      this.dueQueue = this.dueQueue.slice(this.dueHead);
-      this.dueHead = 0;
+      this.startCheck(held, Date.now());
     }
     this.wakeReader();
   }
@@ -295,18 +304,13 @@ export class Worker {
   private startCheck(held: HeldTask, startedAt: number): void {
     const { task } = held;
     this.running++;
+    this.due.started(held.owner);
     this.runningTasks.add(held);
     this.lateness.record(startedAt - task.scheduledAt);
     let outcome: Promise<CheckOutcome>;
     try {
-      outcome = this.options.runCheck({
-        url: task.url,
-        method: task.method,
+      outcome = this.options.probe(task.kind, task.settings, {
         timeoutMs: task.timeoutMs,
-        expectedStatus: task.expectedStatus,
-        keyword: task.keyword,
-        keywordMode: task.keywordMode,
-        followRedirects: task.followRedirects,
         allowPrivateTargets: this.options.allowPrivateTargets,
         clock: this.options.clock,
       });
@@ -327,7 +331,7 @@ export class Worker {
     this.checkDone(held);
   }
 
-  /** runCheck never rejects; should it, the entry stays pending and is reclaimed rather than lost. */
+  /** probe never rejects; should it, the entry stays pending and is reclaimed rather than lost. */
   private onCheckFailed(held: HeldTask, error: unknown): void {
     this.options.logger.error({ err: error, messageId: held.id }, 'check failed unexpectedly');
     this.checkDone(held);
@@ -335,6 +339,7 @@ export class Worker {
 
   private checkDone(held: HeldTask): void {
     this.running--;
+    this.due.finished(held.owner);
     this.runningTasks.delete(held);
     if (this.running === 0 && this.idleWaiters.length > 0)
       for (const wake of this.idleWaiters.splice(0)) wake();
@@ -416,22 +421,7 @@ class SlotHeap {
 }
 
 export function toRow(task: CheckTask, region: string, outcome: CheckOutcome): ResultRow {
-  return {
-    monitorId: task.monitorId,
-    region,
-    scheduledAt: new Date(task.scheduledAt),
-    checkedAt: new Date(outcome.startedAt),
-    status: outcome.status,
-    responseTimeMs: outcome.responseTimeMs,
-    statusCode: outcome.statusCode,
-    reason: outcome.reason,
-    message: outcome.message,
-    dnsMs: outcome.timings.dnsMs,
-    connectMs: outcome.timings.connectMs,
-    tlsMs: outcome.timings.tlsMs,
-    firstByteMs: outcome.timings.firstByteMs,
-    certExpiresAt: outcome.certExpiresAt,
-  };
+  return resultRowOf({ monitorId: task.monitorId, region, scheduledAt: task.scheduledAt }, outcome);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -2,7 +2,10 @@ import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { type Database, queryRows } from '@better-uptime/db';
 import type { CheckTask } from '@better-uptime/redis-stream';
+import { monitorKind, withDefaults } from '@better-uptime/checker';
 import { seedMonitor } from '@better-uptime/testing';
+
+const httpKind = monitorKind('http')!;
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -21,20 +24,21 @@ export async function seedMonitorTask(
   fields: MonitorFields,
   scheduledAt = Date.now(),
 ): Promise<CheckTask> {
-  const task: Omit<CheckTask, 'monitorId'> = {
+  const settings = withDefaults(httpKind, {
     url: fields.url,
+    ...(fields.expectedStatus ? { expectedStatus: fields.expectedStatus } : {}),
+  });
+  const task: Omit<CheckTask, 'monitorId'> = {
+    userId,
+    kind: 'http',
+    settings,
     scheduledAt,
     intervalSeconds: fields.intervalSeconds ?? 60,
     timeoutMs: fields.timeoutMs ?? 5_000,
-    method: 'GET',
-    expectedStatus: fields.expectedStatus ?? ['200-299'],
-    keyword: null,
-    keywordMode: 'present',
-    followRedirects: true,
     regions: fields.regions ?? [],
   };
-  const { url, intervalSeconds, regions } = task;
-  const monitorId = await seedMonitor(db, userId, { url, intervalSeconds, regions, paused: true });
+  const { intervalSeconds, regions } = task;
+  const monitorId = await seedMonitor(db, userId, { settings, intervalSeconds, regions, paused: true });
   return { monitorId, ...task };
 }
 

@@ -3,10 +3,12 @@
  * against the expected status codes and the keyword, and always resolves to an outcome; never throws.
  */
 import { receiveClock } from '@better-uptime/receive-time';
-import { BodyScanner, judgeBody } from './body.js';
+import { judgeJson, judgeRegex } from './assertions.js';
+import { ACCEPTED_ENCODINGS, BodyScanner, decodeBody, judgeBody, MAX_BODY_BYTES } from './body.js';
+import type { CertificateFacts } from './connection.js';
 import { tidyMessage, type Failure } from './errors.js';
 import { performHop, type HopResult } from './hop.js';
-import { RedirectChain, isFollowableRedirect, parseHttpUrl } from './redirects.js';
+import { MAX_REDIRECTS, RedirectChain, isFollowableRedirect, parseHttpUrl } from './redirects.js';
 import { systemResolver } from './ssrf.js';
 import { DEFAULT_EXPECTED_STATUS, describeRanges, parseExpectedStatus, statusMatches } from './status.js';
 import type { CheckOutcome, CheckRequest, CheckTimings } from './types.js';
@@ -52,40 +54,85 @@ export async function runCheck(request: CheckRequest): Promise<CheckOutcome> {
       responseTimeMs: Math.round(performance.now() - clockStart),
       timings: { ...NO_TIMINGS },
       certExpiresAt: null,
+      details: null,
       startedAt,
     };
   }
+}
+
+/** The Authorization and the monitor's own header lines (the API has checked names and values). */
+function extraHeaderLines(request: CheckRequest): string {
+  let lines = '';
+  const { auth } = request;
+  if (auth?.type === 'basic') {
+    const credentials = Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64');
+    lines += `Authorization: Basic ${credentials}\r\n`;
+  } else if (auth?.type === 'bearer') {
+    lines += `Authorization: Bearer ${auth.token}\r\n`;
+  }
+  for (const [name, value] of Object.entries(request.headers ?? {})) lines += `${name}: ${value}\r\n`;
+  return lines;
+}
+
+/** A 303, or a 301/302 answering a POST, turns the next request into a GET without a body (as browsers do). */
+function becomesGet(code: number, method: CheckRequest['method']): boolean {
+  return code === 303 ? method !== 'HEAD' : (code === 301 || code === 302) && method === 'POST';
 }
 
 async function checkUrl(request: CheckRequest, startedAt: number, clockStart: number): Promise<CheckOutcome> {
   let timings: CheckTimings = { ...NO_TIMINGS };
   let statusCode: number | null = null;
   let certExpiresAt: Date | null = null;
+  let certificate: CertificateFacts | null = null;
   // When the final answer arrived; a check that got none ends when it gave up.
   let respondedAt: number | null = null;
-  const finish = (failure: Failure | null): CheckOutcome => ({
-    status: failure ? 'Down' : 'Up',
-    reason: failure?.reason ?? null,
-    message: failure?.message ?? null,
-    statusCode,
-    responseTimeMs: Math.round((respondedAt ?? performance.now()) - clockStart),
-    timings,
-    certExpiresAt,
-    startedAt,
-  });
+  const finish = (failure: Failure | null): CheckOutcome => {
+    const responseTimeMs = Math.round((respondedAt ?? performance.now()) - clockStart);
+    const degraded =
+      failure === null && request.degradedAboveMs != null && responseTimeMs > request.degradedAboveMs;
+    const details = {
+      ...(certificate ? { certificate } : {}),
+      ...(degraded ? { degraded: true } : {}),
+    };
+    return {
+      status: failure ? 'Down' : 'Up',
+      reason: failure?.reason ?? null,
+      message: failure?.message ?? null,
+      statusCode,
+      responseTimeMs,
+      timings,
+      certExpiresAt,
+      details: Object.keys(details).length > 0 ? details : null,
+      startedAt,
+    };
+  };
 
   const target = parseHttpUrl(request.url);
   if (!(target instanceof URL)) return finish(target);
 
   const expected = expectedRanges(request.expectedStatus);
   const keyword = request.keyword || null;
+  const regex = request.regex || null;
+  const assertions = request.assertions ?? [];
+  // The whole body is kept when it is judged as a whole (a pattern, JSON values) or must be decoded first.
+  const judgesWholeBody = regex !== null || assertions.length > 0;
+  const acceptEncoding = judgesWholeBody || keyword !== null ? ACCEPTED_ENCODINGS : 'identity';
   const followsRedirect = (code: number, location: string | null | undefined): boolean =>
     request.followRedirects && isFollowableRedirect(code, location);
-  // The body is read only when it can still change the verdict: a final, expected response to a GET.
-  const planBody = (code: number, headers: { location?: string }): BodyScanner | null =>
-    request.method === 'GET' && !followsRedirect(code, headers.location) && statusMatches(code, expected)
-      ? new BodyScanner(keyword)
-      : null;
+  let method = request.method;
+  let body = request.body ?? null;
+  let extraHeaders = extraHeaderLines(request);
+  // The body is read only when it can still change the verdict: a final, expected response with a body.
+  const planBody = (
+    code: number,
+    headers: { location?: string; 'content-encoding'?: string },
+  ): BodyScanner | null => {
+    if (method === 'HEAD' || followsRedirect(code, headers.location) || !statusMatches(code, expected))
+      return null;
+    const encoded = isEncoded(headers['content-encoding']);
+    // An encoded body is searched once decoded, so it is read whole.
+    return new BodyScanner(encoded ? null : keyword, MAX_BODY_BYTES, judgesWholeBody || encoded);
+  };
 
   const deadline = clockStart + request.timeoutMs;
   const connectTimeoutMs =
@@ -104,7 +151,11 @@ async function checkUrl(request: CheckRequest, startedAt: number, clockStart: nu
     }
     const hop: HopResult = await performHop({
       url,
-      method: request.method,
+      method,
+      extraHeaders,
+      body,
+      acceptEncoding,
+      rejectUnauthorized: request.ignoreTlsErrors !== true,
       remainingMs,
       totalTimeoutMs: request.timeoutMs,
       connectTimeoutMs,
@@ -120,14 +171,21 @@ async function checkUrl(request: CheckRequest, startedAt: number, clockStart: nu
     statusCode = hop.statusCode;
     respondedAt = hop.respondedAt;
     certExpiresAt ??= hop.certExpiresAt;
+    certificate ??= hop.certificate;
     if (hop.failure) return finish(hop.failure);
     if (hop.statusCode === null)
       return finish({ reason: 'protocol', message: 'response without a status code' });
 
     if (followsRedirect(hop.statusCode, hop.location)) {
-      chain ??= new RedirectChain(target);
+      chain ??= new RedirectChain(target, request.maxRedirects ?? MAX_REDIRECTS);
       const next = chain.follow(hop.location ?? '');
       if (!(next instanceof URL)) return finish(next);
+      if (becomesGet(hop.statusCode, method)) {
+        method = 'GET';
+        body = null;
+      }
+      // Credentials and the monitor's headers are for its own origin, never for another one.
+      if (next.origin !== url.origin) extraHeaders = '';
       url = next;
       continue;
     }
@@ -137,7 +195,44 @@ async function checkUrl(request: CheckRequest, startedAt: number, clockStart: nu
         message: `status ${hop.statusCode} is not one of the expected ${describeRanges(expected)}`,
       });
     }
-    // HEAD has no body, so a keyword cannot be judged and is ignored; the API should not allow the pair.
-    return finish(hop.body ? judgeBody(hop.body, keyword, request.keywordMode) : null);
+    // HEAD has no body, so nothing about it can be judged; the API does not allow body checks with HEAD.
+    if (!hop.body) return finish(null);
+    return finish(
+      judgeResponseBody(hop.body, hop.contentEncoding, keyword, request.keywordMode, regex, assertions),
+    );
   }
+}
+
+function isEncoded(coding: string | undefined): boolean {
+  return coding !== undefined && !/^\s*identity\s*$/i.test(coding);
+}
+
+/** The keyword, the pattern and the JSON values, in that order, on the body as sent before its coding. */
+function judgeResponseBody(
+  scanned: BodyScanner,
+  coding: string | null,
+  keyword: string | null,
+  keywordMode: CheckRequest['keywordMode'],
+  regex: string | null,
+  assertions: NonNullable<CheckRequest['assertions']>,
+): Failure | null {
+  let scanner = scanned;
+  if (isEncoded(coding ?? undefined)) {
+    if (scanned.limitReached) {
+      return { reason: 'too_large', message: 'the encoded body is larger than 1 MiB' };
+    }
+    const decoded = decodeBody(scanned.bytes(), coding ?? undefined);
+    if (!('body' in decoded)) return decoded;
+    scanner = new BodyScanner(keyword, MAX_BODY_BYTES, true);
+    scanner.push(decoded.body);
+    if (decoded.limitReached) scanner.limitReached = true;
+  }
+  const keywordVerdict = judgeBody(scanner, keyword, keywordMode);
+  if (keywordVerdict) return keywordVerdict;
+  if (regex === null && assertions.length === 0) return null;
+  if (scanner.limitReached) {
+    return { reason: 'too_large', message: 'the body is larger than 1 MiB, so it cannot be judged whole' };
+  }
+  const text = scanner.bytes().toString('utf8');
+  return (regex === null ? null : judgeRegex(regex, text)) ?? judgeJson(assertions, text);
 }

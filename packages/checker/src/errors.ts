@@ -3,7 +3,7 @@
  * the hop was in settles ambiguous codes: ECONNRESET while connecting is a connect failure, during the TLS
  * handshake a tls failure, and mid-body a protocol failure.
  */
-import type { FailureReason } from '@better-uptime/db';
+import type { FailureReason } from './reasons.js';
 import { RefusedTargetError } from './ssrf.js';
 
 /** Where a hop is: each phase starts when the previous one completed. */
@@ -71,16 +71,24 @@ export function describeError(error: unknown, phase: HopPhase, target: TargetDes
     return fail('dns', `DNS lookup for ${target.host} failed (${code ?? message})`);
   }
   if (code?.startsWith('HPE_')) return fail('protocol', `malformed HTTP response: ${message} (${code})`);
-  if (code !== undefined && TLS_CODE.test(code)) return fail('tls', `TLS certificate rejected: ${message}`);
+  if (code !== undefined && TLS_CODE.test(code))
+    return fail('tls', `TLS certificate rejected: ${withoutRuntimeHint(message)}`);
   if (phase === 'tls') return fail('tls', `TLS handshake with ${where} failed: ${code ?? message}`);
   if (code === 'ETIMEDOUT') return fail('timeout', `connection to ${where} timed out`);
   if (phase === 'body')
     return fail('protocol', `connection lost while reading the body (${code ?? message})`);
+  // The connection was accepted and the request sent: a close or reset now is the server's answer
+  // failing, not the connection.
+  if (phase === 'response')
+    return fail(
+      'protocol',
+      `${where} accepted the connection, then closed it before a complete response (${code ?? message})`,
+    );
   switch (code) {
     case 'ECONNREFUSED':
       return fail('connect', `connection refused by ${where}`);
     case 'ECONNRESET':
-      return fail('connect', `connection to ${where} closed before a response was received`);
+      return fail('connect', `connection to ${where} was reset while connecting`);
     case 'EHOSTUNREACH':
       return fail('connect', `host ${target.host} is unreachable`);
     case 'ENETUNREACH':
@@ -88,4 +96,12 @@ export function describeError(error: unknown, phase: HopPhase, target: TargetDes
     default:
       return fail('connect', `connection to ${where} failed: ${code ?? message}`);
   }
+}
+
+/**
+ * Node 24 appends advice for its own operator ("...try running Node.js with --use-system-ca") to
+ * certificate errors; the person reading a monitor's failure needs only what is wrong with the certificate.
+ */
+function withoutRuntimeHint(message: string): string {
+  return message.replace(/;\s*if the root CA is installed locally.*$/s, '');
 }

@@ -8,6 +8,7 @@ import net, { isIP, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import type { ReceiveClock } from '@better-uptime/receive-time';
 import type { BodyScanner } from './body.js';
+import { type CertificateFacts, certificateFacts } from './connection.js';
 import { describeError, tidyMessage, type Failure, type HopPhase } from './errors.js';
 import { HttpProtocolError, ResponseParser, type ResponseHead } from './response-parser.js';
 import { createGuardedLookup, refusalFor } from './ssrf.js';
@@ -16,6 +17,13 @@ import type { CheckRequest, CheckTimings, HostResolver } from './types.js';
 export interface HopRequest {
   url: URL;
   method: CheckRequest['method'];
+  /** Header lines after Host, each ending in CRLF (Authorization, the monitor's own headers). */
+  extraHeaders: string;
+  body: string | null;
+  /** What the Accept-Encoding header says: identity, or the codings decoded before judging the body. */
+  acceptEncoding: string;
+  /** False to accept any certificate (the monitor's "ignore TLS errors"). */
+  rejectUnauthorized: boolean;
   /** What is left of the check's total budget. */
   remainingMs: number;
   /** The check's whole budget, for messages. */
@@ -39,18 +47,19 @@ export interface HopResult {
   body: BodyScanner | null;
   timings: CheckTimings;
   certExpiresAt: Date | null;
+  /** The certificate's facts (expiry, issuer, names), for https hops. */
+  certificate: CertificateFacts | null;
+  /** The response's Content-Encoding, if any. */
+  contentEncoding: string | null;
   /** When the data that completed the response arrived (performance.now() clock); null when it did not. */
   respondedAt: number | null;
 }
 
-/** Header lines every check sends after Host (and Authorization). */
-const FIXED_HEADERS =
-  'User-Agent: BetterUptime/0.1 (uptime monitor)\r\n' +
-  'Accept: */*\r\n' +
-  // The keyword search needs the body as sent, not compressed.
-  'Accept-Encoding: identity\r\n' +
-  // One request per connection: the server may close when it has answered.
-  'Connection: close\r\n\r\n';
+/** Header lines a check sends unless the monitor sets them itself. */
+const DEFAULT_HEADERS: ReadonlyArray<[string, string]> = [
+  ['User-Agent', 'BetterUptime/0.1 (uptime monitor)'],
+  ['Accept', '*/*'],
+];
 
 /** Visible ASCII only: a request target or header value with anything else is refused, as node:http does. */
 const UNSAFE_HEADER_TEXT = /[^\x21-\x7e]/;
@@ -80,17 +89,25 @@ function decodeCredential(text: string): string {
 }
 
 /** The request head, or an error message when the URL holds what cannot be sent. */
-function requestHead(method: string, url: URL, host: string, port: number, secure: boolean): string | Error {
+function requestHead(request: HopRequest, host: string, port: number, secure: boolean): string | Error {
+  const { url, method } = request;
   const target = `${url.pathname || '/'}${url.search}`;
   if (UNSAFE_HEADER_TEXT.test(target)) return new Error('request path contains unescaped characters');
   const defaultPort = secure ? 443 : 80;
   const hostName = host.includes(':') ? `[${host}]` : host;
   let head = `${method} ${target} HTTP/1.1\r\nHost: ${port === defaultPort ? hostName : `${hostName}:${port}`}\r\n`;
-  if (url.username || url.password) {
+  if ((url.username || url.password) && !/^authorization:/im.test(request.extraHeaders)) {
     const credentials = `${decodeCredential(url.username)}:${decodeCredential(url.password)}`;
     head += `Authorization: Basic ${Buffer.from(credentials, 'utf8').toString('base64')}\r\n`;
   }
-  return head + FIXED_HEADERS;
+  head += request.extraHeaders;
+  for (const [name, value] of DEFAULT_HEADERS) {
+    if (!new RegExp(`^${name}:`, 'im').test(request.extraHeaders)) head += `${name}: ${value}\r\n`;
+  }
+  head += `Accept-Encoding: ${request.acceptEncoding}\r\n`;
+  if (request.body !== null) head += `Content-Length: ${Buffer.byteLength(request.body, 'utf8')}\r\n`;
+  // One request per connection: the server may close when it has answered.
+  return `${head}Connection: close\r\n\r\n`;
 }
 
 class Hop {
@@ -102,6 +119,8 @@ class Hop {
   private connectedAt: number | null = null;
   private readonly timings: CheckTimings = { dnsMs: null, connectMs: null, tlsMs: null, firstByteMs: null };
   private certExpiresAt: Date | null = null;
+  private certificate: CertificateFacts | null = null;
+  private contentEncoding: string | null = null;
   private respondedAt: number | null = null;
   private statusCode: number | null = null;
   private location: string | null = null;
@@ -136,7 +155,7 @@ class Hop {
       const refusal = request.allowPrivateTargets ? null : refusalFor(this.host);
       if (refusal) return this.settle({ reason: 'connect', message: refusal.message });
     }
-    const head = requestHead(request.method, request.url, this.host, this.port, this.secure);
+    const head = requestHead(request, this.host, this.port, this.secure);
     if (head instanceof Error) {
       return this.settle({ reason: 'protocol', message: tidyMessage(`invalid request: ${head.message}`) });
     }
@@ -162,7 +181,7 @@ class Hop {
             // SNI as browsers send it: the host name, never an IP literal.
             servername: literal ? '' : this.host,
             ca: request.ca as tls.ConnectionOptions['ca'],
-            rejectUnauthorized: true,
+            rejectUnauthorized: request.rejectUnauthorized,
             lookup,
           })
         : net.createConnection({ host: this.host, port: this.port, lookup });
@@ -217,27 +236,25 @@ class Hop {
   }
 
   private recordCertificate(socket: TLSSocket): void {
-    if (this.certExpiresAt) return;
-    const validTo = socket.getPeerCertificate()?.valid_to;
-    if (!validTo) return;
-    const expiresAt = new Date(validTo);
-    if (!Number.isNaN(expiresAt.getTime())) this.certExpiresAt = expiresAt;
+    if (this.certificate) return;
+    this.certificate = certificateFacts(socket.getPeerCertificate());
+    if (this.certificate?.expiresAt) this.certExpiresAt = new Date(this.certificate.expiresAt);
   }
 
   private onConnectionReady(): void {
     if (this.settled) return;
     clearTimeout(this.connectTimer);
     this.phase = 'response';
-    this.parser = new ResponseParser(this.request.method, this);
+    this.parser = new ResponseParser(this.request.method === 'HEAD' ? 'HEAD' : 'GET', this);
     this.readyAt = performance.now();
-    this.socket!.write(this.requestText);
+    this.socket!.write(this.request.body === null ? this.requestText : this.requestText + this.request.body);
   }
 
   private readonly onData = (chunk: Buffer): void => {
     // First byte: for TLS these are decrypted application bytes, so the handshake is never counted as the
     // answer. The time is when the data reached this machine, not when the event loop got to it (see
-    // @better-uptime/receive-time); when several segments were waiting, that of the latest, so it is never
-    // early. Counted from the moment the request went out on a ready connection, so dns + connect + tls +
+    // @better-uptime/receive-time); when several segments were waiting, that of the latest, so it is early
+    // by at most the estimate's half tick. Counted from the moment the request went out on a ready connection, so dns + connect + tls +
     // first byte adds up to the start of the response; bytes before that (none in practice) have no time.
     if (this.timings.firstByteMs === null && this.readyAt !== null)
       this.timings.firstByteMs = this.arrivalAfter(this.readyAt) - this.readyAt;
@@ -267,6 +284,7 @@ class Hop {
     this.phase = 'body';
     this.statusCode = head.statusCode;
     this.location = head.headers.location ?? null;
+    this.contentEncoding = head.headers['content-encoding'] ?? null;
     const scanner = this.request.planBody(head.statusCode, head.headers);
     if (!scanner) {
       this.settle(null);
@@ -333,8 +351,13 @@ class Hop {
     this.settled = true;
     clearTimeout(this.totalTimer);
     clearTimeout(this.connectTimer);
-    // A completed response ends when its last needed byte arrived.
-    if (failure === null && this.readyAt !== null) this.respondedAt = this.arrivalAfter(this.readyAt);
+    // A completed response ends when its last needed byte arrived, and never before its first: the two
+    // arrival times are estimated separately from a clock with a coarse tick.
+    if (failure === null && this.readyAt !== null) {
+      const lastByteAt = this.arrivalAfter(this.readyAt);
+      const firstByteAt = this.readyAt + (this.timings.firstByteMs ?? 0);
+      this.respondedAt = Math.max(lastByteAt, firstByteAt);
+    }
     this.socket?.destroy();
     const { timings } = this;
     this.resolve({
@@ -349,6 +372,8 @@ class Hop {
         firstByteMs: round(timings.firstByteMs),
       },
       certExpiresAt: this.certExpiresAt,
+      certificate: this.certificate,
+      contentEncoding: this.contentEncoding,
       respondedAt: this.respondedAt,
     });
   }

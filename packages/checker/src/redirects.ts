@@ -42,7 +42,10 @@ export class RedirectChain {
   private readonly visited = new Set<string>();
   private followed = 0;
 
-  constructor(private current: URL) {
+  constructor(
+    private current: URL,
+    private readonly maxRedirects = MAX_REDIRECTS,
+  ) {
     this.visited.add(visitKey(current));
   }
 
@@ -53,10 +56,10 @@ export class RedirectChain {
     if (this.visited.has(visitKey(next))) {
       return { reason: 'redirects', message: `redirect loop: ${displayUrl(next)} was already visited` };
     }
-    if (this.followed >= MAX_REDIRECTS) {
+    if (this.followed >= this.maxRedirects) {
       return {
         reason: 'redirects',
-        message: `more than ${MAX_REDIRECTS} redirects (next: ${displayUrl(next)})`,
+        message: `more than ${this.maxRedirects} redirects (next: ${displayUrl(next)})`,
       };
     }
     this.followed += 1;

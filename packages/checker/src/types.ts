@@ -1,12 +1,35 @@
 import type { LookupAddress } from 'node:dns';
-import type { FailureReason } from '@better-uptime/db';
+import type { JsonAssertion } from './assertions.js';
+import type { FailureReason } from './reasons.js';
 import type { ReceiveClock } from '@better-uptime/receive-time';
 
 export type { FailureReason };
 
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** Credentials sent in the Authorization header. */
+export type HttpAuth =
+  { type: 'basic'; username: string; password: string } | { type: 'bearer'; token: string };
+
 export interface CheckRequest {
   url: string;
-  method: 'GET' | 'HEAD';
+  method: HttpMethod;
+  /** Request headers beside the checker's own (names as given; Host, Content-Length and the like are not allowed). */
+  headers?: Readonly<Record<string, string>>;
+  /** Request body (sent with Content-Length); not followed through a redirect that turns the request into a GET. */
+  body?: string | null;
+  auth?: HttpAuth | null;
+  /** Accept any certificate (self-signed, expired, wrong name); the certificate is still recorded. */
+  ignoreTlsErrors?: boolean;
+  /** Redirects followed before giving up; default MAX_REDIRECTS. */
+  maxRedirects?: number;
+  /** The body must match this regular expression (judged under a time limit). */
+  regex?: string | null;
+  /** JSON values the body must hold. */
+  assertions?: readonly JsonAssertion[];
+  /** Up, but flagged `degraded` in the details, when the response took longer than this. */
+  degradedAboveMs?: number | null;
   /** Total time budget for the whole check, redirects included. */
   timeoutMs: number;
   /** Budget for the TCP (and TLS) connection of each hop; defaults to min(timeoutMs, 10 s). */
@@ -59,6 +82,8 @@ export interface CheckOutcome {
   timings: CheckTimings;
   /** For https targets: the leaf certificate's expiry. */
   certExpiresAt: Date | null;
+  /** What is particular to the kind (DNS answers, certificate issuer, degraded, ...); null when nothing. */
+  details: Record<string, unknown> | null;
   /** Wall-clock start of the check, epoch ms. */
   startedAt: number;
 }

@@ -47,10 +47,11 @@ describe.runIf(receiveClock.source === 'kernel')('check timings while the event 
       expect(outcome.timings.firstByteMs).toBeGreaterThanOrEqual(DELAY_MS - 3);
       expect(outcome.timings.firstByteMs).toBeLessThan(DELAY_MS + 15);
       expect(outcome.responseTimeMs).toBeLessThan(DELAY_MS + 30);
-      // The phases still add up to no more than the whole.
+      // The phases still add up to no more than the whole, give or take the rounding of each of the five
+      // figures to whole milliseconds (at most 2.5 ms together).
       const { dnsMs, connectMs, tlsMs, firstByteMs } = outcome.timings;
       expect((dnsMs ?? 0) + (connectMs ?? 0) + (tlsMs ?? 0) + firstByteMs!).toBeLessThanOrEqual(
-        outcome.responseTimeMs + 1,
+        outcome.responseTimeMs + 2,
       );
     }
   });

@@ -107,13 +107,13 @@ describe('responses off the wire', () => {
     expect(await runCheck(checkRequest(`${base}/lf-only`))).toMatchObject({ status: 'Up', statusCode: 204 });
   });
 
-  it('reports a connection closed without an answer as connect', async () => {
+  it('reports a connection accepted, then closed without an answer, as protocol', async () => {
     const outcome = await runCheck(checkRequest(`${base}/silent-close`));
     expect(outcome).toMatchObject({
       status: 'Down',
-      reason: 'connect',
+      reason: 'protocol',
       statusCode: null,
-      message: `connection to ${new URL(base).host} closed before a response was received`,
+      message: `${new URL(base).host} accepted the connection, then closed it before a complete response (ECONNRESET)`,
     });
     expect(outcome.timings.firstByteMs).toBeNull();
   });

@@ -8,10 +8,12 @@ import {
   readDurationSeconds,
   readEnum,
   readInt,
+  readOptionalEnum,
   readMemorySize,
   readRegion,
   readRegionList,
   readString,
+  readTrustProxy,
   readUrl,
 } from './env.js';
 
@@ -19,6 +21,9 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const RESPONSE_CLOCKS = ['kernel', 'event-loop'] as const;
 export type ResponseClock = (typeof RESPONSE_CLOCKS)[number];
+export const SIGNUP_POLICIES = ['open', 'first-user', 'closed'] as const;
+/** Who may create an account: anyone, only the first account of the instance, or nobody. */
+export type SignupPolicy = (typeof SIGNUP_POLICIES)[number];
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
@@ -36,13 +41,43 @@ export interface Config {
   /** Undefined only outside production; callers then generate and keep a development secret. */
   jwtSecret: string | undefined;
   jwtExpiresInSeconds: number;
+  /**
+   * SECRETS_KEY: seals channel secrets kept in the database. Undefined: see resolveSecretsKeys (a key kept in
+   * the data directory, or refused for separate services in production).
+   */
+  secretsKey: string | undefined;
+  /** SECRETS_KEY_PREVIOUS: the key being replaced; it only opens, and values under it are sealed anew. */
+  secretsKeyPrevious: string | undefined;
   host: string;
   port: number;
   /** Set the Secure flag on auth cookies (defaults to on in production). */
   cookieSecure: boolean;
-  trustProxy: boolean;
+  /**
+   * Proxies trusted with X-Forwarded-*: none (false), all (true), a hop count, or addresses and CIDR ranges.
+   * Rate limits key on the right-most untrusted address (see the API's clientAddress).
+   */
+  trustProxy: boolean | number | string[];
+  /**
+   * SIGNUP, or undefined when not set: then `start` (one process, one owner) uses `first-user` and the API
+   * service `open`; see signupPolicy().
+   */
+  signup: SignupPolicy | undefined;
   /** Login and signup attempts allowed per client address per minute. */
   authRateLimitPerMinute: number;
+  /** Login attempts allowed per account (email address) per hour, from any number of addresses. */
+  authAccountRateLimitPerHour: number;
+  /** Heartbeat pushes allowed per push URL per minute, and per client address (to any URLs) per minute. */
+  pushRateLimitPerMinute: number;
+  pushAddressRateLimitPerMinute: number;
+  /** Monitors one user may have; 0 means no limit. */
+  maxMonitorsPerUser: number;
+  /** Monitor creates, edits and deletes allowed per user per minute; 0 means no limit. */
+  monitorWritesPerMinute: number;
+  /** How long any Redis command may take before it fails (the queue, the API's rate-limit counters). */
+  redisCommandTimeoutMs: number;
+  /** The API's database sessions: how long a statement may wait for a lock, and run at most. */
+  apiLockTimeoutMs: number;
+  apiStatementTimeoutMs: number;
   /** Every region the system checks from. */
   regions: string[];
   /** This worker's region (consumer group); only the worker needs it. */
@@ -62,6 +97,31 @@ export interface Config {
   scheduleLeadMs: number;
   allowPrivateTargets: boolean;
   retentionDays: number;
+  /** Days of hourly and daily rollups kept, whatever the raw results' retention. */
+  rollupRetentionDays: number;
+  notifications: NotificationSettings;
+}
+
+/** How notifications are sent (see packages/notifications). */
+export interface NotificationSettings {
+  /** The dashboard's address, for links in messages. */
+  publicUrl: string;
+  /** SMTP server for email channels (smtp:// or smtps://, credentials in the URL); none: email fails. */
+  smtpUrl: string | undefined;
+  smtpFrom: string;
+  telegramApiUrl: string;
+  pagerdutyEventsUrl: string;
+  /** Each request to a receiver (and each mail) is given up after this long. */
+  timeoutMs: number;
+  /** The first retry's delay; each further retry doubles it (up to an hour). */
+  retryBaseMs: number;
+  /** A delivery still failing this long after its event is given up. */
+  giveUpAfterMs: number;
+  /** Messages in flight per notifier, and per channel within it. */
+  concurrency: number;
+  channelConcurrency: number;
+  /** How often a notifier looks for due deliveries. */
+  pollMs: number;
 }
 
 const MIN_PRODUCTION_SECRET = 32;
@@ -86,6 +146,11 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (jwtSecret !== undefined && jwtSecret.length < 16) {
     throw new ConfigError('JWT_SECRET', 'at least 16 characters', `<${jwtSecret.length} characters>`);
+  }
+  const secretsKey = readSecretsKey(env, 'SECRETS_KEY');
+  const secretsKeyPrevious = readSecretsKey(env, 'SECRETS_KEY_PREVIOUS');
+  if (secretsKeyPrevious !== undefined && secretsKey === undefined) {
+    throw new ConfigError('SECRETS_KEY', 'set when SECRETS_KEY_PREVIOUS is (the new key)', undefined);
   }
   const regions = readRegionList(env, 'REGIONS', ['usa', 'india']);
   const region = readRegion(env, 'REGION');
@@ -128,11 +193,22 @@ export function loadConfig(env: Env = process.env): Config {
     streamKey,
     jwtSecret,
     jwtExpiresInSeconds: readDurationSeconds(env, 'JWT_EXPIRES_IN', '7d', 365 * 86400),
+    secretsKey,
+    secretsKeyPrevious,
     host: readString(env, 'HOST', '0.0.0.0'),
     port: readInt(env, 'PORT', 3000, 0, 65535),
     cookieSecure: readBool(env, 'COOKIE_SECURE', nodeEnv === 'production'),
-    trustProxy: readBool(env, 'TRUST_PROXY', false),
+    trustProxy: readTrustProxy(env, 'TRUST_PROXY'),
+    signup: readOptionalEnum(env, 'SIGNUP', SIGNUP_POLICIES),
     authRateLimitPerMinute: readInt(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 10, 1, 100_000),
+    authAccountRateLimitPerHour: readInt(env, 'AUTH_ACCOUNT_RATE_LIMIT_PER_HOUR', 30, 1, 1_000_000),
+    pushRateLimitPerMinute: readInt(env, 'PUSH_RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
+    pushAddressRateLimitPerMinute: readInt(env, 'PUSH_ADDRESS_RATE_LIMIT_PER_MINUTE', 1_200, 1, 10_000_000),
+    maxMonitorsPerUser: readInt(env, 'MAX_MONITORS_PER_USER', 1_000, 0, 10_000_000),
+    monitorWritesPerMinute: readInt(env, 'MONITOR_WRITES_PER_MINUTE', 120, 0, 1_000_000),
+    redisCommandTimeoutMs: readInt(env, 'REDIS_COMMAND_TIMEOUT_MS', 2_000, 100, 60_000),
+    apiLockTimeoutMs: readInt(env, 'API_LOCK_TIMEOUT_MS', 3_000, 100, 600_000),
+    apiStatementTimeoutMs: readInt(env, 'API_STATEMENT_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
     regions,
     region,
     workerConcurrency: readInt(env, 'WORKER_CONCURRENCY', 200, 1, 10_000),
@@ -144,7 +220,67 @@ export function loadConfig(env: Env = process.env): Config {
     scheduleLeadMs: readInt(env, 'SCHEDULE_LEAD_MS', 3_000, 0, 60_000),
     allowPrivateTargets: readBool(env, 'ALLOW_PRIVATE_TARGETS', false),
     retentionDays: readInt(env, 'RETENTION_DAYS', 90, 1, 3650),
+    rollupRetentionDays: readInt(env, 'ROLLUP_RETENTION_DAYS', 400, 1, 3650),
+    notifications: readNotificationSettings(env),
   };
+}
+
+/** A key for sealing secrets: long enough to be one, whatever its alphabet. */
+function readSecretsKey(env: Env, name: string): string | undefined {
+  const key = readString(env, name);
+  if (key !== undefined && key.length < MIN_PRODUCTION_SECRET) {
+    throw new ConfigError(
+      name,
+      `at least ${MIN_PRODUCTION_SECRET} characters (generate one with: openssl rand -base64 48)`,
+      `<${key.length} characters>`,
+    );
+  }
+  return key;
+}
+
+function readNotificationSettings(env: Env): NotificationSettings {
+  const concurrency = readInt(env, 'NOTIFY_CONCURRENCY', 50, 1, 1_000);
+  const channelConcurrency = readInt(env, 'NOTIFY_CHANNEL_CONCURRENCY', 2, 1, 100);
+  if (channelConcurrency > concurrency) {
+    throw new ConfigError(
+      'NOTIFY_CHANNEL_CONCURRENCY',
+      `at most NOTIFY_CONCURRENCY (${concurrency})`,
+      String(channelConcurrency),
+    );
+  }
+  const smtpFrom = readString(env, 'SMTP_FROM', 'Better Uptime <better-uptime@localhost>');
+  if (!/^[^\r\n<>]*<?[^\s@<>]+@[^\s@<>]+>?$/.test(smtpFrom)) {
+    throw new ConfigError(
+      'SMTP_FROM',
+      'an email address, optionally with a name: Name <a@b.example>',
+      smtpFrom,
+    );
+  }
+  const port = readInt(env, 'PORT', 3000, 0, 65535);
+  return {
+    publicUrl: (readUrl(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(
+      /\/+$/,
+      '',
+    ),
+    smtpUrl: readUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    smtpFrom,
+    telegramApiUrl: (
+      readUrl(env, 'TELEGRAM_API_URL', ['http:', 'https:']) ?? 'https://api.telegram.org'
+    ).replace(/\/+$/, ''),
+    pagerdutyEventsUrl:
+      readUrl(env, 'PAGERDUTY_EVENTS_URL', ['http:', 'https:']) ?? 'https://events.pagerduty.com/v2/enqueue',
+    timeoutMs: readInt(env, 'NOTIFY_TIMEOUT_MS', 10_000, 100, 120_000),
+    retryBaseMs: readInt(env, 'NOTIFY_RETRY_BASE_MS', 30_000, 10, 3_600_000),
+    giveUpAfterMs: readInt(env, 'NOTIFY_GIVE_UP_AFTER_MS', 86_400_000, 1_000, 7 * 86_400_000),
+    concurrency,
+    channelConcurrency,
+    pollMs: readInt(env, 'NOTIFY_POLL_MS', 500, 10, 60_000),
+  };
+}
+
+/** The sign-up policy in force: SIGNUP, else `first-user` for the single-process `start`, else `open`. */
+export function signupPolicy(config: Pick<Config, 'signup'>, singleProcess: boolean): SignupPolicy {
+  return config.signup ?? (singleProcess ? 'first-user' : 'open');
 }
 
 /**

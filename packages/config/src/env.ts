@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Small, dependency-free readers for environment variables. Each reader either returns a typed value or
  * throws a ConfigError whose message names the variable and what it must be, so a wrong setting stops the
@@ -56,6 +58,16 @@ export function readEnum<T extends string>(env: Env, name: string, allowed: read
     throw new ConfigError(name, `one of ${allowed.join(', ')}`, value);
   }
   return value as T;
+}
+
+export function readOptionalEnum<T extends string>(
+  env: Env,
+  name: string,
+  allowed: readonly T[],
+): T | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return undefined;
+  return readEnum(env, name, allowed, value as T);
 }
 
 export function readUrl(env: Env, name: string, protocols: readonly string[]): string | undefined {
@@ -158,4 +170,48 @@ export function redactUrl(value: string): string {
   } catch {
     return value.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
   }
+}
+
+/** proxy-addr's names for address ranges, accepted in a TRUST_PROXY list. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * Which proxies in front of the API to trust with X-Forwarded-For: `false` (none; the default), `true`
+ * (every one), a hop count (`1`: the address the nearest proxy saw), or a comma-separated list of proxy
+ * addresses and CIDR ranges (`10.0.0.0/8,fd00::/8`, or `loopback`, `linklocal`, `uniquelocal`), whose
+ * client address is then the right-most one not in the list.
+ */
+export function readTrustProxy(env: Env, name: string): boolean | number | string[] {
+  const value = raw(env, name);
+  if (value === undefined) return false;
+  const lower = value.toLowerCase();
+  if (['true', 'yes', 'on'].includes(lower)) return true;
+  if (['false', 'no', 'off'].includes(lower)) return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 32) throw new ConfigError(name, 'a hop count from 0 to 32', value);
+    return hops === 0 ? false : hops;
+  }
+  const entries = value.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    if (!isAddressOrRange(entry)) {
+      throw new ConfigError(
+        name,
+        'true, false, a hop count (e.g. 1), or a comma-separated list of proxy addresses and CIDR ranges (e.g. 10.0.0.0/8,192.168.1.5)',
+        value,
+      );
+    }
+  }
+  return entries;
+}
+
+function isAddressOrRange(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  if (rest.length > 0 || address === undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }

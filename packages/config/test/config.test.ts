@@ -31,10 +31,17 @@ describe('loadConfig', () => {
       reclaimIntervalMs: 10_000,
       maxDeliveries: 5,
       retentionDays: 90,
+      rollupRetentionDays: 400,
       allowPrivateTargets: false,
       pgliteSharedBuffers: '16MB',
       pgliteLowMemory: true,
+      maxMonitorsPerUser: 1_000,
+      monitorWritesPerMinute: 120,
+      redisCommandTimeoutMs: 2_000,
+      apiLockTimeoutMs: 3_000,
+      apiStatementTimeoutMs: 30_000,
     });
+    expect(loadConfig({ MAX_MONITORS_PER_USER: '0' }).maxMonitorsPerUser).toBe(0);
   });
 
   it('reads every kind of value', () => {
@@ -85,6 +92,8 @@ describe('loadConfig', () => {
     [{ RESPONSE_CLOCK: 'wall' }, 'RESPONSE_CLOCK', 'RESPONSE_CLOCK must be one of kernel, event-loop'],
     [{ ALLOW_PRIVATE_TARGETS: 'maybe' }, 'ALLOW_PRIVATE_TARGETS', 'true or false'],
     [{ RETENTION_DAYS: '0' }, 'RETENTION_DAYS', 'from 1 to 3650'],
+    [{ ROLLUP_RETENTION_DAYS: '0' }, 'ROLLUP_RETENTION_DAYS', 'from 1 to 3650'],
+    [{ ROLLUP_RETENTION_DAYS: '400days' }, 'ROLLUP_RETENTION_DAYS', 'from 1 to 3650'],
     [{ PGLITE_SHARED_BUFFERS: '16' }, 'PGLITE_SHARED_BUFFERS', 'a size like "16MB"'],
     [{ PGLITE_SHARED_BUFFERS: '1.5MB' }, 'PGLITE_SHARED_BUFFERS', 'from 128kB to 1024MB'],
     [{ PGLITE_SHARED_BUFFERS: '64kB' }, 'PGLITE_SHARED_BUFFERS', 'from 128kB to 1024MB'],
@@ -92,10 +101,31 @@ describe('loadConfig', () => {
     [{ PGLITE_LOW_MEMORY: 'small' }, 'PGLITE_LOW_MEMORY', 'PGLITE_LOW_MEMORY must be true or false'],
     [{ STREAM_KEY: 'has space' }, 'STREAM_KEY', 'STREAM_KEY must be a Redis key'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET', 'at least 16 characters'],
+    [{ MAX_MONITORS_PER_USER: '-1' }, 'MAX_MONITORS_PER_USER', 'MAX_MONITORS_PER_USER must be'],
+    [{ MONITOR_WRITES_PER_MINUTE: 'lots' }, 'MONITOR_WRITES_PER_MINUTE', 'must be'],
+    [{ REDIS_COMMAND_TIMEOUT_MS: '0' }, 'REDIS_COMMAND_TIMEOUT_MS', 'REDIS_COMMAND_TIMEOUT_MS must be'],
+    [{ API_LOCK_TIMEOUT_MS: '10' }, 'API_LOCK_TIMEOUT_MS', 'API_LOCK_TIMEOUT_MS must be'],
     [
       { RECLAIM_IDLE_MS: '10000', RECLAIM_INTERVAL_MS: '8000' },
       'RECLAIM_INTERVAL_MS',
       'at most half of RECLAIM_IDLE_MS',
+    ],
+    [{ SMTP_URL: 'http://mail.example' }, 'SMTP_URL', 'SMTP_URL must be a URL starting with smtp: or smtps:'],
+    [{ SMTP_FROM: 'nobody' }, 'SMTP_FROM', 'SMTP_FROM must be an email address'],
+    [
+      { PUBLIC_URL: 'uptime.example' },
+      'PUBLIC_URL',
+      'PUBLIC_URL must be a URL starting with http: or https:',
+    ],
+    [{ TELEGRAM_API_URL: 'ftp://x' }, 'TELEGRAM_API_URL', 'TELEGRAM_API_URL must be a URL'],
+    [{ PAGERDUTY_EVENTS_URL: 'x' }, 'PAGERDUTY_EVENTS_URL', 'PAGERDUTY_EVENTS_URL must be a URL'],
+    [{ NOTIFY_TIMEOUT_MS: '50' }, 'NOTIFY_TIMEOUT_MS', 'from 100 to 120000'],
+    [{ NOTIFY_RETRY_BASE_MS: 'soon' }, 'NOTIFY_RETRY_BASE_MS', 'NOTIFY_RETRY_BASE_MS must be an integer'],
+    [{ NOTIFY_GIVE_UP_AFTER_MS: '0' }, 'NOTIFY_GIVE_UP_AFTER_MS', 'NOTIFY_GIVE_UP_AFTER_MS must be'],
+    [
+      { NOTIFY_CONCURRENCY: '4', NOTIFY_CHANNEL_CONCURRENCY: '5' },
+      'NOTIFY_CHANNEL_CONCURRENCY',
+      'at most NOTIFY_CONCURRENCY (4)',
     ],
   ])('rejects %j naming %s', (env, variable, message) => {
     const error = errorOf(env);
@@ -112,6 +142,37 @@ describe('loadConfig', () => {
     expect(short.message).toContain('<20 characters>');
     expect(short.message).not.toContain('twenty-chars-secret!');
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toHaveLength(32);
+  });
+
+  it('reads the notification settings, defaulting to the real services', () => {
+    expect(loadConfig({}).notifications).toEqual({
+      publicUrl: 'http://localhost:3000',
+      smtpUrl: undefined,
+      smtpFrom: 'Better Uptime <better-uptime@localhost>',
+      telegramApiUrl: 'https://api.telegram.org',
+      pagerdutyEventsUrl: 'https://events.pagerduty.com/v2/enqueue',
+      timeoutMs: 10_000,
+      retryBaseMs: 30_000,
+      giveUpAfterMs: 86_400_000,
+      concurrency: 50,
+      channelConcurrency: 2,
+      pollMs: 500,
+    });
+    const config = loadConfig({
+      PUBLIC_URL: 'https://uptime.example/',
+      SMTP_URL: 'smtps://mailer:p4ss@mail.example:465',
+      SMTP_FROM: 'alerts@uptime.example',
+      TELEGRAM_API_URL: 'http://127.0.0.1:8081/',
+      NOTIFY_TIMEOUT_MS: '2500',
+    }).notifications;
+    expect(config).toMatchObject({
+      publicUrl: 'https://uptime.example',
+      smtpUrl: 'smtps://mailer:p4ss@mail.example:465',
+      smtpFrom: 'alerts@uptime.example',
+      telegramApiUrl: 'http://127.0.0.1:8081',
+      timeoutMs: 2500,
+    });
+    expect(errorOf({ SMTP_URL: 'smtp//mailer:hunter2@mail' }).message).not.toContain('hunter2');
   });
 
   it('never prints a database password in an error', () => {

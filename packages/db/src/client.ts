@@ -9,6 +9,7 @@ import { is, sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg, NodePgSession } from 'drizzle-orm/node-postgres';
 import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { makeDataDirPrivate, makeTreePrivate } from './private-files.js';
 import * as schema from './schema.js';
 
 /** The one database type every query is written against: PostgreSQL server or PGlite, same SQL. */
@@ -30,6 +31,11 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Connection pool size for the server (default 10). */
   poolSize?: number;
+  /**
+   * Limits on every statement of the server's pooled sessions: how long one may wait for a lock and how long
+   * it may run (PostgreSQL's lock_timeout and statement_timeout). PGlite has one session and no lock waits.
+   */
+  sessionTimeouts?: { lockTimeoutMs: number; statementTimeoutMs: number };
   /** Called for errors of idle pooled connections (e.g. the server restarted), which would otherwise crash. */
   onPoolError?: (error: Error) => void;
   /**
@@ -49,8 +55,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
       application_name: 'better-uptime',
+      lock_timeout: options.sessionTimeouts?.lockTimeoutMs,
+      statement_timeout: options.sessionTimeouts?.statementTimeoutMs,
     });
-    pool.on('error', (error) => options.onPoolError?.(error));
+    // pg-pool passes on errors of idle connections only. A connection that dies while checked out but
+    // between statements (inside a transaction, say) emits 'error' on its client, which would crash the
+    // process without a listener; the statement that uses it next fails and the pool discards it.
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    // The pool puts the client on the error (err.client): a log line wants the error, not the connection.
+    pool.on('error', (error) => options.onPoolError?.(withoutClient(error)));
     const url = new URL(options.databaseUrl);
     if (url.password) url.password = '***';
     return {
@@ -60,8 +73,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       close: () => pool.end(),
     };
   }
-  const dir = join(options.dataDir ?? './data', 'pglite');
-  await initPgliteDataDir(dir);
+  const dataDir = options.dataDir ?? './data';
+  const dir = join(dataDir, 'pglite');
+  makeDataDirPrivate(dataDir);
+  if (await initPgliteDataDir(dir)) makeTreePrivate(dir);
   if (options.pgliteLowMemory ?? true) useBaselineWasmCompilerOnly();
   const sharedBuffers = options.pgliteSharedBuffers ?? DEFAULT_PGLITE_SHARED_BUFFERS;
   // A command-line setting on top of PGlite's own start parameters: it wins over postgresql.conf, which
@@ -119,7 +134,12 @@ async function openPglite(
     db: drizzlePglite(client, { schema }) as unknown as Database,
     kind: 'pglite',
     description,
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      // PGlite sets the modes of some files it writes while running (pg_internal.init 0644): the 0700
+      // directory keeps them private meanwhile, and they are made 0600 here and at the next open.
+      if (dir !== undefined) makeTreePrivate(dir);
+    },
   };
 }
 
@@ -296,4 +316,10 @@ export async function queryRows<T>(db: Database, query: SQL, options: QueryOptio
 
 export async function ping(db: Database): Promise<void> {
   await db.execute(sql`SELECT 1`);
+}
+
+/** The error of an idle connection as pg-pool reports it, without the client object it attaches. */
+function withoutClient(error: Error): Error {
+  delete (error as Error & { client?: unknown }).client;
+  return error;
 }

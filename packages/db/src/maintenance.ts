@@ -1,5 +1,5 @@
 import type { Logger } from '@better-uptime/config';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { type Database, queryRows } from './client.js';
 import { sqlState } from './errors.js';
 import {
@@ -12,8 +12,24 @@ import {
   type ResultPartition,
   startOfUtcDay,
 } from './partitions.js';
+import {
+  deleteRollupsBefore,
+  firstResultHour,
+  HOUR_MS,
+  rollHours,
+  rolledTo,
+  setRolledTo,
+} from './rollups.js';
 
 export const DEFAULT_RETENTION_DAYS = 90;
+export const DEFAULT_ROLLUP_RETENTION_DAYS = 400;
+/**
+ * Each run rolls the hours since the last one again from this many hours before it, so results that
+ * arrive late (reclaimed work, a worker that waited out a database outage) are counted in their hour.
+ */
+export const DEFAULT_REROLL_HOURS = 6;
+/** Hours rolled per transaction: a first roll over a long history goes a day at a time. */
+const ROLL_CHUNK_MS = 24 * HOUR_MS;
 
 /**
  * Sessions that expired or were revoked more than this long ago are deleted. Kept a while after they end
@@ -34,6 +50,10 @@ const LOCK_NOT_AVAILABLE = '55P03';
 export interface MaintenanceOptions {
   /** Results scheduled before now minus this many days are removed; at least 1. */
   retentionDays: number;
+  /** Hourly and daily rollups starting before now minus this many days are removed (default 400). */
+  rollupRetentionDays?: number;
+  /** Closed hours rolled again at each run, for late results (default 6). */
+  rerollHours?: number;
   now?: number;
   /** Daily partitions are made this many days ahead of today (default 3), and for yesterday. */
   daysAhead?: number;
@@ -51,12 +71,18 @@ export interface MaintenanceReport {
   dropped: string[];
   /** Partitions past retention whose drop could not get the table lock in time; retried at the next run. */
   deferred: string[];
+  /** Hourly rollup rows written (new or rolled again). */
+  hoursRolled: number;
+  /** Rollup rows deleted because they start before ROLLUP_RETENTION_DAYS. */
+  rollupsPurged: number;
   /** Rows moved out of the default partition into partitions created for their day. */
   movedFromDefault: number;
   /** Rows past retention deleted from the default partition. */
   deletedFromDefault: number;
   /** Sessions deleted because they expired or were revoked more than a day ago. */
   sessionsPurged: number;
+  /** Outbox events deleted because they are older than the retention. */
+  eventsPurged: number;
 }
 
 class MaintenanceBusy extends Error {}
@@ -74,19 +100,61 @@ async function underMaintenanceLock<T>(db: Database, step: (tx: Database) => Pro
   });
 }
 
-/** Deletes up to `limit` sessions that expired or were revoked before `endedBefore`; returns how many. */
-async function purgeEndedSessions(tx: Database, endedBefore: string, limit: number): Promise<number> {
+/** Deletes up to `limit` rows of `table` matching `where`; returns how many. */
+async function purgeBatch(
+  tx: Database,
+  table: 'sessions' | 'events',
+  where: SQL,
+  limit: number,
+): Promise<number> {
   const [row] = await queryRows<{ n: number }>(
     tx,
     sql`WITH gone AS (
-          DELETE FROM sessions WHERE id IN (
-            SELECT id FROM sessions
-            WHERE expires_at < ${endedBefore}::timestamptz OR revoked_at < ${endedBefore}::timestamptz
-            LIMIT ${limit}
+          DELETE FROM ${sql.identifier(table)} WHERE id IN (
+            SELECT id FROM ${sql.identifier(table)} WHERE ${where} LIMIT ${limit}
           ) RETURNING 1)
         SELECT count(*)::int AS n FROM gone`,
   );
   return Number(row?.n ?? 0);
+}
+
+/** Deletes every row of `table` matching `where`, a batch per transaction under the maintenance lock. */
+async function purgeAll(
+  db: Database,
+  table: 'sessions' | 'events',
+  where: SQL,
+  batchSize: number,
+): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const purged = await underMaintenanceLock(db, (tx) => purgeBatch(tx, table, where, batchSize));
+    total += purged;
+    if (purged < batchSize) return total;
+  }
+}
+
+/**
+ * Rolls every closed hour since the last run (from `rerollHours` before it, for late results; from the first
+ * result on the first run) into hourly and daily rollups, a day per transaction, each advancing the horizon.
+ * Stretches without results are skipped, so a stray result years back costs one query, not a day's roll
+ * per year.
+ */
+async function rollClosedHours(db: Database, now: number, rerollHours: number): Promise<number> {
+  const horizon = Math.floor(now / HOUR_MS) * HOUR_MS;
+  const rolled = await rolledTo(db);
+  let start = rolled === null ? 0 : Math.min(rolled - rerollHours * HOUR_MS, horizon);
+  let written = 0;
+  for (;;) {
+    start = Math.min(Math.max(start, (await firstResultHour(db, start)) ?? horizon), horizon);
+    const end = Math.min(start + ROLL_CHUNK_MS, horizon);
+    written += await underMaintenanceLock(db, async (tx) => {
+      const rows = await rollHours(tx, start, end);
+      await setRolledTo(tx, end);
+      return rows;
+    });
+    if (end >= horizon) return written;
+    start = end;
+  }
 }
 
 function covers(partition: ResultPartition, dayStartMs: number): boolean {
@@ -98,10 +166,11 @@ function covers(partition: ResultPartition, dayStartMs: number): boolean {
 }
 
 /**
- * Keeps check_results in shape: daily partitions made for yesterday up to `daysAhead` days ahead, whole
+ * Keeps check_results in shape: daily partitions made for yesterday up to `daysAhead` days ahead, closed
+ * hours rolled up (before any drop) and rollups past `rollupRetentionDays` deleted, whole
  * partitions dropped once every row in them is older than `retentionDays` (now − retention ≥ their upper
- * bound), rows past retention deleted from the default partition in bounded batches, and sessions deleted
- * a day after they expired or were revoked. Today's and later
+ * bound), rows past retention deleted from the default partition in bounded batches, sessions deleted
+ * a day after they expired or were revoked, and events older than the retention deleted. Today's and later
  * partitions are never dropped. Each step is a short transaction of its own under one advisory lock, so
  * several producers can run this at once: whoever finds the lock taken stops and leaves the rest to the
  * holder (every step re-checks the catalog, so an interleaving is harmless too).
@@ -113,18 +182,28 @@ export async function runMaintenance(db: Database, options: MaintenanceOptions):
     daysAhead = 3,
     batchSize = 10_000,
     lockTimeoutMs = 1_000,
+    rollupRetentionDays = DEFAULT_ROLLUP_RETENTION_DAYS,
+    rerollHours = DEFAULT_REROLL_HOURS,
   } = options;
   if (!Number.isInteger(retentionDays) || retentionDays < 1) {
     throw new RangeError(`retentionDays must be a whole number of days, at least 1 (got ${retentionDays})`);
+  }
+  if (!Number.isInteger(rollupRetentionDays) || rollupRetentionDays < 1) {
+    throw new RangeError(
+      `rollupRetentionDays must be a whole number of days, at least 1 (got ${rollupRetentionDays})`,
+    );
   }
   const report: MaintenanceReport = {
     skipped: false,
     created: [],
     dropped: [],
     deferred: [],
+    hoursRolled: 0,
+    rollupsPurged: 0,
     movedFromDefault: 0,
     deletedFromDefault: 0,
     sessionsPurged: 0,
+    eventsPurged: 0,
   };
   const today = startOfUtcDay(now);
   // Never later than the start of today, so the partition being written is never a candidate.
@@ -144,6 +223,10 @@ export async function runMaintenance(db: Database, options: MaintenanceOptions):
         'result partition created',
       );
     }
+
+    // Before any drop, so raw results past retention are rolled up before they go.
+    report.hoursRolled = await rollClosedHours(db, now, rerollHours);
+    if (report.hoursRolled > 0) log?.debug({ rows: report.hoursRolled }, 'hourly rollups written');
 
     for (const partition of partitions) {
       if (partition.toMs === null || partition.toMs > cutoffMs) continue;
@@ -182,14 +265,31 @@ export async function runMaintenance(db: Database, options: MaintenanceOptions):
       );
     }
 
-    const ended = new Date(now - ENDED_SESSION_GRACE_MS).toISOString();
+    const rollupCutoff = now - rollupRetentionDays * DAY_MS;
     for (;;) {
-      const purged = await underMaintenanceLock(db, (tx) => purgeEndedSessions(tx, ended, batchSize));
-      report.sessionsPurged += purged;
+      const purged = await underMaintenanceLock(db, (tx) => deleteRollupsBefore(tx, rollupCutoff, batchSize));
+      report.rollupsPurged += purged;
       if (purged < batchSize) break;
     }
+    if (report.rollupsPurged > 0) {
+      log?.info({ purged: report.rollupsPurged, rollupRetentionDays }, 'rollups past retention deleted');
+    }
+
+    const ended = sql`${new Date(now - ENDED_SESSION_GRACE_MS).toISOString()}::timestamptz`;
+    report.sessionsPurged = await purgeAll(
+      db,
+      'sessions',
+      sql`expires_at < ${ended} OR revoked_at < ${ended}`,
+      batchSize,
+    );
     if (report.sessionsPurged > 0) {
       log?.info({ purged: report.sessionsPurged }, 'ended sessions deleted');
+    }
+    // Events (incident opened, resolved, ...) are kept as long as the results that caused them.
+    const eventCutoff = sql`${new Date(now - retentionDays * DAY_MS).toISOString()}::timestamptz`;
+    report.eventsPurged = await purgeAll(db, 'events', sql`created_at < ${eventCutoff}`, batchSize);
+    if (report.eventsPurged > 0) {
+      log?.info({ purged: report.eventsPurged, retentionDays }, 'events past retention deleted');
     }
   } catch (error) {
     if (!(error instanceof MaintenanceBusy)) throw error;

@@ -9,6 +9,7 @@ import {
   ensureResultPartitions,
   insertResults,
   monitorQueries,
+  notificationQueries,
   monitors,
   type MonitorRow,
   newId,
@@ -76,19 +77,31 @@ function referenceMonitors(
 }
 
 /** What the API made of a MonitorRow before (present.ts monitorJson, minus nothing: all public fields). */
-function monitorView(m: MonitorRow): monitorQueries.MonitorView {
+function monitorView(
+  m: MonitorRow,
+  notifications: notificationQueries.MonitorNotificationSettings = {
+    channelIds: [],
+    reminderIntervalMinutes: 0,
+  },
+): monitorQueries.MonitorListView {
   const { userId: _, nextCheckAt, createdAt, updatedAt, ...rest } = m;
   return {
     ...rest,
+    ...notifications,
     nextCheckAt: nextCheckAt.toISOString(),
     createdAt: createdAt.toISOString(),
     updatedAt: updatedAt.toISOString(),
+    // A monitor no check has judged yet: its state row is made with it (this test moves created_at later).
+    state: m.paused ? 'paused' : 'pending',
+    stateSince: expect.any(String) as string,
+    openIncidentId: null,
   };
 }
 
 function checkView(c: CheckResultRow & { position: resultQueries.CheckPosition }): resultQueries.CheckView {
   return {
     monitorId: c.monitorId,
+    kind: 'http',
     region: c.region,
     status: c.status,
     responseTimeMs: c.responseTimeMs,
@@ -100,6 +113,7 @@ function checkView(c: CheckResultRow & { position: resultQueries.CheckPosition }
     tlsMs: c.tlsMs,
     firstByteMs: c.firstByteMs,
     certExpiresAt: c.certExpiresAt?.toISOString() ?? null,
+    details: c.details,
     scheduledAt: c.scheduledAt.toISOString(),
     checkedAt: c.checkedAt.toISOString(),
     position: c.position.scheduledAt,
@@ -125,13 +139,16 @@ describe.each(databaseVariants())('API read queries on $name', (variant) => {
       for (let i = 0; i < 7; i++) {
         await seedMonitor(db, userId, {
           name: `m${i} "quoted" é`,
-          keyword: i % 2 ? null : `kw${i}`,
-          keywordMode: i % 3 ? 'present' : 'absent',
-          method: i % 2 ? 'HEAD' : 'GET',
+          settings: {
+            url: `http://127.0.0.1/${i}`,
+            keyword: i % 2 ? null : `kw${i}`,
+            keywordMode: i % 3 ? 'present' : 'absent',
+            method: i % 2 ? 'HEAD' : 'GET',
+            expectedStatus: ['200-299', '304'],
+            followRedirects: i !== 4,
+          },
           regions: i % 2 ? [] : ['usa', 'india'],
-          expectedStatus: ['200-299', '304'],
           paused: i === 3,
-          followRedirects: i !== 4,
         });
       }
       // Microseconds, which a Date drops (truncating) and so must the text; and a pre-1970 instant.
@@ -142,7 +159,25 @@ describe.each(databaseVariants())('API read queries on $name', (variant) => {
 
       const all = await referenceMonitors(db, userId, { limit: 100 });
       expect(all).toHaveLength(7);
-      expect(await monitorQueries.listMonitorViews(db, userId, { limit: 100 })).toEqual(all.map(monitorView));
+      // Channels and a reminder on some: the list reads them in its one query, as the single answer does.
+      const channelIds = [newId(), newId()].sort();
+      for (const id of channelIds) {
+        await db.execute(sql`INSERT INTO channels (id, user_id, type, name, config, secret)
+          VALUES (${id}, ${userId}, 'email', 'c', '{"to":["a@example.test"]}', 'v1.x')`);
+      }
+      await notificationQueries.setMonitorChannels(db, userId, all[1]!.id, channelIds);
+      await notificationQueries.setMonitorChannels(db, userId, all[4]!.id, [channelIds[1]!]);
+      await notificationQueries.setMonitorReminder(db, all[1]!.id, 30);
+      const notifications = new Map(
+        await Promise.all(
+          all.map(
+            async (m) => [m.id, await notificationQueries.monitorNotificationSettings(db, m.id)] as const,
+          ),
+        ),
+      );
+      expect(notifications.get(all[1]!.id)).toEqual({ channelIds, reminderIntervalMinutes: 30 });
+      const view = (m: MonitorRow) => monitorView(m, notifications.get(m.id));
+      expect(await monitorQueries.listMonitorViews(db, userId, { limit: 100 })).toEqual(all.map(view));
       const edited = (await monitorQueries.listMonitorViews(db, userId, { limit: 100 })).find((m) =>
         m.name.startsWith('m2'),
       );
@@ -153,16 +188,16 @@ describe.each(databaseVariants())('API read queries on $name', (variant) => {
       });
 
       // Pages by keyset, as the route asks for them (one row more than the page).
-      const pages: monitorQueries.MonitorView[] = [];
+      const pages: monitorQueries.MonitorListView[] = [];
       let beforeId: string | undefined;
       for (;;) {
         const page = await monitorQueries.listMonitorViews(db, userId, { limit: 3, beforeId });
-        expect(page).toEqual((await referenceMonitors(db, userId, { limit: 3, beforeId })).map(monitorView));
+        expect(page).toEqual((await referenceMonitors(db, userId, { limit: 3, beforeId })).map(view));
         pages.push(...page);
         if (page.length < 3) break;
         beforeId = page[page.length - 1]!.id;
       }
-      expect(pages).toEqual(all.map(monitorView));
+      expect(pages).toEqual(all.map(view));
       expect(await monitorQueries.listMonitorViews(db, newId(), { limit: 10 })).toEqual([]);
     });
   });
@@ -192,6 +227,9 @@ describe.each(databaseVariants())('API read queries on $name', (variant) => {
               tlsMs: down ? null : 3,
               firstByteMs: down ? null : 40,
               certExpiresAt: down ? null : new Date(Date.UTC(2031, 5, 1, 0, 0, slot)),
+              details: down
+                ? null
+                : { degraded: slot % 2 === 0, certificate: { names: ['a.test', `"${slot}"`] } },
             }),
           );
         }

@@ -71,9 +71,12 @@ describe.each(databaseVariants())('result maintenance on $name', (variant) => {
         created: expected.map(partitionName),
         dropped: [],
         deferred: [],
+        hoursRolled: 0,
+        rollupsPurged: 0,
         movedFromDefault: 0,
         deletedFromDefault: 0,
         sessionsPurged: 0,
+        eventsPurged: 0,
       });
       const byName = new Map((await listResultPartitions(db)).map((p) => [p.name, p]));
       for (const day of expected) {
@@ -216,6 +219,25 @@ describe.each(databaseVariants())('result maintenance on $name', (variant) => {
       expect(left?.n).toBe(3);
       expect(lines.some((l) => l.message === 'ended sessions deleted')).toBe(true);
       expect((await runMaintenance(db, { now, retentionDays: 90 })).sessionsPurged).toBe(0);
+    });
+  });
+
+  describe.skipIf(!variant.available)('events', () => {
+    it('deletes outbox events older than the retention, in batches; newer ones stay', async () => {
+      const db = handle.db;
+      const userId = await seedUser(db);
+      const at = (offsetMs: number) => new Date(now + offsetMs).toISOString();
+      for (const age of [91, 91, 91, 89, 1]) {
+        await db.execute(sql`INSERT INTO events (id, user_id, type, payload, created_at)
+          VALUES (${newId()}, ${userId}, 'incident.opened', '{}'::jsonb, ${at(-age * DAY_MS)}::timestamptz)`);
+      }
+      const { logger, lines } = recordingLogger();
+      expect((await runMaintenance(db, { now, retentionDays: 90, batchSize: 2, logger })).eventsPurged).toBe(
+        3,
+      );
+      const [left] = await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM events`);
+      expect(left?.n).toBe(2);
+      expect(lines.some((l) => l.message === 'events past retention deleted')).toBe(true);
     });
   });
 

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -64,6 +73,43 @@ describe('embedded PGlite data directory', () => {
       await second.close();
     }
   });
+
+  it('keeps the data directory private: folders 0700, files 0600 (those made while running by close)', async () => {
+    const dataDir = join(root, 'private');
+    const modes = () => {
+      const found = new Map<string, number>();
+      const visit = (path: string) => {
+        const info = statSync(path);
+        found.set(path, info.mode & 0o777);
+        if (info.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+      };
+      visit(dataDir);
+      return found;
+    };
+    const notPrivate = () =>
+      [...modes()].filter(([path, mode]) => mode !== (statSync(path).isDirectory() ? 0o700 : 0o600));
+    const handle = await openDatabase({ dataDir, pgliteSharedBuffers: '8MB' });
+    try {
+      await migrateDatabase(handle);
+      await handle.db.execute(sql`CREATE TABLE made_later (x int)`);
+      await handle.db.execute(sql`INSERT INTO made_later SELECT generate_series(1, 5000)`);
+      await handle.db.execute(sql`CHECKPOINT`);
+      // While running, every folder is 0700, so no other user can reach any file.
+      expect([...modes()].filter(([path, mode]) => statSync(path).isDirectory() && mode !== 0o700)).toEqual(
+        [],
+      );
+      expect(modes().size).toBeGreaterThan(500);
+    } finally {
+      await handle.close();
+    }
+    expect(notPrivate()).toEqual([]);
+    // A directory left world-readable by an older version is made private at the next open.
+    chmodSync(dataDir, 0o777);
+    chmodSync(join(dataDir, 'pglite', 'PG_VERSION'), 0o666);
+    const again = await openDatabase({ dataDir, pgliteSharedBuffers: '8MB' });
+    await again.close();
+    expect(notPrivate()).toEqual([]);
+  }, 120_000); // an initdb and two opens: slow on a loaded machine
 
   it('reports a failing initdb child in one line and leaves no directory behind', async () => {
     const dir = join(root, 'broken', 'pglite');

@@ -8,6 +8,7 @@ import {
   insertResults,
   insertResultsOneByOne,
   queryRows,
+  republishAbandonedClaims,
   type ResultRow,
 } from '../src/index.js';
 
@@ -149,6 +150,71 @@ describe.each(databaseVariants())('pipeline queries on $name', (variant) => {
         published.push(...due.map((d) => d.id));
       });
       expect(published).toEqual([id]);
+    });
+
+    it('holds no row lock while publishing: an edit of a claimed monitor does not wait for the queue', async () => {
+      const db = handle.db;
+      await db.execute(sql`UPDATE monitors SET paused = true`);
+      const now = Date.parse('2026-11-29T14:00:00.000Z');
+      const id = await seedMonitor(db, userId, { nextCheckAt: new Date(now - 100), intervalSeconds: 60 });
+      const claimed = await claimDueMonitors(db, now, 500, async () => {
+        // What the API does while the producer waits for Redis: it must not wait for the producer's locks.
+        await db.transaction(async (tx) => {
+          await tx.execute(sql`SET LOCAL lock_timeout = '500ms'`);
+          await tx.execute(sql`UPDATE monitors SET name = 'edited' WHERE id = ${id}`);
+        });
+      });
+      expect(claimed).toBe(1);
+      const [row] = await queryRows<{ name: string }>(db, sql`SELECT name FROM monitors WHERE id = ${id}`);
+      expect(row?.name).toBe('edited');
+    });
+
+    it('loses no slot when its scheduler dies between claim and publish: another publishes it', async () => {
+      const db = handle.db;
+      await db.execute(sql`UPDATE monitors SET paused = true`);
+      await db.execute(sql`DELETE FROM scheduler_claims`);
+      const now = Date.parse('2026-11-29T15:00:00.000Z');
+      const kept = await seedMonitor(db, userId, { nextCheckAt: new Date(now - 100), intervalSeconds: 60 });
+      const pausedSince = await seedMonitor(db, userId, {
+        nextCheckAt: new Date(now - 100),
+        intervalSeconds: 60,
+      });
+      // A scheduler that claimed and then never published (as if SIGKILLed in between).
+      void claimDueMonitors(db, now, 500, () => new Promise(() => undefined));
+      const claims = async () =>
+        (await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM scheduler_claims`))[0]!.n;
+      for (let i = 0; i < 100 && (await claims()) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await claims()).toBe(1);
+      // Its slots are no longer due: a normal claim does not see them.
+      expect(await claimDueMonitors(db, now, 500, async () => undefined)).toBe(0);
+      await db.execute(sql`UPDATE monitors SET paused = true WHERE id = ${pausedSince}`);
+
+      // Not abandoned yet: left alone.
+      const none: DueMonitor[] = [];
+      expect(await republishAbandonedClaims(db, 60_000, async (due) => void none.push(...due))).toBe(0);
+      expect(none).toEqual([]);
+      // Abandoned: published with the slot claimed (a paused monitor left out), then gone.
+      const published: DueMonitor[] = [];
+      expect(await republishAbandonedClaims(db, 0, async (due) => void published.push(...due))).toBe(1);
+      expect(published.map((d) => [d.id, d.slotAt])).toEqual([[kept, now - 100]]);
+      expect(await claims()).toBe(0);
+      expect(await republishAbandonedClaims(db, 0, async () => undefined)).toBe(0);
+    });
+
+    it('leaves no claim behind when it publishes, or when the publish fails', async () => {
+      const db = handle.db;
+      await db.execute(sql`UPDATE monitors SET paused = true`);
+      await db.execute(sql`DELETE FROM scheduler_claims`);
+      const now = Date.parse('2026-11-29T16:00:00.000Z');
+      await seedMonitor(db, userId, { nextCheckAt: new Date(now - 100), intervalSeconds: 60 });
+      await expect(
+        claimDueMonitors(db, now, 500, async () => {
+          throw new Error('queue down');
+        }),
+      ).rejects.toThrow('queue down');
+      expect(await claimDueMonitors(db, now, 500, async () => undefined)).toBe(1);
+      const [row] = await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM scheduler_claims`);
+      expect(row!.n).toBe(0);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createClient } from 'redis';
 import type { QueuedTask, QueueStats, TaskQueue } from './queue.js';
 import type { CheckTask } from './task.js';
@@ -17,6 +18,19 @@ export interface RedisTaskQueueOptions {
   deadLetterMaxLen?: number;
   /** Connection errors (reconnects are automatic). Default: logged with console.error. */
   onError?: (err: Error) => void;
+  /**
+   * How long any command may take before it fails with RedisTimeoutError (default 2 s); a blocking read
+   * may take its block time more. Callers never hang on a Redis that is down or does not answer.
+   */
+  commandTimeoutMs?: number;
+}
+
+/** A Redis command that got no answer in time: Redis is down, unreachable or stalled. */
+export class RedisTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`Redis did not answer within ${ms} ms`);
+    this.name = 'RedisTimeoutError';
+  }
 }
 
 type RedisClient = ReturnType<typeof createClient>;
@@ -48,6 +62,7 @@ export class RedisTaskQueue implements TaskQueue {
   private readonly deadLetterKey: string;
   private readonly deadLetterMaxLen: number;
   private readonly onError: (err: Error) => void;
+  private readonly commandTimeoutMs: number;
   private readonly commands: RedisClient;
   /** Blocking connections by region and consumer, with their (shared) connect promise. */
   private readonly readers = new Map<string, { client: RedisClient; connected: Promise<void> }>();
@@ -61,6 +76,7 @@ export class RedisTaskQueue implements TaskQueue {
     this.maxAgeMs = options.maxAgeMs ?? 3_600_000;
     this.deadLetterKey = options.deadLetterKey ?? `${options.streamKey}:dead`;
     this.deadLetterMaxLen = options.deadLetterMaxLen ?? 10_000;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 2_000;
     this.onError =
       options.onError ?? ((err) => console.error(`[redis-stream] Redis connection error: ${err.message}`));
     this.commands = createClient({ url: options.url, socket: { reconnectStrategy: reconnectDelay } });
@@ -80,24 +96,27 @@ export class RedisTaskQueue implements TaskQueue {
     this.assertOpen();
     if (tasks.length === 0) return;
     const trimBefore = Date.now() - this.maxAgeMs;
-    const pipeline = this.commands.multi();
-    for (const task of tasks) {
-      pipeline.xAdd(
-        this.streamKey,
-        '*',
-        { [TASK_FIELD]: encodeTask(task) },
-        // MINID ~: drops whole stream nodes older than the cutoff, cheaply; a few stale entries may linger.
-        { TRIM: { strategy: 'MINID', strategyModifier: '~', threshold: trimBefore } },
-      );
-    }
-    await pipeline.execAsPipeline();
+    // Issued together, node-redis writes them in one round trip; unsent ones are dropped at the deadline.
+    await this.bounded((redis) =>
+      Promise.all(
+        tasks.map((task) =>
+          redis.xAdd(
+            this.streamKey,
+            '*',
+            { [TASK_FIELD]: encodeTask(task) },
+            // MINID ~: drops whole stream nodes older than the cutoff, cheaply; a few stale entries may linger.
+            { TRIM: { strategy: 'MINID', strategyModifier: '~', threshold: trimBefore } },
+          ),
+        ),
+      ),
+    );
   }
 
   async ensureGroup(region: string): Promise<void> {
     this.assertOpen();
     try {
       // From 0, so a region added later still gets the tasks already waiting in the stream.
-      await this.commands.xGroupCreate(this.streamKey, region, '0', { MKSTREAM: true });
+      await this.bounded((redis) => redis.xGroupCreate(this.streamKey, region, '0', { MKSTREAM: true }));
     } catch (err) {
       if (!hasErrorCode(err, 'BUSYGROUP')) throw err;
     }
@@ -127,7 +146,7 @@ export class RedisTaskQueue implements TaskQueue {
   async ack(region: string, ids: readonly string[]): Promise<void> {
     this.assertOpen();
     if (ids.length === 0) return;
-    await this.commands.xAck(this.streamKey, region, [...ids]);
+    await this.bounded((redis) => redis.xAck(this.streamKey, region, [...ids]));
   }
 
   async claimIdle(region: string, consumer: string, minIdleMs: number, count: number): Promise<QueuedTask[]> {
@@ -138,13 +157,10 @@ export class RedisTaskQueue implements TaskQueue {
     let cursor = '0-0';
     try {
       for (let round = 0; round < MAX_CLAIM_ROUNDS && claimed.length < limit; round += 1) {
-        const reply = await this.commands.xAutoClaim(
-          this.streamKey,
-          region,
-          consumer,
-          Math.max(0, Math.floor(minIdleMs)),
-          cursor,
-          { COUNT: limit - claimed.length },
+        const reply = await this.bounded((redis) =>
+          redis.xAutoClaim(this.streamKey, region, consumer, Math.max(0, Math.floor(minIdleMs)), cursor, {
+            COUNT: limit - claimed.length,
+          }),
         );
         // Entries trimmed while pending come back as deleted ids (Redis 7, already dropped from the
         // pending list) or as nulls (Redis 6.2); either way there is nothing left to run.
@@ -165,7 +181,9 @@ export class RedisTaskQueue implements TaskQueue {
     if (ids.length === 0) return;
     try {
       // XCLAIM with JUSTID resets the idle time without incrementing the delivery counter.
-      await this.commands.sendCommand(['XCLAIM', this.streamKey, region, consumer, '0', ...ids, 'JUSTID']);
+      await this.bounded((redis) =>
+        redis.sendCommand(['XCLAIM', this.streamKey, region, consumer, '0', ...ids, 'JUSTID']),
+      );
     } catch (err) {
       if (hasErrorCode(err, 'NOGROUP')) return;
       throw err;
@@ -176,29 +194,31 @@ export class RedisTaskQueue implements TaskQueue {
     this.assertOpen();
     if (entries.length === 0) return;
     const now = String(Date.now());
-    const pipeline = this.commands.multi();
-    for (const entry of entries) {
-      pipeline.xAdd(
-        this.deadLetterKey,
-        '*',
-        {
-          originalId: entry.id,
-          region,
-          reason,
-          deliveries: String(entry.deliveries),
-          payload: deadLetterPayload(entry),
-          deadLetteredAt: now,
-        },
-        { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.deadLetterMaxLen } },
+    await this.bounded((redis) => {
+      const copies = entries.map((entry) =>
+        redis.xAdd(
+          this.deadLetterKey,
+          '*',
+          {
+            originalId: entry.id,
+            region,
+            reason,
+            deliveries: String(entry.deliveries),
+            payload: deadLetterPayload(entry),
+            deadLetteredAt: now,
+          },
+          { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.deadLetterMaxLen } },
+        ),
       );
-    }
-    // After the copies, in the same round trip: an entry is never acked without its dead letter.
-    pipeline.xAck(
-      this.streamKey,
-      region,
-      entries.map((entry) => entry.id),
-    );
-    await pipeline.execAsPipeline();
+      // After the copies, on the same connection and in the same round trip: an entry is never acked
+      // without its dead letter.
+      const ack = redis.xAck(
+        this.streamKey,
+        region,
+        entries.map((entry) => entry.id),
+      );
+      return Promise.all([...copies, ack]);
+    });
   }
 
   /** The newest dead letters first, at most `count`: for inspection by operators and tests. */
@@ -206,7 +226,9 @@ export class RedisTaskQueue implements TaskQueue {
     this.assertOpen();
     const limit = Math.floor(count);
     if (!(limit >= 1)) return [];
-    const messages = await this.commands.xRevRange(this.deadLetterKey, '+', '-', { COUNT: limit });
+    const messages = await this.bounded((redis) =>
+      redis.xRevRange(this.deadLetterKey, '+', '-', { COUNT: limit }),
+    );
     return messages.map(({ id, message }) => ({
       id: String(id),
       originalId: message.originalId ?? '',
@@ -221,17 +243,19 @@ export class RedisTaskQueue implements TaskQueue {
   async stats(region: string): Promise<QueueStats> {
     this.assertOpen();
     // Issued together, so node-redis pipelines them into one round trip.
-    const [length, pending, deadLetters] = await Promise.all([
-      this.commands.xLen(this.streamKey),
-      this.commands.xPending(this.streamKey, region).then(
-        (summary) => Number(summary.pending),
-        (err: unknown) => {
-          if (hasErrorCode(err, 'NOGROUP')) return 0;
-          throw err;
-        },
-      ),
-      this.commands.xLen(this.deadLetterKey),
-    ]);
+    const [length, pending, deadLetters] = await this.bounded((redis) =>
+      Promise.all([
+        redis.xLen(this.streamKey),
+        redis.xPending(this.streamKey, region).then(
+          (summary) => Number(summary.pending),
+          (err: unknown) => {
+            if (hasErrorCode(err, 'NOGROUP')) return 0;
+            throw err;
+          },
+        ),
+        redis.xLen(this.deadLetterKey),
+      ]),
+    );
     return { length, pending, deadLetters };
   }
 
@@ -254,6 +278,45 @@ export class RedisTaskQueue implements TaskQueue {
     if (this.closing) throw new Error('The task queue is closed');
   }
 
+  /**
+   * Runs commands on `client` (the command connection by default) under a deadline: they fail with
+   * RedisTimeoutError after `ms`, and those not yet sent (queued while Redis is unreachable) are withdrawn,
+   * so they are not sent late, after the caller has given up on them. `onTimeout` runs first.
+   */
+  private async bounded<T>(
+    run: (redis: RedisClient) => Promise<T>,
+    {
+      client = this.commands,
+      ms = this.commandTimeoutMs,
+      onTimeout,
+    }: { client?: RedisClient; ms?: number; onTimeout?: () => void } = {},
+  ): Promise<T> {
+    const controller = new AbortController();
+    // One listener per command on this one signal (a publish of 500 tasks: 500), none of them a leak.
+    setMaxListeners(0, controller.signal);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new RedisTimeoutError(ms);
+        controller.abort(error);
+        onTimeout?.();
+        reject(error);
+      }, ms);
+    });
+    const work = run(client.withAbortSignal(controller.signal) as RedisClient);
+    work.catch(() => undefined); // Settles after the deadline: the caller has its RedisTimeoutError.
+    try {
+      return await Promise.race([work, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private dropReader(client: RedisClient): void {
+    for (const [key, reader] of this.readers) if (reader.client === client) this.readers.delete(key);
+    destroyQuietly(client);
+  }
+
   /** The reader's connected blocking connection, or undefined when the queue closed first. */
   private async readerFor(region: string, consumer: string): Promise<RedisClient | undefined> {
     const key = `${region}\u0000${consumer}`;
@@ -272,11 +335,17 @@ export class RedisTaskQueue implements TaskQueue {
       reader = { client, connected };
       this.readers.set(key, reader);
     }
-    // While Redis is down, connect() keeps retrying; close() must not wait for that.
+    // While Redis is down, connect() keeps retrying; neither close() nor the reader waits for that (the
+    // next read finds the same attempt going on).
+    let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       reader.connected.then(() => 'connected' as const),
       this.closeStarted,
-    ]);
+      new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), this.commandTimeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (outcome === 'late') throw new RedisTimeoutError(this.commandTimeoutMs);
     return outcome === 'connected' && !this.closing ? reader.client : undefined;
   }
 
@@ -287,12 +356,23 @@ export class RedisTaskQueue implements TaskQueue {
     count: number,
     blockMs: number,
   ): Promise<QueuedTask[]> {
-    const reply = await reader.xReadGroup(
-      region,
-      consumer,
-      { key: this.streamKey, id: '>' },
-      // BLOCK 0 would mean "forever" to Redis; the contract says blockMs <= 0 does not wait.
-      blockMs > 0 ? { COUNT: count, BLOCK: Math.ceil(blockMs) } : { COUNT: count },
+    const block = blockMs > 0 ? Math.ceil(blockMs) : 0;
+    const reply = await this.bounded(
+      (redis) =>
+        redis.xReadGroup(
+          region,
+          consumer,
+          { key: this.streamKey, id: '>' },
+          // BLOCK 0 would mean "forever" to Redis; the contract says blockMs <= 0 does not wait.
+          block > 0 ? { COUNT: count, BLOCK: block } : { COUNT: count },
+        ),
+      {
+        client: reader,
+        ms: block + this.commandTimeoutMs,
+        // A read still pending would hold up the next one on this connection: start a new one instead.
+        // What it may yet deliver stays pending for this consumer, and the reclaimer takes it back.
+        onTimeout: () => this.dropReader(reader),
+      },
     );
     const messages = (reply as { messages: StreamMessage[] }[] | null)?.[0]?.messages ?? [];
     return messages.map((message) => toQueuedTask(message, 1));
@@ -307,8 +387,10 @@ export class RedisTaskQueue implements TaskQueue {
     consumer: string,
     claimed: readonly StreamMessage[],
   ): Promise<QueuedTask[]> {
-    const replies = await Promise.all(
-      claimed.map(({ id }) => this.commands.xPendingRange(this.streamKey, region, id, id, 1, { consumer })),
+    const replies = await this.bounded((redis) =>
+      Promise.all(
+        claimed.map(({ id }) => redis.xPendingRange(this.streamKey, region, id, id, 1, { consumer })),
+      ),
     );
     const result: QueuedTask[] = [];
     claimed.forEach((message, index) => {

@@ -4,17 +4,16 @@
  */
 export interface CheckTask {
   monitorId: string;
-  url: string;
+  /** The monitor's owner: what the worker shares its capacity by. Empty for v1 tasks that carried none. */
+  userId: string;
+  /** The monitor kind (http, tcp, ...), which says how to read `settings`. */
+  kind: string;
+  /** The kind's settings, as stored: the queue carries them without knowing their schema. */
+  settings: Record<string, unknown>;
   /** The slot, epoch milliseconds; with monitorId and region it is the result's idempotency key. */
   scheduledAt: number;
   intervalSeconds: number;
   timeoutMs: number;
-  method: 'GET' | 'HEAD';
-  /** Codes and ranges that count as up, e.g. ["200-299", "304"]. */
-  expectedStatus: string[];
-  keyword: string | null;
-  keywordMode: 'present' | 'absent';
-  followRedirects: boolean;
   /** Regions that check this monitor; empty means all. */
   regions: string[];
 }

@@ -6,15 +6,12 @@ import { type CheckTask, MemoryTaskQueue } from '../src/index.js';
 const makeTasks = (count: number): CheckTask[] =>
   Array.from({ length: count }, (_, index) => ({
     monitorId: `m-${index}`,
-    url: 'https://example.com',
+    userId: 'u-1',
+    kind: 'http',
+    settings: { url: 'https://example.com' },
     scheduledAt: 0,
     intervalSeconds: 60,
     timeoutMs: 1_000,
-    method: 'GET',
-    expectedStatus: ['200'],
-    keyword: null,
-    keywordMode: 'present',
-    followRedirects: true,
     regions: [],
   }));
 

@@ -103,15 +103,12 @@ function memoryVariant(): Variant {
 function makeTask(monitorId: string, overrides: Partial<CheckTask> = {}): CheckTask {
   return {
     monitorId,
-    url: `https://example.com/${monitorId}`,
+    userId: 'u-1',
+    kind: 'http',
+    settings: { url: `https://example.com/${monitorId}` },
     scheduledAt: 1_700_000_000_000,
     intervalSeconds: 60,
     timeoutMs: 10_000,
-    method: 'GET',
-    expectedStatus: ['200-299'],
-    keyword: null,
-    keywordMode: 'present',
-    followRedirects: true,
     regions: [],
     ...overrides,
   };

@@ -1,6 +1,16 @@
 import type { Logger } from '@better-uptime/config';
-import { claimDueMonitors, type Database, DEFAULT_RETENTION_DAYS, runMaintenance } from '@better-uptime/db';
+import {
+  claimDueMonitors,
+  type Database,
+  type DueMonitor,
+  DEFAULT_RETENTION_DAYS,
+  republishAbandonedClaims,
+  runMaintenance,
+} from '@better-uptime/db';
+import { PUSH_KIND_NAMES } from '@better-uptime/checker';
 import type { TaskQueue } from '@better-uptime/redis-stream';
+import { judgeDueHeartbeats } from './heartbeats.js';
+import { slotAfter } from './slots.js';
 import { taskFor } from './tasks.js';
 
 export interface SchedulerOptions {
@@ -17,9 +27,16 @@ export interface SchedulerOptions {
   maintenanceIntervalMs?: number;
   /** Results older than this many days are removed by the maintenance step (default 90). */
   retentionDays?: number;
+  /** Hourly and daily rollups older than this many days are removed by the maintenance step (default 400). */
+  rollupRetentionDays?: number;
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * A claim still unpublished after this long belongs to a dead scheduler (a publish takes milliseconds; a
+ * failed one puts its slots back at once).
+ */
+const ABANDONED_CLAIM_MS = 5_000;
 /** After a failed maintenance run, the next one is tried this much later instead of a whole interval. */
 const MAINTENANCE_RETRY_MS = 60_000;
 
@@ -38,26 +55,43 @@ export class Scheduler {
   private lastMaintenance = 0;
   private maintenance: Promise<void> | undefined;
   /** Totals since start, for logs and metrics. */
-  readonly counters = { published: 0, tickFailures: 0 };
+  readonly counters = { published: 0, heartbeatsJudged: 0, tickFailures: 0 };
 
   constructor(private readonly options: SchedulerOptions) {
     this.batchSize = options.batchSize ?? 500;
     this.maintenanceIntervalMs = options.maintenanceIntervalMs ?? 3_600_000;
   }
 
-  /** Publishes every slot due before now + lead. Returns how many were published. */
+  /**
+   * Publishes every slot due before now + lead, and judges the heartbeat slots due by now (push kinds have
+   * no prober: their results are written here). Returns how many slots were published or judged.
+   */
   async tick(now = Date.now()): Promise<number> {
     const horizon = now + this.options.leadMs;
-    let total = 0;
+    const publish = async (due: DueMonitor[]) => {
+      await this.options.queue.publish(due.map((monitor) => taskFor(monitor, monitor.slotAt)));
+    };
+    // First the slots of a scheduler that died between its claim and its publish.
+    let total = await republishAbandonedClaims(this.options.db, ABANDONED_CLAIM_MS, publish);
     for (;;) {
-      const claimed = await claimDueMonitors(this.options.db, horizon, this.batchSize, async (due) => {
-        await this.options.queue.publish(due.map((monitor) => taskFor(monitor, monitor.slotAt)));
-      });
+      const claimed = await claimDueMonitors(
+        this.options.db,
+        horizon,
+        this.batchSize,
+        publish,
+        slotAfter,
+        PUSH_KIND_NAMES,
+      );
       total += claimed;
       if (claimed < this.batchSize) break;
     }
     this.counters.published += total;
-    return total;
+    const judged = await judgeDueHeartbeats(this.options.db, now, {
+      logger: this.options.logger,
+      limit: this.batchSize,
+    });
+    this.counters.heartbeatsJudged += judged;
+    return total + judged;
   }
 
   start(): void {
@@ -114,6 +148,9 @@ export class Scheduler {
     this.maintenance = runMaintenance(db, {
       now,
       retentionDays: this.options.retentionDays ?? DEFAULT_RETENTION_DAYS,
+      ...(this.options.rollupRetentionDays === undefined
+        ? {}
+        : { rollupRetentionDays: this.options.rollupRetentionDays }),
       logger,
     })
       .then(

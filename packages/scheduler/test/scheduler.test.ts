@@ -60,9 +60,10 @@ describe.each(queueVariants())('scheduler on the $name queue', (variant) => {
       expect(new Set(read.map((e) => e.task!.monitorId))).toEqual(new Set(due));
       const task = read.find((e) => e.task!.monitorId === due[7])!.task!;
       expect(task).toMatchObject({
-        url: 'http://127.0.0.1/7',
+        userId,
+        kind: 'http',
+        settings: { url: 'http://127.0.0.1/7', method: 'GET', expectedStatus: ['200-299'] },
         intervalSeconds: 60,
-        method: 'GET',
         regions: [],
       });
       expect(task.scheduledAt).toBe(now + 1_000);

@@ -101,3 +101,10 @@ export async function startClockTarget(
     },
   };
 }
+
+/**
+ * How early a response time measured with the kernel's receive times may be: the arrival is estimated
+ * from a clock with a 4 ms tick (HZ=250), so within about a tick, plus a millisecond of rounding.
+ * Tests that check a check is never early allow this much.
+ */
+export const KERNEL_CLOCK_SLACK_MS = 5;

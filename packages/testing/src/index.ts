@@ -9,7 +9,13 @@ export { TEST_POSTGRES_URL, TEST_REDIS_URL, adminQuery, databaseUrl } from './se
 export { databaseVariants, type DatabaseVariant } from './variants.js';
 export { resultRow, seedMonitor, type SeedMonitorFields, seedUser, type SeedUserFields } from './seed.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
-export { type ClockTarget, monotonicNow, startClockTarget, toMonotonic } from './clock-target.js';
+export {
+  type ClockTarget,
+  KERNEL_CLOCK_SLACK_MS,
+  monotonicNow,
+  startClockTarget,
+  toMonotonic,
+} from './clock-target.js';
 export { deleteRedisKeys, queueVariants, type QueueVariant } from './queues.js';
 export {
   startTarget,
@@ -21,3 +27,20 @@ export {
   type TlsTargetOptions,
   type TlsTargetServer,
 } from './targets.js';
+export {
+  type ReceivedMail,
+  type ReceivedRequest,
+  type ReceiverSink,
+  type SinkAnswer,
+  type SmtpSink,
+  startReceiverSink,
+  startSmtpSink,
+} from './receivers.js';
+export {
+  freePort,
+  type OwnPostgres,
+  type OwnRedis,
+  postgresBinaries,
+  startOwnPostgres,
+  startOwnRedis,
+} from './own-servers.js';

@@ -1,3 +1,4 @@
+import { monitorKind, withDefaults } from '@better-uptime/checker';
 import { type Database, monitors, type NewMonitorRow, newId, type ResultRow, users } from '@better-uptime/db';
 
 /**
@@ -25,8 +26,15 @@ export async function seedUser(db: Database, fields: SeedUserFields = {}): Promi
   return id;
 }
 
-/** A monitor's settings; what is left out takes the column default. */
-export type SeedMonitorFields = Partial<Omit<NewMonitorRow, 'id' | 'userId' | 'createdAt' | 'updatedAt'>>;
+/**
+ * A monitor's settings; what is left out takes the column default. An http monitor can be given by its
+ * `url` (and keyword fields), which become its settings with the kind's defaults.
+ */
+export type SeedMonitorFields = Partial<Omit<NewMonitorRow, 'id' | 'userId' | 'createdAt' | 'updatedAt'>> & {
+  url?: string;
+  keyword?: string | null;
+  keywordMode?: 'present' | 'absent';
+};
 
 /**
  * Inserts a monitor of `userId` and returns its id. Named 'm' and pointed at http://127.0.0.1/ unless
@@ -40,7 +48,17 @@ export async function seedMonitor(
   fields: SeedMonitorFields = {},
 ): Promise<string> {
   const id = newId();
-  await db.insert(monitors).values({ name: 'm', url: 'http://127.0.0.1/', ...fields, id, userId });
+  const { url = 'http://127.0.0.1/', keyword, keywordMode, ...columns } = fields;
+  const settings =
+    columns.settings ??
+    withDefaults(monitorKind('http')!, {
+      url,
+      ...(keyword === undefined ? {} : { keyword }),
+      ...(keywordMode === undefined ? {} : { keywordMode }),
+    });
+  const kind = columns.kind ?? 'http';
+  const target = columns.target ?? monitorKind(kind)?.target(settings as never) ?? kind;
+  await db.insert(monitors).values({ name: 'm', ...columns, kind, settings, target, id, userId });
   return id;
 }
 

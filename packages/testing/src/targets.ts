@@ -244,13 +244,24 @@ class TargetState {
     });
   }
 
-  /** Runs `fn` after `ms` unless the response closes first or the server stops. */
+  /**
+   * Runs `fn` `ms` after now, never sooner, unless the response closes first or the server stops. A timer
+   * counts from the event loop's cached time, which can be a few ms behind a busy loop, so it may fire
+   * early by that much: then it waits out the rest.
+   */
   private later(response: ServerResponse, ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    this.timers.add(timer);
+    const due = performance.now() + ms;
+    let timer: NodeJS.Timeout;
+    const arm = (delay: number) => {
+      timer = setTimeout(() => {
+        this.timers.delete(timer);
+        const left = due - performance.now();
+        if (left > 0) return arm(Math.ceil(left));
+        fn();
+      }, delay);
+      this.timers.add(timer);
+    };
+    arm(ms);
     response.once('close', () => {
       clearTimeout(timer);
       this.timers.delete(timer);

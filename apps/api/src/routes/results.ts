@@ -1,3 +1,4 @@
+import { judgedRegions } from '@better-uptime/checker';
 import { monitorQueries, resultQueries } from '@better-uptime/db';
 import { authOf } from '../auth/authenticate.js';
 import type { ApiContext, ApiServer } from '../context.js';
@@ -94,9 +95,12 @@ export function resultRoutes(app: ApiServer, ctx: ApiContext): void {
     },
     async (request) => {
       const { monitorId } = request.params;
-      await requireOwnMonitor(authOf(request).user.id, monitorId);
-      const rows = await resultQueries.latestChecks(db, monitorId, ctx.config.regions);
-      return { latest: rows.map(checkJson) };
+      const monitor = await monitorQueries.findMonitor(db, authOf(request).user.id, monitorId);
+      if (!monitor) throw notFound('Monitor');
+      // Every configured region, and a push kind's own.
+      const regions = new Set([...ctx.config.regions, ...judgedRegions(monitor, ctx.config.regions)]);
+      const rows = await resultQueries.latestChecks(db, monitorId, [...regions]);
+      return { latest: rows.map((row) => checkJson(row, monitor.kind)) };
     },
   );
 

@@ -7,12 +7,17 @@ const Status = Type.Union([Type.Literal('Up'), Type.Literal('Down')]);
 export const Check = Type.Object(
   {
     monitorId: Uuid('Monitor id'),
+    kind: Type.String({ description: 'The monitor’s kind (http, tcp, ...): says what details hold' }),
     location: Type.String({ description: 'Region that ran the check' }),
     status: Status,
     responseTimeMs: Type.Integer(),
     statusCode: Nullable(Type.Integer()),
     reason: Nullable(
-      Type.String({ description: 'Why it is down: dns, connect, tls, timeout, http_status, ...' }),
+      Type.String({
+        description:
+          'Why it is down: dns, connect, tls, timeout, http_status, keyword, redirects, protocol, too_large, ' +
+          'assertion, cert_expiry, unavailable, ...',
+      }),
     ),
     message: Nullable(Type.String()),
     timings: Type.Object({
@@ -22,6 +27,11 @@ export const Check = Type.Object(
       firstByteMs: Nullable(Type.Integer()),
     }),
     certExpiresAt: Nullable(DateTime()),
+    details: Nullable(
+      Type.Object({}, { additionalProperties: true }),
+      'What is particular to the kind: the certificate (expiresAt, issuer, subject, names), degraded, ' +
+        'DNS answers, ping loss and round trips, heartbeat last seen',
+    ),
     scheduledAt: DateTime('The slot the check belongs to'),
     checkedAt: DateTime('When the check ran'),
   },

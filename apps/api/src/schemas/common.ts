@@ -14,26 +14,30 @@ export const ErrorResponse = Type.Object(
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input: the message names the field',
   401: 'Missing, invalid, expired or revoked credentials',
-  403: 'Cookie-authenticated write without a valid x-csrf-token header',
+  403: 'Not allowed: a cookie-authenticated write without a valid x-csrf-token header, a write with a read-only API key, a closed sign-up, or a new monitor beyond MAX_MONITORS_PER_USER (quota_exceeded)',
   404: 'No such resource (or not yours: the answer is the same)',
   409: 'Conflict with existing data',
   413: 'Body larger than 64 KiB',
   415: 'Body is not JSON',
-  429: 'Too many attempts: see Retry-After',
-  503: 'Not ready',
+  429: 'Too many attempts or writes: see Retry-After',
+  503: 'Unavailable: the database does not answer or is busy (retry after Retry-After seconds), or the service is not ready',
 };
 
-/** Error responses for a route's OpenAPI description (and fast serialisation). */
+/**
+ * Error responses for a route's OpenAPI description (and fast serialisation). Every route may answer 503
+ * while the database is unreachable, so that one is always included.
+ */
 export function errorResponses(...statuses: number[]): Record<number, TSchema> {
   return Object.fromEntries(
-    statuses.map((status) => [
+    [...new Set([...statuses, 503])].map((status) => [
       status,
       { ...ErrorResponse, description: ERROR_DESCRIPTIONS[status] ?? 'Error' },
     ]),
   );
 }
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends TSchema>(schema: T, description?: string) =>
+  Type.Union([schema, Type.Null()], description === undefined ? {} : { description });
 
 export const DateTime = (description?: string) =>
   Type.String({ format: 'date-time', ...(description ? { description } : {}) });

@@ -1,18 +1,35 @@
-import { type Static, Type } from '@sinclair/typebox';
-import { PATTERN_MESSAGE } from '../validation.js';
+import { type Static, type TObject, type TSchema, type TUnion, Type } from '@sinclair/typebox';
+import { DEFAULT_KIND, MONITOR_KINDS, type MonitorKind, PUSH_STATUSES } from '@better-uptime/checker';
+import { PATTERN_MESSAGE, UNNAMED_VARIANT } from '../validation.js';
 import { Cursor, DateTime, Limit, NextCursor, Nullable, Uuid } from './common.js';
+import { MonitorNotificationInput, MonitorNotificationOutput } from './channel.js';
+import { Incident } from './incident.js';
 
+/** Defaults of the fields every kind has; a kind's own defaults are in its settings schema (the checker). */
 export const MONITOR_DEFAULTS = {
+  kind: DEFAULT_KIND,
   intervalSeconds: 180,
   timeoutMs: 30_000,
-  method: 'GET',
-  expectedStatus: ['200-299'],
-  keyword: null,
-  keywordMode: 'present',
-  followRedirects: true,
   regions: [] as string[],
   paused: false,
+  failureThreshold: 2,
+  recoveryThreshold: 2,
+  regionQuorum: null,
+  retryIntervalSeconds: 10,
+  publicBadges: false,
 } as const;
+
+/** The shortest interval of any kind. */
+export const MIN_INTERVAL_SECONDS = 10;
+
+export const MONITOR_STATES = ['pending', 'up', 'down', 'maintenance', 'paused'] as const;
+export const MonitorStateSchema = Type.Union(
+  MONITOR_STATES.map((s) => Type.Literal(s)),
+  {
+    description:
+      'pending (no verdict yet), up, down (an incident is open), maintenance (a window is in effect), paused',
+  },
+);
 
 const Name = Type.String({
   minLength: 1,
@@ -21,89 +38,207 @@ const Name = Type.String({
   [PATTERN_MESSAGE]: 'must not be blank',
 });
 
-const StatusRange = Type.String({
-  pattern: '^[1-5][0-9]{2}(-[1-5][0-9]{2})?$',
-  [PATTERN_MESSAGE]: 'must be a status code or range of codes from 100 to 599, like "304" or "200-299"',
-});
-
-/** The request schemas depend on the configured regions, which they list as an enumeration. */
-export function monitorInputSchemas(regions: readonly string[]) {
-  const settings = {
-    name: Type.Optional({ ...Name, description: "Default: the URL's host" }),
+/** The fields every kind has, each optional (defaults in MONITOR_DEFAULTS). */
+function commonInput(regions: readonly string[]) {
+  return {
+    name: Type.Optional({ ...Name, description: 'Default: what is checked (the URL, host:port, ...)' }),
     intervalSeconds: Type.Optional(
-      Type.Integer({ minimum: 30, maximum: 86_400, default: MONITOR_DEFAULTS.intervalSeconds }),
+      Type.Integer({
+        minimum: MIN_INTERVAL_SECONDS,
+        maximum: 86_400,
+        default: MONITOR_DEFAULTS.intervalSeconds,
+      }),
     ),
     timeoutMs: Type.Optional(
       Type.Integer({ minimum: 1000, maximum: 60_000, default: MONITOR_DEFAULTS.timeoutMs }),
     ),
-    method: Type.Optional(
-      Type.Union([Type.Literal('GET'), Type.Literal('HEAD')], { default: MONITOR_DEFAULTS.method }),
-    ),
-    expectedStatus: Type.Optional(
-      Type.Array(StatusRange, {
-        minItems: 1,
-        maxItems: 20,
-        uniqueItems: true,
-        default: MONITOR_DEFAULTS.expectedStatus,
-        description: 'Status codes and inclusive ranges that count as up',
-      }),
-    ),
-    keyword: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 500 }))),
-    keywordMode: Type.Optional(
-      Type.Union([Type.Literal('present'), Type.Literal('absent')], {
-        default: MONITOR_DEFAULTS.keywordMode,
-        description: 'Whether the keyword must be present in, or absent from, the body',
-      }),
-    ),
-    followRedirects: Type.Optional(Type.Boolean({ default: true, description: 'Follow up to 5 redirects' })),
     regions: Type.Optional(
       Type.Array(Type.Union(regions.map((r) => Type.Literal(r))), {
         uniqueItems: true,
         default: [],
-        description: 'Regions to check from; empty means all',
+        description:
+          'Regions to check from; empty means all (a heartbeat monitor has none: it is judged once)',
       }),
     ),
     paused: Type.Optional(Type.Boolean({ default: false })),
-  };
-  const url = Type.String({
-    minLength: 1,
-    maxLength: 2048,
-    description: 'http or https URL with a real host; no credentials',
-  });
-  return {
-    create: Type.Object({ url, ...settings }, { additionalProperties: false }),
-    update: Type.Object(
-      { url: Type.Optional(url), ...settings },
-      { additionalProperties: false, minProperties: 1, description: 'Any subset of the fields' },
+    publicBadges: Type.Optional(
+      Type.Boolean({
+        default: MONITOR_DEFAULTS.publicBadges,
+        description:
+          'Anyone may fetch this monitor’s status, uptime and response-time badges (/api/badges/:id/...)',
+      }),
     ),
+    failureThreshold: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10,
+        default: MONITOR_DEFAULTS.failureThreshold,
+        description: 'Consecutive failed checks before a region counts as down',
+      }),
+    ),
+    recoveryThreshold: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10,
+        default: MONITOR_DEFAULTS.recoveryThreshold,
+        description: 'Consecutive good checks before a down region counts as up again',
+      }),
+    ),
+    regionQuorum: Type.Optional(
+      Nullable(
+        Type.Integer({
+          minimum: 1,
+          description:
+            'Regions that must be down to open an incident, at most the number of regions checked from; ' +
+            'null (the default) means a majority of them (1 of 1, 2 of 2 or 3)',
+        }),
+      ),
+    ),
+    retryIntervalSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 5,
+        maximum: 86_400,
+        default: MONITOR_DEFAULTS.retryIntervalSeconds,
+        description:
+          'While a region is failing or an incident is open, checks come at this cadence (at most intervalSeconds)',
+      }),
+    ),
+    ...MonitorNotificationInput,
   };
 }
 
-export type CreateMonitorBody = Static<ReturnType<typeof monitorInputSchemas>['create']>;
-export type UpdateMonitorBody = Static<ReturnType<typeof monitorInputSchemas>['update']>;
+/** The names of the fields every kind has: a body's other fields are its kind's settings. */
+export const COMMON_FIELDS: ReadonlySet<string> = new Set(['kind', ...Object.keys(commonInput([]))]);
 
-export const Monitor = Type.Object(
-  {
-    id: Uuid('Monitor id (UUIDv7, time ordered)'),
-    name: Type.String(),
-    url: Type.String(),
-    intervalSeconds: Type.Integer(),
-    timeoutMs: Type.Integer(),
-    method: Type.Union([Type.Literal('GET'), Type.Literal('HEAD')]),
-    expectedStatus: Type.Array(Type.String()),
-    keyword: Nullable(Type.String()),
-    keywordMode: Type.Union([Type.Literal('present'), Type.Literal('absent')]),
-    followRedirects: Type.Boolean(),
-    regions: Type.Array(Type.String()),
-    paused: Type.Boolean(),
-    nextCheckAt: DateTime('When the next check is scheduled'),
-    createdAt: DateTime(),
-    updatedAt: DateTime(),
-  },
-  { title: 'Monitor' },
+/**
+ * A kind's own fields as input: a field with a default may be left out. With `partial`, every field may
+ * be (an update names only what changes).
+ */
+export function kindInput(kind: MonitorKind, partial: boolean): Record<string, TSchema> {
+  const properties = kind.settings.properties as Record<string, TSchema>;
+  return Object.fromEntries(
+    Object.entries(properties).map(([key, schema]) => [
+      key,
+      partial || schema.default !== undefined ? Type.Optional(schema) : schema,
+    ]),
+  );
+}
+
+const kindLiteral = (kind: MonitorKind, partial: boolean) => {
+  const literal = Type.Literal(kind.name, {
+    description: kind.name === DEFAULT_KIND ? `${kind.name} (the default when kind is left out)` : kind.name,
+  });
+  return partial || kind.name === DEFAULT_KIND ? Type.Optional(literal) : literal;
+};
+
+/**
+ * The request schemas: one object per kind (its common fields, `kind` and its own settings) under a `kind`
+ * discriminator. They depend on the configured regions, which they list as an enumeration.
+ */
+export function monitorInputSchemas(regions: readonly string[]) {
+  const common = commonInput(regions);
+  const create = MONITOR_KINDS.map((kind) =>
+    Type.Object(
+      { kind: kindLiteral(kind, false), ...common, ...kindInput(kind, false) },
+      { additionalProperties: false, title: `New ${kind.name} monitor` },
+    ),
+  );
+  const update = MONITOR_KINDS.map((kind) =>
+    Type.Object(
+      { kind: kindLiteral(kind, true), ...common, ...kindInput(kind, true) },
+      { additionalProperties: false, minProperties: 1, title: `${kind.name} monitor changes` },
+    ),
+  );
+  const defaultCreate = create.find((schema) => schema.properties.kind.const === DEFAULT_KIND)!;
+  return {
+    create: Type.Union(create, {
+      discriminator: { propertyName: 'kind' },
+      [UNNAMED_VARIANT]: defaultCreate,
+    }) as TUnion<TObject[]>,
+    update: Type.Union(update, {
+      discriminator: { propertyName: 'kind' },
+      description:
+        'Any subset of the fields. Without `kind`, the settings are those of the monitor’s kind; a new `kind` ' +
+        'replaces the settings (its defaults fill what is left out). A secret left out, or sent back masked, ' +
+        'keeps its value.',
+      // Without a kind the settings are checked against the stored kind's schema by the route.
+      [UNNAMED_VARIANT]: Type.Object(common, { additionalProperties: true, minProperties: 1 }),
+    }) as TUnion<TObject[]>,
+  };
+}
+
+/** A body as validated: the common fields typed, the kind's settings as the kind's schema checked them. */
+export type CommonInput = Partial<Static<TObject<ReturnType<typeof commonInput>>>>;
+export type MonitorBody = CommonInput & { kind?: string } & Record<string, unknown>;
+
+const commonOutput = {
+  id: Uuid('Monitor id (UUIDv7, time ordered)'),
+  name: Type.String(),
+  target: Type.String({ description: 'What is checked, as people read it (the URL, host:port, ...)' }),
+  intervalSeconds: Type.Integer(),
+  timeoutMs: Type.Integer(),
+  regions: Type.Array(Type.String()),
+  paused: Type.Boolean(),
+  publicBadges: Type.Boolean({ description: 'Badges are served to anyone' }),
+  failureThreshold: Type.Integer(),
+  recoveryThreshold: Type.Integer(),
+  regionQuorum: Nullable(Type.Integer(), 'Null: a majority of the regions'),
+  retryIntervalSeconds: Type.Integer(),
+  ...MonitorNotificationOutput,
+  state: MonitorStateSchema,
+  stateSince: DateTime('When the state began (for down: when the outage started)'),
+  openIncidentId: Nullable(Uuid('The open incident, if any')),
+  openIncident: Type.Optional(
+    Nullable(Incident, 'The open incident (single-monitor answers; lists give openIncidentId only)'),
+  ),
+  nextCheckAt: DateTime('When the next check is scheduled'),
+  createdAt: DateTime(),
+  updatedAt: DateTime(),
+};
+
+/** What the answers of a single push-kind monitor add: its push URL and its newest push. */
+const pushOutput = {
+  pushUrl: Type.Optional(
+    Type.String({
+      description:
+        'Where to push: GET or POST, optionally ?status=down&message=... Whole only in the answer that made ' +
+        'it (the create, a change to this kind, POST /api/monitor/:id/push-token); masked (…and the last four ' +
+        'characters) afterwards',
+    }),
+  ),
+  lastPush: Type.Optional(
+    Nullable(
+      Type.Object({
+        at: DateTime(),
+        status: Type.Union(PUSH_STATUSES.map((s) => Type.Literal(s))),
+        message: Nullable(Type.String()),
+      }),
+      'The newest push; null before the first',
+    ),
+  ),
+};
+
+/** A monitor as answers show it: the common fields, its kind and its settings (secrets masked). */
+export const Monitor = Type.Union(
+  MONITOR_KINDS.map((kind) =>
+    Type.Object(
+      {
+        ...commonOutput,
+        kind: Type.Literal(kind.name),
+        ...(kind.settings.properties as Record<string, TSchema>),
+        ...((kind.pushRegion === undefined ? {} : pushOutput) as Record<string, TSchema>),
+      },
+      { title: `${kind.name} monitor` },
+    ),
+  ),
+  { discriminator: { propertyName: 'kind' }, title: 'Monitor' },
 );
-export type MonitorJson = Static<typeof Monitor>;
 
+/** A monitor's answer before it is checked against the schema of its kind. */
+export type MonitorJson = Static<TObject<typeof commonOutput>> & {
+  kind: string;
+  [setting: string]: unknown;
+};
 export const MonitorResponse = Type.Object({ monitor: Monitor });
 
 export const MonitorListQuery = Type.Object(

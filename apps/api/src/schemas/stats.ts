@@ -9,12 +9,16 @@ const Status = Type.Union([Type.Literal('Up'), Type.Literal('Down')]);
 const Reason = Nullable(Type.String(), 'Why it was down: dns, connect, tls, timeout, http_status, ...');
 const Ms = (description = 'Milliseconds') => Nullable(Type.Number(), description);
 
-/** The windows of the monitor page, the width of their chart buckets, and their length. */
+/**
+ * The windows of the monitor page, the width of their chart buckets, their length, and whether they are
+ * read from the hourly and daily rollups (windows beyond a day) instead of the raw results.
+ */
 export const STATS_WINDOWS = {
-  '1h': { ms: 3_600_000, bucketSeconds: 60 },
-  '24h': { ms: 86_400_000, bucketSeconds: 600 },
-  '7d': { ms: 7 * 86_400_000, bucketSeconds: 3_600 },
-  '30d': { ms: 30 * 86_400_000, bucketSeconds: 4 * 3_600 },
+  '1h': { ms: 3_600_000, bucketSeconds: 60, rolledUp: false },
+  '24h': { ms: 86_400_000, bucketSeconds: 600, rolledUp: false },
+  '7d': { ms: 7 * 86_400_000, bucketSeconds: 3_600, rolledUp: true },
+  '30d': { ms: 30 * 86_400_000, bucketSeconds: 4 * 3_600, rolledUp: true },
+  '90d': { ms: 90 * 86_400_000, bucketSeconds: 86_400, rolledUp: true },
 } as const;
 export type StatsWindow = keyof typeof STATS_WINDOWS;
 
@@ -71,17 +75,27 @@ const OverviewMonitor = Type.Object(
   {
     id: Uuid('Monitor id'),
     name: Type.String(),
-    url: Type.String(),
+    kind: Type.String({ description: 'The monitor kind: http, tcp, ...' }),
+    target: Type.String({ description: 'What is checked, as people read it (the URL, host:port, ...)' }),
     paused: Type.Boolean(),
     intervalSeconds: Type.Integer(),
     createdAt: DateTime(),
     status: Type.Union(
-      [Type.Literal('up'), Type.Literal('down'), Type.Literal('paused'), Type.Literal('pending')],
+      [
+        Type.Literal('up'),
+        Type.Literal('down'),
+        Type.Literal('paused'),
+        Type.Literal('pending'),
+        Type.Literal('maintenance'),
+      ],
       {
         description:
-          'paused; down when any region’s newest check is down; up when checked and none is; pending before any check',
+          'The confirmed state: down while an incident is open (enough regions failed enough checks in a ' +
+          'row), maintenance while a window is in effect, paused, pending before a verdict, else up',
       },
     ),
+    stateSince: DateTime('When the state began (for down: when the outage started)'),
+    openIncidentId: Nullable(Uuid('The open incident, if any')),
     uptimePercent: Nullable(Type.Number(), 'Over all regions within the window; null without checks'),
     regions: Type.Array(RegionState, { description: 'The regions the monitor is checked from, by name' }),
     recent: Type.Array(RecentCheck, { description: 'The last scheduled slots, oldest first' }),
@@ -98,6 +112,7 @@ export const OverviewResponse = Type.Object(
       down: Type.Integer(),
       paused: Type.Integer(),
       pending: Type.Integer(),
+      maintenance: Type.Integer(),
     }),
     monitors: Type.Array(OverviewMonitor, { description: 'Every monitor of the caller, newest first' }),
   },
@@ -113,7 +128,7 @@ export const StatsQuery = Type.Object(
     window: Type.Optional(
       Type.Union(
         (Object.keys(STATS_WINDOWS) as StatsWindow[]).map((w) => Type.Literal(w)),
-        { default: '24h', description: 'How far back from now: 1h, 24h, 7d or 30d' },
+        { default: '24h', description: 'How far back from now: 1h, 24h, 7d, 30d or 90d' },
       ),
     ),
   },
@@ -142,7 +157,10 @@ const RegionStats = Type.Object(
     up: Type.Integer(),
     uptimePercent: Nullable(Type.Number(), 'Up checks / checks × 100; null without checks'),
     avgMs: Ms('Over the checks that got a response (status code present)'),
-    p50Ms: Ms('Median response time (percentile_cont), same checks'),
+    p50Ms: Ms(
+      'Median response time, same checks: percentile_cont of the raw checks up to 24h; from the rollups’ ' +
+        'histograms (within 4 %) for longer windows',
+    ),
     p95Ms: Ms(),
     p99Ms: Ms(),
     series: Type.Array(SeriesBucket, { description: 'Oldest first; buckets without checks are left out' }),

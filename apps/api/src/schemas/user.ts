@@ -1,6 +1,12 @@
 import { Type } from '@sinclair/typebox';
+import {
+  COMMON_PASSWORDS_REFUSED,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+} from '../auth/password-policy.js';
 import { PATTERN_MESSAGE } from '../validation.js';
-import { DateTime, Uuid } from './common.js';
+import { DateTime, Nullable, Uuid } from './common.js';
+import { SecondFactorCode } from './totp.js';
 
 export const User = Type.Object(
   {
@@ -13,18 +19,23 @@ export const User = Type.Object(
   { title: 'User' },
 );
 
-const Email = Type.String({
+export const Email = Type.String({
   minLength: 3,
   maxLength: 254,
   pattern: '^[^\\s@]+@[^\\s@]+$',
   [PATTERN_MESSAGE]: 'must be an email address',
-  description: 'Case-insensitive: Ann@Example.com and ann@example.com are the same account',
+  description:
+    'Case-insensitive, and a trailing dot of the domain is dropped: Ann@Example.com. and ann@example.com are the same account',
 });
 
 export const SignupBody = Type.Object(
   {
     email: Email,
-    password: Type.String({ minLength: 8, maxLength: 256 }),
+    password: Type.String({
+      minLength: MIN_PASSWORD_LENGTH,
+      maxLength: MAX_PASSWORD_LENGTH,
+      description: `At least ${MIN_PASSWORD_LENGTH} characters; not one of the ${COMMON_PASSWORDS_REFUSED.toLocaleString('en')} most common passwords, and not containing the email address`,
+    }),
     name: Type.String({
       minLength: 1,
       maxLength: 200,
@@ -39,6 +50,7 @@ export const LoginBody = Type.Object(
   {
     email: Type.String({ minLength: 1, maxLength: 254 }),
     password: Type.String({ minLength: 1, maxLength: 256 }),
+    code: Type.Optional(SecondFactorCode),
   },
   { additionalProperties: false },
 );
@@ -56,3 +68,45 @@ export const AuthResponse = Type.Object(
 );
 
 export const MeResponse = Type.Object({ user: User });
+
+export const ChangePasswordBody = Type.Object(
+  {
+    currentPassword: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }),
+    newPassword: Type.String({
+      minLength: MIN_PASSWORD_LENGTH,
+      maxLength: MAX_PASSWORD_LENGTH,
+      description: 'The same rules as at sign-up',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const DeleteAccountBody = Type.Object(
+  {
+    password: Type.String({
+      minLength: 1,
+      maxLength: MAX_PASSWORD_LENGTH,
+      description: 'The current password',
+    }),
+    code: Type.Optional({
+      ...SecondFactorCode,
+      description: 'Required when two-factor authentication is on: an authenticator or recovery code',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const Session = Type.Object(
+  {
+    id: Uuid('Session id'),
+    createdAt: DateTime('When the session was opened (login or sign-up)'),
+    expiresAt: DateTime(),
+    userAgent: Nullable(Type.String({ description: 'The client at login, as it named itself' })),
+    current: Type.Boolean({ description: 'Whether this request came with this session' }),
+  },
+  { title: 'Session' },
+);
+
+export const SessionList = Type.Object({ sessions: Type.Array(Session) });
+
+export const SessionParams = Type.Object({ id: Uuid('Session id') });

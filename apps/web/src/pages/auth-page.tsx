@@ -14,6 +14,9 @@ export function AuthPage({ mode, onSignedIn }: { mode: Mode; onSignedIn: (user: 
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  // Shown once the API says the account has two-factor authentication.
+  const [askCode, setAskCode] = useState(false);
+  const [code, setCode] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState('');
   const [busy, setBusy] = useState(false);
@@ -25,11 +28,16 @@ export function AuthPage({ mode, onSignedIn }: { mode: Mode; onSignedIn: (user: 
     setErrors({});
     setFormError('');
     try {
-      const { user } = signup ? await api.signup(name, email, password) : await api.login(email, password);
+      const { user } = signup
+        ? await api.signup(name, email, password)
+        : await api.login(email, password, askCode ? code : undefined);
       onSignedIn(user);
     } catch (error) {
       const field = error instanceof ApiError ? error.field : null;
-      if (field) {
+      if (error instanceof ApiError && error.code === 'second_factor_required') {
+        setAskCode(true);
+        setFormError('Enter the code from your authenticator app, or a recovery code.');
+      } else if (field) {
         setErrors({ [field.name]: field.message });
         focusFirstInvalid(form.current);
       } else {
@@ -89,7 +97,7 @@ export function AuthPage({ mode, onSignedIn }: { mode: Mode; onSignedIn: (user: 
         <Field
           id="password"
           label="Password"
-          hint={signup ? 'At least 8 characters.' : undefined}
+          hint={signup ? 'At least 10 characters; not a common password, not your email.' : undefined}
           error={errors.password}
         >
           {(describedBy, invalid) => (
@@ -101,6 +109,19 @@ export function AuthPage({ mode, onSignedIn }: { mode: Mode; onSignedIn: (user: 
             />
           )}
         </Field>
+        {askCode && !signup && (
+          <Field id="code" label="Authentication code" error={errors.code}>
+            {(describedBy, invalid) => (
+              <input
+                type="text"
+                value={code}
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                {...common('code', setCode, describedBy, invalid)}
+              />
+            )}
+          </Field>
+        )}
         <button class="button primary" type="submit" disabled={busy}>
           {busy ? 'Please wait…' : signup ? 'Create account' : 'Log in'}
         </button>

@@ -4,79 +4,103 @@ import { announce, useTitle } from '../announcer.js';
 import { Field, focusFirstInvalid } from '../components/field.js';
 import { ErrorNote, isNotFound, PageHeading } from '../components/layout.js';
 import { followLink, navigate } from '../router.js';
-import type { Monitor, MonitorInput } from '../types.js';
+import { fieldText, fieldValue, integer, type KindField, kindNamed, KINDS } from '../kinds.js';
+import type { Channel, Monitor, MonitorInput } from '../types.js';
+import './monitor-form.css';
 
 /** The form's state: text as typed, so the API can say what is wrong with it. */
 interface Draft {
-  url: string;
+  kind: string;
+  /** Each kind's settings as typed, kept while another kind is chosen. */
+  settings: Record<string, Record<string, string | boolean>>;
   name: string;
   intervalSeconds: string;
   timeoutMs: string;
-  method: 'GET' | 'HEAD';
-  expectedStatus: string;
-  keyword: string;
-  keywordMode: 'present' | 'absent';
-  followRedirects: boolean;
   regions: string[];
   paused: boolean;
+  failureThreshold: string;
+  recoveryThreshold: string;
+  /** '' for a majority of the regions (the API's null). */
+  regionQuorum: string;
+  retryIntervalSeconds: string;
+  /** Undefined on a new monitor until the channels load (then the default ones are ticked). */
+  channelIds: string[] | undefined;
+  reminderIntervalMinutes: string;
+}
+
+/** Each kind's fields as a new monitor has them, or as `monitor` (of that kind) has them. */
+function settingsDrafts(monitor?: Monitor): Draft['settings'] {
+  return Object.fromEntries(
+    KINDS.map((kind) => [
+      kind.name,
+      Object.fromEntries(
+        kind.fields.map((field) => [
+          field.key,
+          monitor?.kind === kind.name ? fieldText(field, monitor[field.key]) : field.initial,
+        ]),
+      ),
+    ]),
+  );
 }
 
 const EMPTY: Draft = {
-  url: '',
+  kind: 'http',
+  settings: settingsDrafts(),
   name: '',
   intervalSeconds: '180',
-  timeoutMs: '30000',
-  method: 'GET',
-  expectedStatus: '200-299',
-  keyword: '',
-  keywordMode: 'present',
-  followRedirects: true,
+  // Left empty, the server picks 30000, or 5 s below a shorter interval.
+  timeoutMs: '',
   regions: [],
   paused: false,
+  failureThreshold: '2',
+  recoveryThreshold: '2',
+  regionQuorum: '',
+  retryIntervalSeconds: '10',
+  channelIds: undefined,
+  reminderIntervalMinutes: '0',
 };
 
 function draftOf(m: Monitor): Draft {
   return {
-    url: m.url,
+    kind: m.kind,
+    settings: settingsDrafts(m),
     name: m.name,
     intervalSeconds: String(m.intervalSeconds),
     timeoutMs: String(m.timeoutMs),
-    method: m.method,
-    expectedStatus: m.expectedStatus.join(', '),
-    keyword: m.keyword ?? '',
-    keywordMode: m.keywordMode,
-    followRedirects: m.followRedirects,
     regions: m.regions,
     paused: m.paused,
+    failureThreshold: String(m.failureThreshold),
+    recoveryThreshold: String(m.recoveryThreshold),
+    regionQuorum: m.regionQuorum === null ? '' : String(m.regionQuorum),
+    retryIntervalSeconds: String(m.retryIntervalSeconds),
+    channelIds: m.channelIds ?? [],
+    reminderIntervalMinutes: String(m.reminderIntervalMinutes ?? 0),
   };
-}
-
-/** Whole numbers become numbers; anything else is sent as typed, for the API to reject by name. */
-function integer(text: string): unknown {
-  const trimmed = text.trim();
-  if (trimmed === '') return undefined;
-  return /^-?\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
 }
 
 function inputOf(draft: Draft): MonitorInput {
+  const kind = kindNamed(draft.kind)!;
   const input: MonitorInput = {
-    url: draft.url.trim(),
+    kind: kind.name,
     intervalSeconds: integer(draft.intervalSeconds),
-    timeoutMs: integer(draft.timeoutMs),
-    method: draft.method,
-    expectedStatus: draft.expectedStatus
-      .split(/[\s,]+/)
-      .map((s) => s.trim())
-      .filter(Boolean),
-    keyword: draft.keyword === '' ? null : draft.keyword,
-    keywordMode: draft.keywordMode,
-    followRedirects: draft.followRedirects,
-    regions: draft.regions,
+    failureThreshold: integer(draft.failureThreshold),
+    recoveryThreshold: integer(draft.recoveryThreshold),
+    regionQuorum: draft.regionQuorum === '' ? null : integer(draft.regionQuorum),
+    retryIntervalSeconds: integer(draft.retryIntervalSeconds),
     paused: draft.paused,
+    channelIds: draft.channelIds,
+    reminderIntervalMinutes: integer(draft.reminderIntervalMinutes),
   };
-  // An empty name lets the API name the monitor after the URL's host.
+  // A push kind is judged once, by the server: it has no regions and no timeout of its own.
+  if (kind.probed) {
+    input.timeoutMs = integer(draft.timeoutMs);
+    input.regions = draft.regions;
+  }
+  const typed = draft.settings[kind.name] ?? {};
+  for (const field of kind.fields) input[field.key] = fieldValue(field, typed[field.key] ?? field.initial);
+  // An empty name lets the API name the monitor after what it checks.
   if (draft.name.trim() !== '') input.name = draft.name;
-  for (const key of Object.keys(input) as (keyof MonitorInput)[]) {
+  for (const key of Object.keys(input)) {
     if (input[key] === undefined) delete input[key];
   }
   return input;
@@ -89,16 +113,31 @@ export function MonitorFormPage({ id }: { id?: string }) {
   const [draft, setDraft] = useState<Draft | null>(editing ? null : EMPTY);
   const [savedName, setSavedName] = useState('');
   const [regions, setRegions] = useState<string[]>([]);
+  const [channels, setChannels] = useState<Channel[]>([]);
   const [loadError, setLoadError] = useState<Error>();
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState('');
   const [busy, setBusy] = useState(false);
+  /** A heartbeat monitor just given its push URL: shown here once, whole, before moving on. */
+  const [madePush, setMadePush] = useState<{ id: string; pushUrl: string } | null>(null);
   const form = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
     const controller = new AbortController();
     api.regions(controller.signal).then(
       (r) => setRegions(r.regions),
+      () => undefined,
+    );
+    api.channels(controller.signal).then(
+      (r) => {
+        setChannels(r.channels);
+        // A new monitor starts with the default channels ticked, as the API would choose.
+        setDraft((d) =>
+          d && d.channelIds === undefined
+            ? { ...d, channelIds: r.channels.filter((c) => c.isDefault).map((c) => c.id) }
+            : d,
+        );
+      },
       () => undefined,
     );
     if (id !== undefined) {
@@ -125,9 +164,18 @@ export function MonitorFormPage({ id }: { id?: string }) {
     );
   }
   if (!draft) return <p class="muted">Loading…</p>;
+  if (madePush) return <PushUrlShown {...madePush} />;
 
+  const kind = kindNamed(draft.kind) ?? KINDS[0]!;
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
     setDraft({ ...draft, [key]: value });
+    if (errors[key]) setErrors({ ...errors, [key]: '' });
+  };
+  const setSetting = (key: string, value: string | boolean) => {
+    setDraft({
+      ...draft,
+      settings: { ...draft.settings, [kind.name]: { ...draft.settings[kind.name], [key]: value } },
+    });
     if (errors[key]) setErrors({ ...errors, [key]: '' });
   };
 
@@ -140,11 +188,18 @@ export function MonitorFormPage({ id }: { id?: string }) {
       const input = inputOf(draft);
       const { monitor } = editing ? await api.updateMonitor(id, input) : await api.createMonitor(input);
       announce(editing ? 'Monitor saved' : 'Monitor created');
+      // A push URL comes whole only in the answer that made it: shown now, before it is masked for good.
+      if (monitor.pushUrl && !monitor.pushUrl.includes('…')) {
+        setMadePush({ id: monitor.id, pushUrl: monitor.pushUrl });
+        return;
+      }
       navigate(`/monitors/${encodeURIComponent(monitor.id)}`);
     } catch (error) {
       const field = error instanceof ApiError ? error.field : null;
-      if (field && field.name in draft) {
-        setErrors({ [field.name]: field.message });
+      // A setting's sub-field ("auth/username") is shown at its setting.
+      const name = field?.name.split('/')[0] ?? '';
+      if (field && (name in draft || kind.fields.some((f) => f.key === name))) {
+        setErrors({ [name]: field.message });
         focusFirstInvalid(form.current);
       } else {
         setFormError((error as Error).message);
@@ -170,6 +225,26 @@ export function MonitorFormPage({ id }: { id?: string }) {
       );
     };
 
+  const fieldInput = (field: KindField) => (
+    <KindFieldInput
+      key={`${kind.name}:${field.key}`}
+      field={field}
+      value={draft.settings[kind.name]?.[field.key] ?? field.initial}
+      error={errors[field.key]}
+      onChange={(value) => setSetting(field.key, value)}
+    />
+  );
+  const advanced = kind.fields.filter((field) => field.advanced);
+
+  // The quorum can be at most the regions checked from: the chosen ones, or every region when none is (a
+  // push kind is judged once, in one region of its own).
+  const regionCount = !kind.probed ? 1 : draft.regions.length > 0 ? draft.regions.length : regions.length;
+  const quorumChoices = Array.from(
+    { length: Math.max(regionCount, Number(draft.regionQuorum) || 0) },
+    (_, i) => String(i + 1),
+  );
+  const majority = Math.floor(regionCount / 2) + 1;
+
   const cancelHref = editing ? `/monitors/${encodeURIComponent(id)}` : '/';
   return (
     <>
@@ -180,83 +255,63 @@ export function MonitorFormPage({ id }: { id?: string }) {
             {formError}
           </p>
         )}
-        <Field id="url" label="URL" hint="The http or https address to check." error={errors.url}>
-          {text('url', {
-            inputMode: 'url',
-            autoComplete: 'url',
-            required: true,
-            placeholder: 'https://example.com/health',
-          })}
+        <Field id="kind" label="Kind" hint={kind.summary}>
+          {(describedBy) => (
+            <select
+              id="kind"
+              value={draft.kind}
+              aria-describedby={describedBy}
+              onChange={(e) => set('kind', e.currentTarget.value)}
+            >
+              {KINDS.map((k) => (
+                <option key={k.name} value={k.name}>
+                  {k.label}
+                </option>
+              ))}
+            </select>
+          )}
         </Field>
-        <Field id="name" label="Name" hint="Optional: the URL's host when left empty." error={errors.name}>
+        {kind.fields.filter((field) => !field.advanced).map(fieldInput)}
+        {advanced.length > 0 && (
+          <details class="field more-settings" open={advanced.some((field) => errors[field.key])}>
+            <summary>More {kind.label} settings</summary>
+            {advanced.map(fieldInput)}
+          </details>
+        )}
+        {kind.name === 'heartbeat' && editing && <p class="hint">The push URL is on the monitor’s page.</p>}
+        <Field
+          id="name"
+          label="Name"
+          hint={
+            kind.name === 'http'
+              ? "Optional: the URL's host when left empty."
+              : 'Optional: what is checked when left empty.'
+          }
+          error={errors.name}
+        >
           {text('name', { autoComplete: 'off' })}
         </Field>
         <div class="field-row">
           <Field
             id="intervalSeconds"
-            label="Check every (seconds)"
-            hint="30 to 86400."
+            label={kind.probed ? 'Check every (seconds)' : 'Expect a push every (seconds)'}
+            hint="10 to 86400."
             error={errors.intervalSeconds}
           >
             {text('intervalSeconds', { inputMode: 'numeric' })}
           </Field>
-          <Field id="timeoutMs" label="Timeout (milliseconds)" hint="1000 to 60000." error={errors.timeoutMs}>
-            {text('timeoutMs', { inputMode: 'numeric' })}
-          </Field>
-        </div>
-        <div class="field-row">
-          <Field id="method" label="Method" error={errors.method}>
-            {(describedBy, invalid) => (
-              <select
-                id="method"
-                value={draft.method}
-                aria-invalid={invalid}
-                aria-describedby={describedBy}
-                onChange={(e) => set('method', e.currentTarget.value as Draft['method'])}
-              >
-                <option value="GET">GET</option>
-                <option value="HEAD">HEAD</option>
-              </select>
-            )}
-          </Field>
-          <Field
-            id="expectedStatus"
-            label="Expected status codes"
-            hint='Codes and ranges that count as up, e.g. "200-299, 304".'
-            error={errors.expectedStatus}
-          >
-            {text('expectedStatus')}
-          </Field>
-        </div>
-        <Field
-          id="keyword"
-          label="Keyword"
-          hint="Optional text to look for in the response body."
-          error={errors.keyword}
-        >
-          {text('keyword')}
-        </Field>
-        <fieldset class="field" aria-describedby={errors.keywordMode ? 'keywordMode-error' : undefined}>
-          <legend>The keyword must be</legend>
-          {(['present', 'absent'] as const).map((mode) => (
-            <label key={mode} class="inline">
-              <input
-                type="radio"
-                name="keywordMode"
-                value={mode}
-                checked={draft.keywordMode === mode}
-                onChange={() => set('keywordMode', mode)}
-              />{' '}
-              {mode}
-            </label>
-          ))}
-          {errors.keywordMode && (
-            <p class="field-error" id="keywordMode-error">
-              {errors.keywordMode}
-            </p>
+          {kind.probed && (
+            <Field
+              id="timeoutMs"
+              label="Timeout (milliseconds)"
+              hint="1000 to 60000, and at least 5 s below the interval. Empty: 30000, or 5 s below a shorter interval."
+              error={errors.timeoutMs}
+            >
+              {text('timeoutMs', { inputMode: 'numeric' })}
+            </Field>
           )}
-        </fieldset>
-        {regions.length > 0 && (
+        </div>
+        {kind.probed && regions.length > 0 && (
           <fieldset class="field" aria-describedby="regions-hint">
             <legend>Regions</legend>
             {regions.map((region) => (
@@ -284,16 +339,115 @@ export function MonitorFormPage({ id }: { id?: string }) {
             {errors.regions && <p class="field-error">{errors.regions}</p>}
           </fieldset>
         )}
+        <fieldset class="field-group" id="alerts">
+          <legend>Incidents</legend>
+          <p class="hint">
+            A failed check alone opens no incident: a region counts as down after several failures in a row,
+            and an incident opens when enough regions are down.
+          </p>
+          <div class="field-row">
+            <Field
+              id="failureThreshold"
+              label="Failed checks before down"
+              hint="Consecutive failed checks before a region counts as down. Default 2 (1 to 10)."
+              error={errors.failureThreshold}
+            >
+              {text('failureThreshold', { inputMode: 'numeric' })}
+            </Field>
+            <Field
+              id="recoveryThreshold"
+              label="Good checks before up"
+              hint="Consecutive good checks before a down region counts as up again. Default 2 (1 to 10)."
+              error={errors.recoveryThreshold}
+            >
+              {text('recoveryThreshold', { inputMode: 'numeric' })}
+            </Field>
+          </div>
+          <div class="field-row">
+            <Field
+              id="regionQuorum"
+              label="Regions down to open an incident"
+              hint={`How many regions must be down at once. Default: a majority of the regions checked from${
+                regionCount > 0 ? ` (${majority} of ${regionCount} now)` : ''
+              }.`}
+              error={errors.regionQuorum}
+            >
+              {(describedBy, invalid) => (
+                <select
+                  id="regionQuorum"
+                  value={draft.regionQuorum}
+                  aria-invalid={invalid}
+                  aria-describedby={describedBy}
+                  onChange={(e) => set('regionQuorum', e.currentTarget.value)}
+                >
+                  <option value="">Majority (default)</option>
+                  {quorumChoices.map((n) => (
+                    <option key={n} value={n}>
+                      {n}
+                      {n === String(regionCount) && regionCount > 1 ? ' (all)' : ''}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field
+              id="retryIntervalSeconds"
+              label="Recheck while failing every (seconds)"
+              hint="While a region fails or an incident is open, checks come this often instead, so an outage is confirmed in seconds. Default 10 (at least 5, at most the check interval)."
+              error={errors.retryIntervalSeconds}
+            >
+              {text('retryIntervalSeconds', { inputMode: 'numeric' })}
+            </Field>
+          </div>
+        </fieldset>
+        <fieldset class="field-group" id="notifications">
+          <legend>Notifications</legend>
+          {channels.length === 0 ? (
+            <p class="hint">
+              No channels yet: add one on the{' '}
+              <a href="/channels" onClick={followLink}>
+                Channels
+              </a>{' '}
+              page to be told of incidents.
+            </p>
+          ) : (
+            <fieldset class="field" aria-describedby="channelIds-hint">
+              <legend>Tell these channels</legend>
+              {channels.map((channel) => (
+                <label key={channel.id} class="inline">
+                  <input
+                    type="checkbox"
+                    name="channelIds"
+                    value={channel.id}
+                    checked={(draft.channelIds ?? []).includes(channel.id)}
+                    onChange={(e) =>
+                      set(
+                        'channelIds',
+                        e.currentTarget.checked
+                          ? [...(draft.channelIds ?? []), channel.id]
+                          : (draft.channelIds ?? []).filter((c) => c !== channel.id),
+                      )
+                    }
+                  />{' '}
+                  {channel.name} <span class="muted">({channel.type})</span>
+                </label>
+              ))}
+              <p class="hint" id="channelIds-hint">
+                Each is told when an incident opens and resolves.
+              </p>
+              {errors.channelIds && <p class="field-error">{errors.channelIds}</p>}
+            </fieldset>
+          )}
+          <Field
+            id="reminderIntervalMinutes"
+            label="Remind every (minutes)"
+            hint="While an incident is open and not acknowledged. 0: no reminders."
+            error={errors.reminderIntervalMinutes}
+          >
+            {text('reminderIntervalMinutes', { inputMode: 'numeric' })}
+          </Field>
+        </fieldset>
         <div class="field checks">
-          <label class="inline">
-            <input
-              type="checkbox"
-              name="followRedirects"
-              checked={draft.followRedirects}
-              onChange={(e) => set('followRedirects', e.currentTarget.checked)}
-            />{' '}
-            Follow redirects (up to 5)
-          </label>
           <label class="inline">
             <input
               type="checkbox"
@@ -313,6 +467,191 @@ export function MonitorFormPage({ id }: { id?: string }) {
           </a>
         </div>
       </form>
+    </>
+  );
+}
+
+/** One setting of a kind, as its description says it is edited. */
+function KindFieldInput({
+  field,
+  value,
+  error,
+  onChange,
+}: {
+  field: KindField;
+  value: string | boolean;
+  error: string | undefined;
+  onChange: (value: string | boolean) => void;
+}) {
+  const { key, label, hint, control } = field;
+  if (control.type === 'checkbox') {
+    return (
+      <div class="field checks">
+        <label class="inline">
+          <input
+            id={key}
+            type="checkbox"
+            name={key}
+            checked={value === true}
+            onChange={(e) => onChange(e.currentTarget.checked)}
+          />{' '}
+          {label}
+        </label>
+        {error && (
+          <p class="field-error" id={`${key}-error`}>
+            {error}
+          </p>
+        )}
+      </div>
+    );
+  }
+  if (control.type === 'auth') return <AuthInput value={String(value)} error={error} onChange={onChange} />;
+  const text = String(value);
+  return (
+    <Field id={key} label={label} hint={hint} error={error}>
+      {(describedBy, invalid) => {
+        const common = {
+          id: key,
+          name: key,
+          'aria-invalid': invalid,
+          'aria-describedby': describedBy,
+        };
+        if (control.type === 'select') {
+          return (
+            <select {...common} value={text} onChange={(e) => onChange(e.currentTarget.value)}>
+              {control.options.map((option) => (
+                <option key={option} value={option}>
+                  {option}
+                </option>
+              ))}
+            </select>
+          );
+        }
+        if (control.type === 'textarea' || control.type === 'headers' || control.type === 'json') {
+          return (
+            <textarea
+              {...common}
+              rows={control.type === 'textarea' ? 3 : 2}
+              spellcheck={false}
+              value={text}
+              onInput={(e) => onChange(e.currentTarget.value)}
+            />
+          );
+        }
+        return (
+          <input
+            {...common}
+            type="text"
+            autoComplete="off"
+            value={text}
+            inputMode={
+              control.type === 'integer' ? 'numeric' : control.type === 'text' ? control.inputMode : undefined
+            }
+            placeholder={control.type === 'text' ? control.placeholder : undefined}
+            onInput={(e) => onChange(e.currentTarget.value)}
+          />
+        );
+      }}
+    </Field>
+  );
+}
+
+type Auth = { type: 'basic'; username: string; password?: string } | { type: 'bearer'; token?: string };
+
+/** HTTP authentication: none, basic or bearer; a secret comes back masked and is kept when sent back so. */
+function AuthInput({
+  value,
+  error,
+  onChange,
+}: {
+  value: string;
+  error: string | undefined;
+  onChange: (value: string) => void;
+}) {
+  const auth = value === '' ? null : (JSON.parse(value) as Auth);
+  const change = (next: Auth | null) => onChange(next === null ? '' : JSON.stringify(next));
+  /** One credential's box; a secret one is kept by the server while it shows the mask. */
+  const part = (name: string, label: string, text: string, set: (text: string) => void, secret = false) => (
+    <Field
+      id={`auth-${name}`}
+      label={label}
+      hint={secret ? 'Kept as it is while it shows ********.' : undefined}
+    >
+      {(describedBy) => (
+        <input
+          id={`auth-${name}`}
+          {...(secret ? { type: 'password' as const } : { type: 'text' as const })}
+          autoComplete={secret ? 'new-password' : 'off'}
+          aria-describedby={describedBy}
+          value={text}
+          onInput={(e) => set(e.currentTarget.value)}
+        />
+      )}
+    </Field>
+  );
+  return (
+    <>
+      <Field id="auth" label="Authentication" error={error}>
+        {(describedBy, invalid) => (
+          <select
+            id="auth"
+            value={auth?.type ?? ''}
+            aria-invalid={invalid}
+            aria-describedby={describedBy}
+            onChange={(e) => {
+              const type = e.currentTarget.value;
+              change(
+                type === 'basic'
+                  ? { type, username: '', password: '' }
+                  : type === 'bearer'
+                    ? { type, token: '' }
+                    : null,
+              );
+            }}
+          >
+            <option value="">None</option>
+            <option value="basic">Basic (username and password)</option>
+            <option value="bearer">Bearer token</option>
+          </select>
+        )}
+      </Field>
+      {auth?.type === 'basic' && (
+        <div class="field-row">
+          {part('username', 'Username', auth.username, (username) => change({ ...auth, username }))}
+          {part(
+            'password',
+            'Password',
+            auth.password ?? '',
+            (password) => change({ ...auth, password }),
+            true,
+          )}
+        </div>
+      )}
+      {auth?.type === 'bearer' &&
+        part('token', 'Token', auth.token ?? '', (token) => change({ ...auth, token }), true)}
+    </>
+  );
+}
+
+/** A heartbeat monitor's new push URL, shown whole this once (the server keeps only its hash). */
+function PushUrlShown({ id, pushUrl }: { id: string; pushUrl: string }) {
+  return (
+    <>
+      <PageHeading title="Your push URL" />
+      <div class="card form" role="status">
+        <p>
+          Call this URL from your cron job or service, at least once per interval (copy it now: it is not
+          shown again):
+        </p>
+        <pre class="new-key push-url">{pushUrl}</pre>
+        <p class="hint">
+          For example <code>curl -fsS -m 10 {pushUrl}</code>; add <code>?status=down&amp;message=…</code> to
+          report a failure yourself.
+        </p>
+        <a class="button primary" href={`/monitors/${encodeURIComponent(id)}`} onClick={followLink}>
+          Go to the monitor
+        </a>
+      </div>
     </>
   );
 }

@@ -1,27 +1,55 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
 import { ChecksTable } from '../components/checks-table.js';
+import { ConfirmDeleteDialog } from '../components/confirm-dialog.js';
+import {
+  AcknowledgeButton,
+  IncidentList,
+  incidentCause,
+  incidentDuration,
+  incidentHref,
+} from '../components/incident-list.js';
 import { ErrorNote, isNotFound, PageHeading } from '../components/layout.js';
 import { ResponseChart } from '../components/response-chart.js';
 import { StatusBadge } from '../components/status.js';
-import { describeOutcome, formatAgo, formatInterval, formatMs, formatPercent } from '../format.js';
+import {
+  describeOutcome,
+  formatAgo,
+  formatDateTime,
+  formatDuration,
+  formatInterval,
+  formatMs,
+  formatPercent,
+} from '../format.js';
 import { useNow, usePolling } from '../hooks.js';
+import { checkDetail, kindNamed } from '../kinds.js';
 import { followLink, navigate, useLocation } from '../router.js';
-import { type Check, type Monitor, type MonitorStats, STATS_WINDOWS, type StatsWindow } from '../types.js';
+import {
+  type Check,
+  type Incident,
+  type Monitor,
+  type MonitorStats,
+  STATS_WINDOWS,
+  type StatsWindow,
+} from '../types.js';
 
 const REFRESH_MS = 5_000;
+const RECENT_INCIDENTS = 5;
 const WINDOW_LABELS: Record<StatsWindow, string> = {
   '1h': 'last hour',
   '24h': 'last 24 hours',
   '7d': 'last 7 days',
   '30d': 'last 30 days',
+  '90d': 'last 90 days',
 };
 
 interface PageData {
   monitor: Monitor;
   stats: MonitorStats;
   latest: Check[];
+  incidents: Incident[];
+  moreIncidents: boolean;
 }
 
 /** Only http(s) links are followed: a stored URL is never turned into a javascript: link. */
@@ -40,12 +68,19 @@ export function MonitorPage({ id }: { id: string }) {
       const { monitor } = await api.monitor(id, signal);
       const stats = await api.stats(id, statsWindow, signal);
       const { latest } = await api.latest(id, signal);
-      return { monitor, stats, latest };
+      const recent = await api.incidents({ monitorId: id, limit: RECENT_INCIDENTS }, signal);
+      return {
+        monitor,
+        stats,
+        latest,
+        incidents: recent.incidents,
+        moreIncidents: recent.nextCursor !== null,
+      };
     },
     REFRESH_MS,
     `${id}:${statsWindow}`,
   );
-  const now = useNow(5_000);
+  const now = useNow(1_000);
   const data = page.data;
   useTitle(data ? data.monitor.name : 'Monitor');
 
@@ -63,12 +98,12 @@ export function MonitorPage({ id }: { id: string }) {
     }
     return <p class="muted">Loading…</p>;
   }
-  const { monitor, stats, latest } = data;
+  const { monitor, stats, latest, incidents } = data;
   const from = Date.parse(stats.from);
   const to = Date.parse(stats.to);
-  const down = latest.some((c) => c.status === 'Down');
-  const status = monitor.paused ? 'paused' : latest.length === 0 ? 'pending' : down ? 'down' : 'up';
-  const href = safeHref(monitor.url);
+  const href = monitor.kind === 'http' ? safeHref(monitor.target) : undefined;
+  const kind = kindNamed(monitor.kind);
+  const openIncident = monitor.openIncident ?? null;
 
   return (
     <>
@@ -85,25 +120,52 @@ export function MonitorPage({ id }: { id: string }) {
         <DeleteButton monitor={monitor} />
       </PageHeading>
       <p class="monitor-meta">
-        <StatusBadge status={status} />{' '}
+        <span class="state-line">
+          <StatusBadge status={monitor.state} />{' '}
+          <span class="muted state-since" title={formatDateTime(monitor.stateSince)}>
+            {stateText(monitor, now)}
+          </span>
+        </span>{' '}
         {href ? (
           <a href={href} target="_blank" rel="noopener noreferrer" class="monitor-url">
-            {monitor.url}
+            {monitor.target}
           </a>
         ) : (
-          <span class="monitor-url">{monitor.url}</span>
+          <span class="monitor-url">{monitor.target}</span>
         )}{' '}
         <span class="muted">
-          {monitor.method} every {formatInterval(monitor.intervalSeconds)}, timeout{' '}
-          {formatMs(monitor.timeoutMs)}
-          {monitor.keyword !== null && (
-            <>
-              , keyword “{monitor.keyword}” {monitor.keywordMode}
-            </>
-          )}
+          {kind?.label ?? monitor.kind} every {formatInterval(monitor.intervalSeconds)}
+          {kind?.probed !== false && `, timeout ${formatMs(monitor.timeoutMs)}`}
+          {kind && `: ${kind.describe(monitor)}`}
         </span>
       </p>
+      <p class="muted alert-settings">
+        {alertSettingsText(monitor)}{' '}
+        <a href={`/monitors/${encodeURIComponent(id)}/edit`} onClick={followLink}>
+          Change
+        </a>
+      </p>
+      {monitor.pushUrl !== undefined && <PushPanel monitor={monitor} now={now} />}
       {page.error && <ErrorNote error={page.error} stale />}
+      {openIncident && (
+        <div class="incident-banner" role="status">
+          <p>
+            <strong>Incident open</strong> for {incidentDuration(openIncident, now)}, since{' '}
+            {formatDateTime(openIncident.startedAt)}: {incidentCause(openIncident)}
+            {openIncident.cause.regions.length > 0 &&
+              ` in ${openIncident.cause.regions.map((r) => r.region).join(', ')}`}
+            .{' '}
+            <a href={incidentHref(openIncident.id)} onClick={followLink}>
+              View the incident
+            </a>
+          </p>
+          {openIncident.acknowledgedAt ? (
+            <p class="muted">Acknowledged {formatAgo(openIncident.acknowledgedAt, now)}.</p>
+          ) : (
+            <AcknowledgeButton incident={openIncident} onChanged={page.reload} />
+          )}
+        </div>
+      )}
 
       <section aria-labelledby="latest-heading">
         <h2 id="latest-heading">Latest check per region</h2>
@@ -117,12 +179,39 @@ export function MonitorPage({ id }: { id: string }) {
               <li key={check.location} class={`card latest latest-${check.status.toLowerCase()}`}>
                 <span class="region-name">{check.location}</span>
                 <StatusBadge status={check.status} />
-                <span class="latest-ms">{formatMs(check.responseTimeMs)}</span>
-                <span class="muted">{describeOutcome(check.statusCode, check.reason) || 'no response'}</span>
+                {/* A push kind's check has no response to time. */}
+                {kind?.probed !== false && <span class="latest-ms">{formatMs(check.responseTimeMs)}</span>}
+                <span class="muted">
+                  {describeOutcome(check.statusCode, check.reason) ||
+                    (kind?.probed === false ? '' : 'no response')}
+                </span>
+                {checkDetail(check) && <span class="muted check-detail">{checkDetail(check)}</span>}
                 <span class="muted">checked {formatAgo(check.checkedAt, now)}</span>
               </li>
             ))}
           </ul>
+        )}
+      </section>
+
+      <section aria-labelledby="incidents-heading">
+        <div class="section-heading">
+          <h2 id="incidents-heading">Recent incidents</h2>
+          {incidents.length > 0 && (
+            <a href={`/incidents?monitor=${encodeURIComponent(id)}`} onClick={followLink}>
+              {data.moreIncidents ? 'All incidents of this monitor' : 'On the incidents page'}
+            </a>
+          )}
+        </div>
+        {incidents.length === 0 ? (
+          <p class="muted">No incident yet.</p>
+        ) : (
+          <IncidentList
+            incidents={incidents}
+            now={now}
+            showMonitor={false}
+            onChanged={page.reload}
+            label={`Recent incidents of ${monitor.name}`}
+          />
         )}
       </section>
 
@@ -167,6 +256,33 @@ export function MonitorPage({ id }: { id: string }) {
         <ChecksTable monitorId={id} />
       </section>
     </>
+  );
+}
+
+/** "for 5 min" (since when the state began), or why there is no verdict yet. */
+function stateText(monitor: Monitor, now: number): string {
+  const lasted = formatDuration(now - Date.parse(monitor.stateSince));
+  switch (monitor.state) {
+    case 'pending':
+      return monitor.paused ? '' : 'waiting for a verdict';
+    case 'paused':
+      return `since ${formatDateTime(monitor.stateSince)}`;
+    case 'maintenance':
+      return `in a maintenance window, for ${lasted}`;
+    default:
+      return `for ${lasted}`;
+  }
+}
+
+function alertSettingsText(monitor: Monitor): string {
+  const quorum = monitor.regionQuorum === null ? 'a majority of its regions' : `${monitor.regionQuorum}`;
+  const regionWord = monitor.regionQuorum === 1 ? 'region' : 'regions';
+  return (
+    `An incident opens when ${monitor.regionQuorum === null ? quorum : `${quorum} ${regionWord}`} ` +
+    `${monitor.regionQuorum === 1 ? 'has' : 'have'} failed ${monitor.failureThreshold} ` +
+    `${monitor.failureThreshold === 1 ? 'check' : 'checks'} in a row (rechecked every ` +
+    `${formatInterval(monitor.retryIntervalSeconds)} while failing), and resolves after ` +
+    `${monitor.recoveryThreshold} good ${monitor.recoveryThreshold === 1 ? 'check' : 'checks'}.`
   );
 }
 
@@ -237,50 +353,80 @@ function PauseButton({ monitor, onChanged }: { monitor: Monitor; onChanged: () =
   );
 }
 
-/** Deleting asks first, in a modal dialog (focus stays in it; Escape cancels). */
+/** Deleting asks first. */
 function DeleteButton({ monitor }: { monitor: Monitor }) {
   const dialog = useRef<HTMLDialogElement>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
-  useEffect(() => () => dialog.current?.close(), []);
-
-  const confirm = async () => {
-    setBusy(true);
-    setError('');
-    try {
-      await api.deleteMonitor(monitor.id);
-      dialog.current?.close();
-      announce(`Monitor ${monitor.name} deleted`);
-      navigate('/');
-    } catch (e) {
-      setError((e as Error).message);
-      setBusy(false);
-    }
+  const remove = async () => {
+    await api.deleteMonitor(monitor.id);
+    announce(`Monitor ${monitor.name} deleted`);
+    navigate('/');
   };
   return (
     <>
       <button type="button" class="button danger" onClick={() => dialog.current?.showModal()}>
         Delete
       </button>
-      <dialog ref={dialog} class="card dialog" aria-labelledby="delete-title" aria-describedby="delete-text">
-        <h2 id="delete-title">Delete this monitor?</h2>
-        <p id="delete-text">
-          “{monitor.name}” and all its check results will be deleted. This cannot be undone.
-        </p>
-        {error && (
-          <p class="error-note" role="alert">
-            {error}
-          </p>
-        )}
-        <div class="form-actions">
-          <button type="button" class="button danger" onClick={confirm} disabled={busy}>
-            {busy ? 'Deleting…' : 'Delete monitor'}
-          </button>
-          <button type="button" class="button" onClick={() => dialog.current?.close()} autoFocus>
-            Cancel
-          </button>
-        </div>
-      </dialog>
+      <ConfirmDeleteDialog
+        dialog={dialog}
+        id="delete"
+        title="Delete this monitor?"
+        action="Delete monitor"
+        run={remove}
+      >
+        “{monitor.name}” and all its check results will be deleted. This cannot be undone.
+      </ConfirmDeleteDialog>
     </>
+  );
+}
+
+/**
+ * A heartbeat monitor's push URL (masked: the server keeps only its hash) and its newest push; a new URL is
+ * shown whole once, and the old one stops working.
+ */
+function PushPanel({ monitor, now }: { monitor: Monitor; now: number }) {
+  const [fresh, setFresh] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error>();
+  const regenerate = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      setFresh((await api.newPushUrl(monitor.id)).pushUrl);
+      announce('New push URL made; the old one no longer works');
+    } catch (failure) {
+      setError(failure as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const last = monitor.lastPush;
+  return (
+    <section class="card push-panel" aria-labelledby="push-heading">
+      <h2 id="push-heading">Push URL</h2>
+      {fresh ? (
+        <div role="status">
+          <p>Your new push URL (copy it now: it is not shown again; the old one no longer works):</p>
+          <pre class="new-key push-url">{fresh}</pre>
+        </div>
+      ) : (
+        <p>
+          <code class="push-url">{monitor.pushUrl}</code>{' '}
+          <span class="muted">(shown whole only when made)</span>
+        </p>
+      )}
+      <p class="muted last-push">
+        {last
+          ? `Last push ${formatAgo(last.at, now)}${last.status === 'down' ? ', saying down' : ''}${
+              last.message ? `: “${last.message}”` : ''
+            }.`
+          : 'No push received yet.'}{' '}
+        Call it with GET or POST at least every {formatInterval(monitor.intervalSeconds)}; add{' '}
+        <code>?status=down&amp;message=…</code> to report a failure.
+      </p>
+      {error && <ErrorNote error={error} />}
+      <button type="button" class="button" disabled={busy} onClick={() => void regenerate()}>
+        {busy ? 'Making…' : 'New push URL'}
+      </button>
+    </section>
   );
 }

@@ -8,14 +8,21 @@ import { StatusBadge } from '../components/status.js';
 import { formatAgo, formatDuration, formatMs, formatPercent } from '../format.js';
 import { useNow, usePolling } from '../hooks.js';
 import { followLink, navigate, useLocation } from '../router.js';
-import type { MonitorStatus, OverviewMonitor } from '../types.js';
+import { MONITOR_STATUSES, type MonitorStatus, type OverviewMonitor } from '../types.js';
 
 const REFRESH_MS = 5_000;
 const RECENT_SLOTS = 30;
 /** Rows rendered at first and added per "Show more": a thousand rows of bars and lines would be slow. */
 const PAGE_ROWS = 100;
 
-const STATUS_ORDER: Record<MonitorStatus, number> = { down: 0, pending: 1, up: 2, paused: 3 };
+const STATUS_ORDER: Record<MonitorStatus, number> = { down: 0, pending: 1, maintenance: 2, up: 3, paused: 4 };
+const STATUS_LABELS: Record<MonitorStatus, string> = {
+  up: 'Up',
+  down: 'Down',
+  maintenance: 'Maintenance',
+  paused: 'Paused',
+  pending: 'Pending',
+};
 type SortKey = 'status' | 'name' | 'uptime' | 'response' | 'newest';
 const SORTS: Record<SortKey, { label: string; compare: (a: OverviewMonitor, b: OverviewMonitor) => number }> =
   {
@@ -31,7 +38,7 @@ const SORTS: Record<SortKey, { label: string; compare: (a: OverviewMonitor, b: O
     response: { label: 'Response time (slowest first)', compare: (a, b) => latestMs(b) - latestMs(a) },
     newest: { label: 'Newest first', compare: (a, b) => b.createdAt.localeCompare(a.createdAt) },
   };
-const FILTERS: Array<MonitorStatus | 'all'> = ['all', 'up', 'down', 'paused', 'pending'];
+const FILTERS: Array<MonitorStatus | 'all'> = ['all', ...MONITOR_STATUSES];
 
 function latestMs(m: OverviewMonitor): number {
   return Math.max(-1, ...m.regions.map((r) => r.responseTimeMs ?? -1));
@@ -63,7 +70,9 @@ export function OverviewPage() {
     const needle = text.trim().toLowerCase();
     return (overview.data?.monitors ?? [])
       .filter((m) => statusFilter === 'all' || m.status === statusFilter)
-      .filter((m) => !needle || m.name.toLowerCase().includes(needle) || m.url.toLowerCase().includes(needle))
+      .filter(
+        (m) => !needle || m.name.toLowerCase().includes(needle) || m.target.toLowerCase().includes(needle),
+      )
       .sort((a, b) => SORTS[sort].compare(a, b) || a.name.localeCompare(b.name));
   }, [overview.data, text, statusFilter, sort]);
 
@@ -82,7 +91,7 @@ export function OverviewPage() {
       {data && (
         <>
           <section class="counts" aria-label="Monitors by status">
-            {(['up', 'down', 'paused', 'pending'] as const).map((status) => (
+            {MONITOR_STATUSES.map((status) => (
               <button
                 key={status}
                 type="button"
@@ -92,7 +101,7 @@ export function OverviewPage() {
               >
                 <span class="count-number">{data.counts[status]}</span>
                 <span class="count-label">
-                  {status === 'pending' ? 'Pending' : status[0]!.toUpperCase() + status.slice(1)}
+                  {status === 'down' ? 'Down (incident open)' : STATUS_LABELS[status]}
                 </span>
               </button>
             ))}
@@ -116,7 +125,7 @@ export function OverviewPage() {
               <select value={statusFilter} onChange={(e) => setQuery('status', e.currentTarget.value, 'all')}>
                 {FILTERS.map((f) => (
                   <option key={f} value={f}>
-                    {f === 'all' ? 'All' : f[0]!.toUpperCase() + f.slice(1)}
+                    {f === 'all' ? 'All' : STATUS_LABELS[f]}
                   </option>
                 ))}
               </select>
@@ -187,11 +196,24 @@ function MonitorRow({ monitor, now }: { monitor: OverviewMonitor; now: number })
   return (
     <tr class={`row-${monitor.status}`} data-monitor-id={monitor.id}>
       <th scope="row" class="monitor-cell">
-        <StatusBadge status={monitor.status} />
+        <span class="state-line">
+          <StatusBadge status={monitor.status} />{' '}
+          <span class="muted state-since">{stateSinceText(monitor, now)}</span>
+          {monitor.openIncidentId && (
+            <a
+              class="incident-link"
+              title="The incident open now: when it started, its cause, its timeline"
+              href={`/incidents/${encodeURIComponent(monitor.openIncidentId)}`}
+              onClick={followLink}
+            >
+              Open incident
+            </a>
+          )}
+        </span>
         <a class="monitor-name" href={href} onClick={followLink}>
           {monitor.name}
         </a>
-        <span class="monitor-url muted">{monitor.url}</span>
+        <span class="monitor-url muted">{monitor.target}</span>
       </th>
       <td class="regions-cell" data-label="Regions">
         <ul class="region-states">
@@ -227,6 +249,11 @@ function MonitorRow({ monitor, now }: { monitor: OverviewMonitor; now: number })
       </td>
     </tr>
   );
+}
+
+function stateSinceText(monitor: OverviewMonitor, now: number): string {
+  if (monitor.status === 'pending' || monitor.status === 'paused') return '';
+  return `for ${formatDuration(now - Date.parse(monitor.stateSince))}`;
 }
 
 function regionClass(status: string | null, paused: boolean): string {

@@ -1,10 +1,18 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../client.js';
-import { type MonitorCheckSettings, monitors, type MonitorRow } from '../schema.js';
-import { deleteMonitorChecks, isoText } from './results.js';
+import {
+  type MonitorAlertSettings,
+  type MonitorCheckSettings,
+  monitors,
+  type MonitorRow,
+} from '../schema.js';
+import { lockMonitorStates } from './incidents.js';
+import { deleteResultsOf, isoText } from './results.js';
 
 /** The user-editable settings of a monitor (everything but identity, ownership and timestamps). */
-export type MonitorSettings = MonitorCheckSettings & Pick<MonitorRow, 'name' | 'paused'>;
+export type MonitorSettings = Omit<MonitorCheckSettings, 'userId'> &
+  MonitorAlertSettings &
+  Pick<MonitorRow, 'name' | 'paused' | 'target' | 'publicBadges'>;
 
 export type NewMonitor = MonitorSettings & { id: string; userId: string; nextCheckAt: Date };
 
@@ -12,6 +20,30 @@ export async function insertMonitor(db: Database, monitor: NewMonitor): Promise<
   const [row] = await db.insert(monitors).values(monitor).returning();
   if (!row) throw new Error('INSERT ... RETURNING returned no row');
   return row;
+}
+
+/**
+ * Inserts a monitor unless its owner already has `maxPerUser` of them (0: no limit); null at the limit.
+ * The owner's row is locked first (FOR NO KEY UPDATE, which the foreign-key checks of other writes do not
+ * wait for), so concurrent creates of one user count one after another and never overshoot.
+ */
+export async function insertMonitorWithinQuota(
+  db: Database,
+  monitor: NewMonitor,
+  maxPerUser: number,
+): Promise<MonitorRow | null> {
+  if (maxPerUser === 0) return insertMonitor(db, monitor);
+  return db.transaction(async (tx) => {
+    const t = tx as unknown as Database;
+    await t.execute(sql`SELECT 1 FROM users WHERE id = ${monitor.userId} FOR NO KEY UPDATE`);
+    // A statement of its own: its snapshot is taken after the lock, so it sees the creates it waited for.
+    const [row] = await queryRows<{ monitors: number }>(
+      t,
+      sql`SELECT count(*)::int AS monitors FROM monitors WHERE user_id = ${monitor.userId}`,
+    );
+    if (row && row.monitors >= maxPerUser) return null;
+    return insertMonitor(t, monitor);
+  });
 }
 
 /** Every lookup is scoped by owner: another user's monitor is indistinguishable from a missing one. */
@@ -41,6 +73,24 @@ export type MonitorView = Omit<MonitorRow, 'userId' | 'nextCheckAt' | 'createdAt
   nextCheckAt: string;
   createdAt: string;
   updatedAt: string;
+  state: 'pending' | 'up' | 'down' | 'maintenance' | 'paused';
+  stateSince: string;
+  openIncidentId: string | null;
+};
+
+/** A listed monitor: with its notification settings, read in the same query. */
+export type MonitorListView = MonitorView & {
+  /** The channels told of its events, by id. */
+  channelIds: string[];
+  /** 0: no reminders. */
+  reminderIntervalMinutes: number;
+};
+
+/** A monitor with its confirmed state (monitor_states). */
+export type MonitorWithState = MonitorRow & {
+  state: MonitorView['state'];
+  stateSince: Date;
+  openIncidentId: string | null;
 };
 
 /**
@@ -54,15 +104,23 @@ export async function listMonitorViews(
   db: Database,
   userId: string,
   { limit, beforeId }: { limit: number; beforeId?: string | undefined },
-): Promise<MonitorView[]> {
-  return queryRows<MonitorView>(
+): Promise<MonitorListView[]> {
+  return queryRows<MonitorListView>(
     db,
-    sql`SELECT id, name, url, interval_seconds AS "intervalSeconds", timeout_ms AS "timeoutMs", method,
-          expected_status AS "expectedStatus", keyword, keyword_mode AS "keywordMode",
-          follow_redirects AS "followRedirects", regions, paused,
+    sql`SELECT id, name, kind, settings, target, interval_seconds AS "intervalSeconds", timeout_ms AS "timeoutMs",
+          regions, paused, public_badges AS "publicBadges", failure_threshold AS "failureThreshold",
+          recovery_threshold AS "recoveryThreshold", region_quorum AS "regionQuorum",
+          retry_interval_seconds AS "retryIntervalSeconds",
+          COALESCE(s.state, CASE WHEN paused THEN 'paused' ELSE 'pending' END) AS state,
+          to_char(COALESCE(s.since, monitors.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "stateSince",
+          s.open_incident_id AS "openIncidentId",
+          ARRAY(SELECT mc.channel_id::text FROM monitor_channels mc WHERE mc.monitor_id = monitors.id
+                ORDER BY mc.channel_id) AS "channelIds",
+          COALESCE((SELECT r.interval_minutes FROM monitor_reminders r WHERE r.monitor_id = monitors.id), 0)
+            AS "reminderIntervalMinutes",
           ${isoText(monitors.nextCheckAt)} AS "nextCheckAt", ${isoText(monitors.createdAt)} AS "createdAt",
           ${isoText(monitors.updatedAt)} AS "updatedAt"
-        FROM monitors
+        FROM monitors LEFT JOIN monitor_states s ON s.monitor_id = monitors.id
         WHERE user_id = ${userId} ${beforeId === undefined ? sql`` : sql`AND id < ${beforeId}`}
         ORDER BY id DESC
         LIMIT ${limit}`,
@@ -72,44 +130,110 @@ export async function listMonitorViews(
 
 /**
  * Applies `changes` to the user's monitor and returns the updated row, or null when there is no such
- * monitor for this user. The row is locked while `reschedule` decides, from the current row, whether the
- * next check moves (it returns the new time, or undefined to keep it).
+ * monitor for this user. `changes` may be a function of the current row (settings merged over the stored
+ * ones). The monitor's state row is locked first and then the monitor's row (the order
+ * every state writer keeps), while `plan` decides from the current row whether the next check moves (it
+ * returns the new time, or undefined to keep it; it may throw to refuse the change). `afterUpdate` runs in
+ * the same transaction with the row before and after, to settle the monitor's state.
  */
 export async function updateMonitor(
   db: Database,
   userId: string,
   id: string,
-  changes: Partial<MonitorSettings>,
-  reschedule: (current: MonitorRow) => Date | undefined,
+  changes: Partial<MonitorSettings> | ((current: MonitorRow) => Partial<MonitorSettings>),
+  plan: (current: MonitorRow, changes: Partial<MonitorSettings>) => Date | undefined,
+  afterUpdate?: (tx: Database, before: MonitorRow, after: MonitorRow) => Promise<void>,
 ): Promise<MonitorRow | null> {
   return db.transaction(async (tx) => {
+    const t = tx as unknown as Database;
+    await lockMonitorStates(t, [id]);
     const [current] = await tx
       .select()
       .from(monitors)
       .where(and(eq(monitors.id, id), eq(monitors.userId, userId)))
-      .for('update');
+      .for('no key update');
     if (!current) return null;
-    const nextCheckAt = reschedule(current);
+    const change = typeof changes === 'function' ? changes(current) : changes;
+    const nextCheckAt = plan(current, change);
     const [row] = await tx
       .update(monitors)
-      .set({ ...changes, ...(nextCheckAt ? { nextCheckAt } : {}), updatedAt: sql`now()` })
+      .set({ ...change, ...(nextCheckAt ? { nextCheckAt } : {}), updatedAt: sql`now()` })
       .where(eq(monitors.id, id))
       .returning();
+    if (row && afterUpdate) await afterUpdate(t, current, row);
     return row ?? null;
   });
 }
 
+/** The user's monitor with its state, or null. */
+export async function findMonitorWithState(
+  db: Database,
+  userId: string,
+  id: string,
+): Promise<MonitorWithState | null> {
+  const monitor = await findMonitor(db, userId, id);
+  if (!monitor) return null;
+  return withState(db, monitor);
+}
+
+/** Adds the monitor's confirmed state to its row. */
+export async function withState(db: Database, monitor: MonitorRow): Promise<MonitorWithState> {
+  const [state] = await queryRows<{
+    state: MonitorView['state'];
+    since: string;
+    openIncidentId: string | null;
+  }>(
+    db,
+    sql`SELECT state, to_char(since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS since, open_incident_id AS "openIncidentId"
+        FROM monitor_states WHERE monitor_id = ${monitor.id}`,
+  );
+  return {
+    ...monitor,
+    state: state?.state ?? (monitor.paused ? 'paused' : 'pending'),
+    stateSince: state ? new Date(state.since) : monitor.createdAt,
+    openIncidentId: state?.openIncidentId ?? null,
+  };
+}
+
 /**
  * Returns false when the user has no such monitor. Its results are deleted first in bounded batches
- * (deleteMonitorChecks): the ON DELETE CASCADE alone would remove millions of rows in one long statement.
+ * (deleteResultsOf): the ON DELETE CASCADE alone would remove millions of rows in one long statement.
  * The cascade still removes the few results workers store while the batches run.
  */
-export async function deleteMonitor(db: Database, userId: string, id: string): Promise<boolean> {
+export async function deleteMonitor(
+  db: Database,
+  userId: string,
+  id: string,
+  beforeDelete?: (tx: Database, monitor: MonitorRow) => Promise<void>,
+): Promise<boolean> {
   if (!(await monitorBelongsTo(db, userId, id))) return false;
-  await deleteMonitorChecks(db, id);
-  const rows = await db
-    .delete(monitors)
-    .where(and(eq(monitors.id, id), eq(monitors.userId, userId)))
-    .returning({ id: monitors.id });
-  return rows.length > 0;
+  await deleteResultsOf(db, { monitorId: id });
+  return db.transaction(async (tx) => {
+    const t = tx as unknown as Database;
+    // The state row first, as every state writer locks it; then the monitor, whose delete cascades.
+    await lockMonitorStates(t, [id]);
+    const monitor = await findMonitor(t, userId, id);
+    if (!monitor) return false;
+    if (beforeDelete) await beforeDelete(t, monitor);
+    const rows = await tx
+      .delete(monitors)
+      .where(and(eq(monitors.id, id), eq(monitors.userId, userId)))
+      .returning({ id: monitors.id });
+    return rows.length > 0;
+  });
+}
+
+/** A monitor whose owner made its badges public, with its stored state; null for any other id. */
+export async function findPublicBadgeMonitor(
+  db: Database,
+  id: string,
+): Promise<{ id: string; userId: string; state: MonitorView['state'] } | null> {
+  const [row] = await queryRows<{ id: string; userId: string; state: MonitorView['state'] }>(
+    db,
+    sql`SELECT m.id, m.user_id AS "userId",
+          COALESCE(s.state, CASE WHEN m.paused THEN 'paused' ELSE 'pending' END) AS state
+        FROM monitors m LEFT JOIN monitor_states s ON s.monitor_id = m.id
+        WHERE m.id = ${id} AND m.public_badges`,
+  );
+  return row ?? null;
 }

@@ -33,6 +33,8 @@ export const scheduledAtText = sql<string>`to_char(${checkResults.scheduledAt} A
 /** A check as the API lists it: plain values, timestamps as ISO 8601 text (see isoText). */
 export interface CheckView {
   monitorId: string;
+  /** The monitor's kind, which says what `details` holds. */
+  kind: string;
   region: string;
   status: CheckResultRow['status'];
   responseTimeMs: number;
@@ -44,6 +46,7 @@ export interface CheckView {
   tlsMs: number | null;
   firstByteMs: number | null;
   certExpiresAt: string | null;
+  details: Record<string, unknown> | null;
   scheduledAt: string;
   checkedAt: string;
   /** scheduled_at with microseconds, for the keyset (CheckPosition.scheduledAt). */
@@ -159,15 +162,15 @@ async function selectOwnChecks(
   // order through the join, a sort of at most `limit` rows.
   const rows = await queryRows<CheckView>(
     db,
-    sql`SELECT c."monitorId", c.region, c.status, c."responseTimeMs", c."statusCode", c.reason, c.message,
-          c."dnsMs", c."connectMs", c."tlsMs", c."firstByteMs", c."certExpiresAt", c."scheduledAt",
-          c."checkedAt", c.position
+    sql`SELECT c."monitorId", m.kind, c.region, c.status, c."responseTimeMs", c."statusCode", c.reason,
+          c.message, c."dnsMs", c."connectMs", c."tlsMs", c."firstByteMs", c."certExpiresAt", c.details,
+          c."scheduledAt", c."checkedAt", c.position
         FROM ${monitors} m
         LEFT JOIN (
           SELECT monitor_id AS "monitorId", region, status, response_time_ms AS "responseTimeMs",
             status_code AS "statusCode", reason, message, dns_ms AS "dnsMs", connect_ms AS "connectMs",
             tls_ms AS "tlsMs", first_byte_ms AS "firstByteMs",
-            ${isoText(checkResults.certExpiresAt)} AS "certExpiresAt",
+            ${isoText(checkResults.certExpiresAt)} AS "certExpiresAt", details,
             ${isoText(checkResults.scheduledAt)} AS "scheduledAt",
             ${isoText(checkResults.checkedAt)} AS "checkedAt",
             ${scheduledAtText} AS position, scheduled_at AS sort_at
@@ -212,25 +215,31 @@ export async function latestChecks(
 
 export const CLEANUP_BATCH_SIZE = 10_000;
 
+/** Whose results to delete: one monitor's, or those of every monitor of one user. */
+export type ResultOwner = { monitorId: string } | { userId: string };
+
 /**
- * Deletes a monitor's results, all of them or only those scheduled strictly before `before`, and returns
- * how many went. The one batched delete behind both the cleanup endpoint and monitor deletion: it works
- * partition by partition (only those that can hold rows before `before`), each statement removing at most
- * `batchSize` rows picked by ctid from one partition and committing on its own. So a monitor with millions
- * of rows never holds locks or a huge transaction for long, and no statement scans the whole table (a
- * DELETE joined on the parent's key would read every partition for every batch). Partitions created while
- * it runs are visited too; one dropped meanwhile by retention has nothing left to delete.
+ * Deletes the results of a monitor (or of all of a user's monitors), all of them or only those scheduled
+ * strictly before `before`, and returns how many went. The one batched delete behind the cleanup endpoint,
+ * monitor deletion and account deletion: it works partition by partition (only those that can hold rows
+ * before `before`), each statement removing at most `batchSize` rows picked by ctid from one partition and
+ * committing on its own. So millions of rows never hold locks or a huge transaction for long, and no
+ * statement scans the whole table (a DELETE joined on the parent's key would read every partition for
+ * every batch). Partitions created while it runs are visited too; one dropped meanwhile by retention has
+ * nothing left to delete.
  */
-export async function deleteMonitorChecks(
+export async function deleteResultsOf(
   db: Database,
-  monitorId: string,
+  owner: ResultOwner,
   { before, batchSize = CLEANUP_BATCH_SIZE }: { before?: Date | undefined; batchSize?: number } = {},
 ): Promise<number> {
   const beforeMs = before?.getTime();
+  const ownedBy =
+    'monitorId' in owner
+      ? sql`monitor_id = ${owner.monitorId}`
+      : sql`monitor_id IN (SELECT id FROM monitors WHERE user_id = ${owner.userId})`;
   const condition =
-    before === undefined
-      ? sql`monitor_id = ${monitorId}`
-      : sql`monitor_id = ${monitorId} AND scheduled_at < ${before.toISOString()}::timestamptz`;
+    before === undefined ? ownedBy : sql`${ownedBy} AND scheduled_at < ${before.toISOString()}::timestamptz`;
   const visited = new Set<string>();
   let total = 0;
   for (;;) {
@@ -252,5 +261,5 @@ export async function deleteChecksBefore(
   cutoff: Date,
   batchSize = CLEANUP_BATCH_SIZE,
 ): Promise<number> {
-  return deleteMonitorChecks(db, monitorId, { before: cutoff, batchSize });
+  return deleteResultsOf(db, { monitorId }, { before: cutoff, batchSize });
 }

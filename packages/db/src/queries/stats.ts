@@ -1,9 +1,16 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../client.js';
-import type { FailureReason } from '../schema.js';
+import {
+  addToHistogram,
+  type Histogram,
+  histogramPercentiles,
+  type RollupFigures,
+  windowFigures,
+} from '../rollups.js';
 
 /**
- * Aggregates for the dashboard, computed in SQL over the raw check results (rollups come later). Every
+ * Aggregates for the dashboard, computed in SQL over the raw check results, and from the rollups for long
+ * windows (at the end). Every
  * query reads one monitor's rows through the (monitor_id, scheduled_at desc) index or the
  * (monitor_id, region, scheduled_at) primary key, over a bounded time range, so the cost follows the
  * window asked for, never the length of the history. The primary key carries the columns the aggregates
@@ -35,7 +42,7 @@ export interface RegionState {
     scheduledAt: number;
     responseTimeMs: number;
     statusCode: number | null;
-    reason: FailureReason | null;
+    reason: string | null;
   } | null;
   /**
    * When the current status began (epoch ms). Looked for within the lookback window only, so that the
@@ -56,7 +63,7 @@ export interface RecentCheck {
   region: string;
   status: 'Up' | 'Down';
   statusCode: number | null;
-  reason: FailureReason | null;
+  reason: string | null;
   responseTimeMs: number;
   /** How many regions reported this slot, and how many of them were down. */
   regions: number;
@@ -77,6 +84,8 @@ export interface OverviewOptions {
   now: Date;
   /** Lookback of uptime, sparkline and "since" (default 24 h, in whole hours). */
   windowMs?: number;
+  /** Kinds judged in one region of their own (push kinds), whatever their region list says. */
+  ownRegion?: { kinds: readonly string[]; region: string };
 }
 
 interface RegionStateRow {
@@ -86,7 +95,7 @@ interface RegionStateRow {
   scheduled_at: number | null;
   response_time_ms: number | null;
   status_code: number | null;
-  reason: FailureReason | null;
+  reason: string | null;
   checks: number | null;
   up: number | null;
   hourly: Array<[number, number | null]> | string | null;
@@ -101,7 +110,7 @@ interface RegionStateRow {
 export async function regionStates(
   db: Database,
   userId: string,
-  { regions, now, windowMs = 24 * HOUR_MS }: OverviewOptions,
+  { regions, now, windowMs = 24 * HOUR_MS, ownRegion }: OverviewOptions,
 ): Promise<RegionState[]> {
   const hours = Math.max(1, Math.round(windowMs / HOUR_MS));
   const windowStart = new Date(now.getTime() - hours * HOUR_MS);
@@ -111,7 +120,9 @@ export async function regionStates(
           SELECT m.id AS monitor_id, r.region
           FROM monitors m
           CROSS JOIN LATERAL unnest(
-            CASE WHEN cardinality(m.regions) = 0 THEN ${sql.param([...regions])}::text[] ELSE m.regions END
+            CASE WHEN m.kind = ANY(${sql.param([...(ownRegion?.kinds ?? [])])}::text[])
+                   THEN ARRAY[${ownRegion?.region ?? ''}]::text[]
+                 WHEN cardinality(m.regions) = 0 THEN ${sql.param([...regions])}::text[] ELSE m.regions END
           ) AS r(region)
           WHERE m.user_id = ${userId}
         ),
@@ -202,7 +213,7 @@ interface RecentRow {
   scheduled_at: number;
   status: 'Up' | 'Down';
   status_code: number | null;
-  reason: FailureReason | null;
+  reason: string | null;
   response_time_ms: number;
 }
 
@@ -444,4 +455,107 @@ export async function responseSeries(
     tlsMs: row.tls_ms,
     firstByteMs: row.first_byte_ms,
   }));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Long windows from the rollups: the same figures, read from hourly and daily aggregates.
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * `regionSummaries` and `responseSeries` of one monitor over a window of days, read from the rollups (raw
+ * results only at the window's edges: the partial first hour and the hours not rolled yet). Counts, uptime
+ * and averages are exact; percentiles come from the rollups' histograms, within
+ * rollups.HISTOGRAM_RELATIVE_ERROR of percentile_cont over the raw rows. `bucketSeconds` must be a whole
+ * number of hours; the maximum of a bucket is exact too.
+ */
+export async function rolledUpStats(
+  db: Database,
+  monitorId: string,
+  { from, to, bucketSeconds }: StatsRange,
+): Promise<{ summaries: RegionSummary[]; buckets: SeriesBucket[] }> {
+  const figures = await windowFigures(db, [monitorId], {
+    fromMs: from.getTime(),
+    toMs: to.getTime(),
+    periodSeconds: bucketSeconds,
+  });
+  const perRegion = new Map<
+    string,
+    { total: Figures; histogram: Histogram; buckets: Map<number, Figures> }
+  >();
+  for (const f of figures) {
+    let region = perRegion.get(f.region);
+    if (!region)
+      perRegion.set(f.region, (region = { total: noFigures(), histogram: new Map(), buckets: new Map() }));
+    addFigures(region.total, f);
+    addToHistogram(region.histogram, f.histogramBuckets, f.histogramCounts);
+    let bucket = region.buckets.get(f.startsAt);
+    if (!bucket) region.buckets.set(f.startsAt, (bucket = noFigures()));
+    addFigures(bucket, f);
+  }
+  const average = (sum: number, count: number) => (count > 0 ? sum / count : null);
+  const regions = [...perRegion.keys()].sort();
+  const summaries = regions.map((region): RegionSummary => {
+    const { total, histogram } = perRegion.get(region)!;
+    const [p50Ms, p95Ms, p99Ms] = histogramPercentiles(histogram, [0.5, 0.95, 0.99]);
+    return {
+      region,
+      checks: total.checks,
+      up: total.up,
+      uptimePercent: total.checks > 0 ? (total.up / total.checks) * 100 : null,
+      avgMs: average(total.responseMsSum, total.responses),
+      p50Ms: p50Ms ?? null,
+      p95Ms: p95Ms ?? null,
+      p99Ms: p99Ms ?? null,
+    };
+  });
+  const buckets = regions.flatMap((region) =>
+    [...perRegion.get(region)!.buckets.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([at, b]): SeriesBucket => ({
+        region,
+        at,
+        checks: b.checks,
+        down: b.checks - b.up,
+        avgMs: average(b.responseMsSum, b.responses),
+        maxMs: b.responseMsMax,
+        dnsMs: average(b.dnsMsSum, b.dnsCount),
+        connectMs: average(b.connectMsSum, b.connectCount),
+        tlsMs: average(b.tlsMsSum, b.tlsCount),
+        firstByteMs: average(b.firstByteMsSum, b.firstByteCount),
+      })),
+  );
+  return { summaries, buckets };
+}
+
+type Figures = Omit<
+  RollupFigures,
+  'monitorId' | 'region' | 'startsAt' | 'histogramBuckets' | 'histogramCounts'
+>;
+
+function noFigures(): Figures {
+  return {
+    checks: 0,
+    up: 0,
+    responses: 0,
+    responseMsSum: 0,
+    responseMsMax: null,
+    dnsMsSum: 0,
+    dnsCount: 0,
+    connectMsSum: 0,
+    connectCount: 0,
+    tlsMsSum: 0,
+    tlsCount: 0,
+    firstByteMsSum: 0,
+    firstByteCount: 0,
+  };
+}
+
+function addFigures(into: Figures, f: Figures): void {
+  for (const key of Object.keys(into) as (keyof Figures)[]) {
+    if (key === 'responseMsMax') {
+      if (f.responseMsMax !== null) into.responseMsMax = Math.max(into.responseMsMax ?? 0, f.responseMsMax);
+    } else {
+      into[key] += f[key];
+    }
+  }
 }

@@ -1,4 +1,4 @@
-import { isIPv4 } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 
 export const MAX_URL_LENGTH = 2048;
 
@@ -30,6 +30,11 @@ export function checkMonitorUrl(raw: string): UrlCheck {
     return { ok: false, problem: `must be at most ${MAX_URL_LENGTH} characters once normalised` };
   }
   return { ok: true, url };
+}
+
+/** A host as the tcp, tls, dns and ping kinds take it: a DNS name or a bare IP address; else the problem. */
+export function hostProblem(host: string): string | null {
+  return isIP(host) !== 0 || validHost(host) ? null : 'must be a valid host name or IP address';
 }
 
 function validHost(hostname: string): boolean {

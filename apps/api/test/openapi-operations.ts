@@ -1,0 +1,94 @@
+import type { Database } from '@better-uptime/db';
+import { testServer } from './helpers.js';
+
+/** The JSON Schema subset that the route schemas use (TypeBox's output). */
+export interface JsonSchema {
+  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean' | 'null';
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: boolean;
+  minProperties?: number;
+  items?: JsonSchema;
+  minItems?: number;
+  maxItems?: number;
+  uniqueItems?: boolean;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  enum?: unknown[];
+  format?: string;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+}
+
+export type Method = 'get' | 'post' | 'put' | 'delete';
+
+export interface Parameter {
+  in: 'path' | 'query';
+  name: string;
+  required: boolean;
+  schema: JsonSchema;
+}
+
+/** One route of the OpenAPI document, as the generated suites (authorization matrix, fuzzer) need it. */
+export interface Operation {
+  method: Method;
+  /** As documented, with `{name}` for path parameters. */
+  path: string;
+  /** `method path`, e.g. `get /api/monitor/{id}`. */
+  key: string;
+  /** Whether the route needs credentials (it documents a security requirement). */
+  secured: boolean;
+  /** The documented success status. */
+  success: number;
+  documented: Set<number>;
+  parameters: Parameter[];
+  body: JsonSchema | undefined;
+}
+
+interface Document {
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        security?: unknown[];
+        responses: object;
+        parameters?: Parameter[];
+        requestBody?: { content: { 'application/json': { schema: JsonSchema } } };
+      }
+    >
+  >;
+}
+
+export function operationsOf(doc: Document): Operation[] {
+  return Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => {
+      const documented = new Set(Object.keys(op.responses).map(Number));
+      return {
+        method: method as Method,
+        path,
+        key: `${method} ${path}`,
+        secured: (op.security?.length ?? 0) > 0,
+        success: Math.min(...[...documented].filter((s) => s >= 200 && s < 300)),
+        documented,
+        parameters: op.parameters ?? [],
+        body: op.requestBody?.content['application/json'].schema,
+      };
+    }),
+  );
+}
+
+/**
+ * The routes as the API documents them, without a database (building the document touches none), so
+ * a suite can make one test per route when it is collected.
+ */
+export async function documentedOperations(): Promise<Operation[]> {
+  const app = testServer({} as Database);
+  await app.ready();
+  const doc = app.swagger() as unknown as Document;
+  await app.close();
+  return operationsOf(doc);
+}

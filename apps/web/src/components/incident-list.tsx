@@ -1,0 +1,175 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { announce } from '../announcer.js';
+import { describeOutcome, describeResolution, formatDateTime, formatDuration } from '../format.js';
+import { followLink } from '../router.js';
+import type { Incident } from '../types.js';
+import { IncidentBadge } from './status.js';
+
+export const incidentHref = (id: string) => `/incidents/${encodeURIComponent(id)}`;
+export const monitorHref = (id: string) => `/monitors/${encodeURIComponent(id)}`;
+
+/** How long it lasted, or, while open, how long it has lasted so far (ticking with `now`). */
+export function incidentDuration(incident: Incident, now: number): string {
+  return incident.durationMs !== null
+    ? formatDuration(incident.durationMs)
+    : formatDuration(now - Date.parse(incident.startedAt));
+}
+
+/** "HTTP 500 · unexpected status" with the checks' message, or "—". */
+export function incidentCause(incident: Incident): string {
+  const { cause } = incident;
+  return describeOutcome(cause.statusCode, cause.reason) || '—';
+}
+
+/**
+ * Incidents as cards: status, monitor, start, duration (live while open), cause with its regions, and
+ * who is on it (acknowledged, or a button to say so).
+ */
+export function IncidentList({
+  incidents,
+  now,
+  showMonitor = true,
+  onChanged,
+  label,
+}: {
+  incidents: Incident[];
+  now: number;
+  showMonitor?: boolean;
+  onChanged: (incident: Incident) => void;
+  label: string;
+}) {
+  return (
+    <ul class="incidents" aria-label={label}>
+      {incidents.map((incident) => (
+        <IncidentCard
+          key={incident.id}
+          incident={incident}
+          now={now}
+          showMonitor={showMonitor}
+          onChanged={onChanged}
+        />
+      ))}
+    </ul>
+  );
+}
+
+function IncidentCard({
+  incident,
+  now,
+  showMonitor,
+  onChanged,
+}: {
+  incident: Incident;
+  now: number;
+  showMonitor: boolean;
+  onChanged: (incident: Incident) => void;
+}) {
+  const open = incident.status === 'open';
+  const regions = incident.cause.regions.map((r) => r.region);
+  return (
+    <li class={`card incident incident-${incident.status}`} data-incident-id={incident.id}>
+      <div class="incident-head">
+        <IncidentBadge status={incident.status} />
+        {showMonitor ? (
+          <a class="monitor-name" href={monitorHref(incident.monitorId)} onClick={followLink}>
+            {incident.monitorName}
+          </a>
+        ) : (
+          <span class="monitor-name">{incidentCause(incident)}</span>
+        )}
+        <a class="incident-link" href={incidentHref(incident.id)} onClick={followLink}>
+          Details
+          <span class="visually-hidden"> of the incident started {formatDateTime(incident.startedAt)}</span>
+        </a>
+      </div>
+      <dl class="incident-facts">
+        <div>
+          <dt>Started</dt>
+          <dd>
+            <time dateTime={incident.startedAt}>{formatDateTime(incident.startedAt)}</time>
+          </dd>
+        </div>
+        <div>
+          <dt>{open ? 'Ongoing for' : 'Duration'}</dt>
+          <dd class="incident-duration">{incidentDuration(incident, now)}</dd>
+        </div>
+        {showMonitor && (
+          <div>
+            <dt>Cause</dt>
+            <dd class="incident-cause">{incidentCause(incident)}</dd>
+          </div>
+        )}
+        {regions.length > 0 && (
+          <div>
+            <dt>Regions</dt>
+            <dd>{regions.join(', ')}</dd>
+          </div>
+        )}
+        {!open && incident.resolvedAt && (
+          <div>
+            <dt>Resolved</dt>
+            <dd>
+              <time dateTime={incident.resolvedAt}>{formatDateTime(incident.resolvedAt)}</time>
+              {incident.resolution && incident.resolution !== 'recovered' && (
+                <span class="muted"> ({describeResolution(incident.resolution)})</span>
+              )}
+            </dd>
+          </div>
+        )}
+        <div>
+          <dt>Acknowledged</dt>
+          <dd class="incident-ack">
+            {incident.acknowledgedAt ? (
+              <time dateTime={incident.acknowledgedAt}>{formatDateTime(incident.acknowledgedAt)}</time>
+            ) : open ? (
+              <AcknowledgeButton incident={incident} onChanged={onChanged} />
+            ) : (
+              <span class="muted">No</span>
+            )}
+          </dd>
+        </div>
+      </dl>
+      {incident.cause.message && <p class="incident-message muted">{incident.cause.message}</p>}
+    </li>
+  );
+}
+
+/** Says someone is on it (POST /api/incidents/:id/acknowledge); the first acknowledgement's time stays. */
+export function AcknowledgeButton({
+  incident,
+  onChanged,
+}: {
+  incident: Incident;
+  onChanged: (incident: Incident) => void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const acknowledge = async () => {
+    setBusy(true);
+    setError('');
+    try {
+      const { incident: updated } = await api.acknowledgeIncident(incident.id);
+      announce(`Incident of ${incident.monitorName} acknowledged`);
+      onChanged(updated);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button type="button" class="button small" onClick={acknowledge} disabled={busy}>
+        {busy ? 'Acknowledging…' : 'Acknowledge'}
+        <span class="visually-hidden"> the incident of {incident.monitorName}</span>
+      </button>
+      {error && (
+        <span class="field-error" role="alert">
+          {' '}
+          {error}
+        </span>
+      )}
+    </>
+  );
+}

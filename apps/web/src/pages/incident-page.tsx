@@ -1,0 +1,194 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { useTitle } from '../announcer.js';
+import {
+  AcknowledgeButton,
+  incidentCause,
+  incidentDuration,
+  monitorHref,
+} from '../components/incident-list.js';
+import { DeliveryTable } from '../components/delivery-table.js';
+import { ErrorNote, isNotFound, PageHeading } from '../components/layout.js';
+import { IncidentBadge } from '../components/status.js';
+import { describeOutcome, describeResolution, describeState, formatDateTime } from '../format.js';
+import { useNow, usePolling } from '../hooks.js';
+import { followLink } from '../router.js';
+import type { Incident, TimelineEntry } from '../types.js';
+
+/** One incident: its facts, its cause per region and its timeline (each region's transitions). */
+export function IncidentPage({ id }: { id: string }) {
+  const page = usePolling((signal) => api.incident(id, signal), 5_000, id);
+  const deliveries = usePolling((signal) => api.incidentDeliveries(id, signal), 5_000, id);
+  const [acknowledged, setAcknowledged] = useState<Incident | undefined>(undefined);
+  const now = useNow(1_000);
+  const data = page.data;
+  useTitle(data ? `Incident: ${data.incident.monitorName}` : 'Incident');
+
+  const crumbs = (
+    <nav class="breadcrumbs" aria-label="Breadcrumb">
+      <a href="/incidents" onClick={followLink}>
+        Incidents
+      </a>
+    </nav>
+  );
+  if (!data) {
+    if (page.error) {
+      return (
+        <>
+          {crumbs}
+          <PageHeading title={isNotFound(page.error) ? 'Incident not found' : 'Incident'} />
+          <ErrorNote error={page.error} />
+        </>
+      );
+    }
+    return <p class="muted">Loading…</p>;
+  }
+  const incident =
+    acknowledged && !data.incident.acknowledgedAt ? { ...data.incident, ...acknowledged } : data.incident;
+  const open = incident.status === 'open';
+
+  return (
+    <>
+      {crumbs}
+      <PageHeading title={`Incident: ${incident.monitorName}`} />
+      {page.error && <ErrorNote error={page.error} stale />}
+      <div class={`card incident incident-${incident.status} incident-detail`}>
+        <div class="incident-head">
+          <IncidentBadge status={incident.status} />
+          <a class="monitor-name" href={monitorHref(incident.monitorId)} onClick={followLink}>
+            {incident.monitorName}
+          </a>
+        </div>
+        <dl class="incident-facts">
+          <div>
+            <dt>Started</dt>
+            <dd>
+              <time dateTime={incident.startedAt}>{formatDateTime(incident.startedAt)}</time>
+            </dd>
+          </div>
+          <div>
+            <dt>Confirmed</dt>
+            <dd>
+              <time dateTime={incident.confirmedAt}>{formatDateTime(incident.confirmedAt)}</time>
+            </dd>
+          </div>
+          <div>
+            <dt>Resolved</dt>
+            <dd>
+              {incident.resolvedAt ? (
+                <>
+                  <time dateTime={incident.resolvedAt}>{formatDateTime(incident.resolvedAt)}</time>
+                  {incident.resolution && (
+                    <span class="muted"> ({describeResolution(incident.resolution)})</span>
+                  )}
+                </>
+              ) : (
+                <span class="down-text">Not yet</span>
+              )}
+            </dd>
+          </div>
+          <div>
+            <dt>{open ? 'Ongoing for' : 'Duration'}</dt>
+            <dd class="incident-duration">{incidentDuration(incident, now)}</dd>
+          </div>
+          <div>
+            <dt>Cause</dt>
+            <dd class="incident-cause">{incidentCause(incident)}</dd>
+          </div>
+          <div>
+            <dt>Acknowledged</dt>
+            <dd class="incident-ack">
+              {incident.acknowledgedAt ? (
+                <time dateTime={incident.acknowledgedAt}>{formatDateTime(incident.acknowledgedAt)}</time>
+              ) : open ? (
+                <AcknowledgeButton
+                  incident={incident}
+                  onChanged={(i) => {
+                    setAcknowledged(i);
+                    page.reload();
+                  }}
+                />
+              ) : (
+                <span class="muted">No</span>
+              )}
+            </dd>
+          </div>
+        </dl>
+        {incident.cause.message && <p class="incident-message muted">{incident.cause.message}</p>}
+      </div>
+
+      {incident.cause.regions.length > 0 && (
+        <section aria-labelledby="regions-heading">
+          <h2 id="regions-heading">Regions down when it was confirmed</h2>
+          <div class="table-scroll">
+            <table class="checks-table">
+              <thead>
+                <tr>
+                  <th scope="col">Region</th>
+                  <th scope="col">Failing since</th>
+                  <th scope="col">Outcome</th>
+                  <th scope="col">Message</th>
+                </tr>
+              </thead>
+              <tbody>
+                {incident.cause.regions.map((r) => (
+                  <tr key={r.region}>
+                    <th scope="row">{r.region}</th>
+                    <td>{formatDateTime(r.since)}</td>
+                    <td>{describeOutcome(r.statusCode, r.reason) || '—'}</td>
+                    <td class="wrap">{r.message ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+
+      <section aria-labelledby="timeline-heading">
+        <h2 id="timeline-heading">Timeline</h2>
+        {data.timeline.length === 0 ? (
+          <p class="muted">No state changes recorded.</p>
+        ) : (
+          <Timeline entries={data.timeline} />
+        )}
+      </section>
+
+      <section aria-labelledby="deliveries-heading">
+        <h2 id="deliveries-heading">Notifications</h2>
+        {deliveries.error && <ErrorNote error={deliveries.error} stale={Boolean(deliveries.data)} />}
+        {deliveries.data &&
+          (deliveries.data.deliveries.length === 0 ? (
+            <p class="muted">No channel was told of this incident.</p>
+          ) : (
+            <DeliveryTable deliveries={deliveries.data.deliveries} showChannel />
+          ))}
+      </section>
+    </>
+  );
+}
+
+/** Oldest first: each region's transitions and the monitor's own, with the check that caused them. */
+export function Timeline({ entries }: { entries: TimelineEntry[] }) {
+  return (
+    <ol class="timeline">
+      {entries.map((entry, i) => (
+        <li key={`${entry.at}-${entry.region ?? ''}-${i}`} class={`timeline-item timeline-to-${entry.to}`}>
+          <time dateTime={entry.at} class="timeline-time">
+            {formatDateTime(entry.at)}
+          </time>
+          <span class="timeline-what">
+            <span class="region-name">{entry.region ?? 'monitor'}</span> {describeState(entry.from)} →{' '}
+            <strong>{describeState(entry.to)}</strong>
+          </span>
+          {(entry.statusCode !== null || entry.reason || entry.message) && (
+            <span class="muted timeline-detail">
+              {describeOutcome(entry.statusCode, entry.reason)}
+              {entry.message && ` — ${entry.message}`}
+            </span>
+          )}
+        </li>
+      ))}
+    </ol>
+  );
+}
