@@ -32,6 +32,7 @@ import { badgeRoutes } from './routes/badges.js';
 import { statusPageRoutes } from './routes/status-pages.js';
 import { incidentUpdateRoutes } from './routes/incident-updates.js';
 import { registerDashboard } from './static.js';
+import { serializerCompiler } from './serialization.js';
 import { validatorCompiler } from './validation.js';
 
 export interface ServerDeps {
@@ -69,6 +70,7 @@ export function buildServer(deps: ServerDeps): ApiServer {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
   acceptOnlyJson(app);
   closeConnectionsWhenClosing(app);

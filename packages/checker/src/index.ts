@@ -25,6 +25,7 @@ export {
   type KindName,
   type KindSettings,
   maskSecrets,
+  shownSettings,
   MASKED,
   MONITOR_KINDS,
   monitorKind,

@@ -218,6 +218,15 @@ const pushOutput = {
   ),
 };
 
+// Answers put a kind's settings beside the common fields (see monitorViewJson): the names must not meet.
+for (const kind of MONITOR_KINDS) {
+  const shared = Object.keys(kind.settings.properties).filter(
+    (name) => name in commonOutput || name === 'kind',
+  );
+  if (shared.length > 0)
+    throw new Error(`kind ${kind.name} has settings named like common fields: ${shared.join(', ')}`);
+}
+
 /** A monitor as answers show it: the common fields, its kind and its settings (secrets masked). */
 export const Monitor = Type.Union(
   MONITOR_KINDS.map((kind) =>
