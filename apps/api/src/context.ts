@@ -37,7 +37,7 @@ export interface ApiContext {
   config: Config;
   tokens: TokenService;
   csrf: Csrf;
-  /** Seals TOTP seeds (under a key derived from the JWT secret). */
+  /** Seals TOTP seeds (under SECRETS_KEY; also opens those sealed under the JWT secret before). */
   secretBox: SecretBox;
   /** Seals channel secrets (under SECRETS_KEY): the notifiers open them with the same keys. */
   channelSecrets: SecretBox;

@@ -6,7 +6,7 @@ import {
   channelSecretBox,
   type Config,
   createLogger,
-  createSecretBox,
+  totpSecretBox,
   type Logger,
 } from '@better-uptime/config';
 import type { Database } from '@better-uptime/db';
@@ -93,7 +93,7 @@ export function buildServer(deps: ServerDeps): ApiServer {
     config,
     tokens,
     csrf,
-    secretBox: createSecretBox(deps.jwtSecret),
+    secretBox: totpSecretBox(deps.secretsKeys, deps.jwtSecret),
     channelSecrets: channelSecretBox(deps.secretsKeys),
     cookies: { secure: config.cookieSecure, maxAgeSeconds: config.jwtExpiresInSeconds },
     authenticate: createAuthenticate({ db, tokens, csrf, now }),

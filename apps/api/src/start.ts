@@ -5,9 +5,11 @@ import {
   type Logger,
   resolveSecretsKeys,
   signupPolicy,
+  totpSecretBox,
 } from '@better-uptime/config';
 import { sealStoredChannelSecrets } from '@better-uptime/notifications';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from '@better-uptime/db';
+import { resealTotpSeeds } from './auth/second-factor.js';
 import { resolveJwtSecret } from './auth/secret.js';
 import type { ApiServer, MonitorEvents } from './context.js';
 import type { RedisClient } from './rate-limit.js';
@@ -58,6 +60,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
         logger,
       });
     }
+    await resealTotpSeeds(database.db, totpSecretBox(secretsKeys, jwtSecret), logger);
     rateLimitRedis = config.redisUrl ? openRateLimitRedis(config.redisUrl, logger) : undefined;
     const app = buildServer({
       db: database.db,

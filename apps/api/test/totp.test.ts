@@ -2,8 +2,19 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '@better-uptime/db';
 import { postgresAvailable } from '@better-uptime/testing';
-import { base32Decode, base32Encode, totpCode, totpStep } from '../src/auth/totp.js';
-import { signup, startTestApi, stopTestApi, type TestApi, type TestServer } from './helpers.js';
+import { createLogger, createSecretBox, totpSecretBox } from '@better-uptime/config';
+import { resealTotpSeeds } from '../src/auth/second-factor.js';
+import { base32Decode, base32Encode, newTotpSecret, totpCode, totpStep } from '../src/auth/totp.js';
+import {
+  JWT_SECRET,
+  SECRETS_KEY,
+  signup,
+  startTestApi,
+  stopTestApi,
+  testServer,
+  type TestApi,
+  type TestServer,
+} from './helpers.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -117,6 +128,52 @@ describe.skipIf(!postgresAvailable())('two-factor authentication (PostgreSQL)', 
     const off = await post('/api/auth/totp/disable', { password: PASSWORD, code: recoveryCodes[1]! });
     expect(off.statusCode).toBe(204);
     expect((await login(user.email)).statusCode).toBe(200);
+  });
+
+  it('keeps seeds under SECRETS_KEY: one sealed under the JWT secret before is re-sealed at start, and a new JWT_SECRET leaves 2FA working', async () => {
+    const db = api.testDb.handle.db;
+    const user = await signup(app);
+    const seed = newTotpSecret();
+    // As an earlier version stored it: sealed under a key derived from the JWT secret.
+    await db.execute(
+      sql`UPDATE users SET totp_secret = ${createSecretBox(JWT_SECRET).seal(seed)}, totp_enabled_at = now()
+          WHERE id = ${user.id}`,
+    );
+    const unreadable = await signup(app);
+    await db.execute(
+      sql`UPDATE users SET totp_secret = ${createSecretBox('a key nobody has any more 0123456789').seal(seed)},
+          totp_enabled_at = now() WHERE id = ${unreadable.id}`,
+    );
+    clock += 30_000;
+    expect((await login(user.email, totpCode(seed, totpStep(clock)))).statusCode).toBe(200);
+
+    const box = totpSecretBox([SECRETS_KEY], JWT_SECRET);
+    const logger = createLogger('test', 'silent');
+    expect(await resealTotpSeeds(db, box, logger)).toEqual({ resealed: 1, unreadable: 1 });
+    expect(await resealTotpSeeds(db, box, logger)).toEqual({ resealed: 0, unreadable: 1 });
+    const [row] = await queryRows<{ s: string }>(
+      db,
+      sql`SELECT totp_secret AS s FROM users WHERE id = ${user.id}`,
+    );
+    expect(totpSecretBox([SECRETS_KEY]).open(row!.s)).toBe(seed);
+    expect(createSecretBox(JWT_SECRET).open(row!.s)).toBeUndefined();
+
+    // JWT_SECRET replaced (every session ends): the second factor still works.
+    const renewed = testServer(db, {
+      jwtSecret: 'a-new-jwt-secret-0123456789abcdefghijklmnopqrstuv',
+      now: () => clock,
+    });
+    try {
+      clock += 30_000;
+      const answer = await renewed.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: user.email, password: PASSWORD, code: totpCode(seed, totpStep(clock)) },
+      });
+      expect(answer.statusCode).toBe(200);
+    } finally {
+      await renewed.close();
+    }
   });
 
   it('API keys cannot enrol or disable; bad input is a 400', async () => {

@@ -15,6 +15,7 @@ export {
 } from './config.js';
 export {
   channelSecretBox,
+  totpSecretBox,
   createSecretBox,
   keptSecret,
   resolveSecretsKeys,

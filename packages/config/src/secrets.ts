@@ -151,3 +151,15 @@ export async function resolveSecretsKeys(
 export function channelSecretBox(keys: readonly string[]): SecretBox {
   return createSecretBox(keys, 'better-uptime channel secrets v1');
 }
+
+/**
+ * The box for TOTP seeds under the secrets keys. Seeds used to be sealed under a key derived from the JWT
+ * secret, so replacing JWT_SECRET (to end every session) disabled everyone's second factor; given that
+ * secret, this box still opens those seeds (never seals with it) until they are re-sealed at start.
+ */
+export function totpSecretBox(keys: readonly string[], legacyJwtSecret?: string): SecretBox {
+  const box = createSecretBox(keys, 'better-uptime totp seeds v1');
+  if (legacyJwtSecret === undefined) return box;
+  const legacy = createSecretBox(legacyJwtSecret);
+  return { ...box, open: (sealed) => box.open(sealed) ?? legacy.open(sealed) };
+}

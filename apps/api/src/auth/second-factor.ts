@@ -1,5 +1,5 @@
 import { type Database, userQueries } from '@better-uptime/db';
-import type { SecretBox } from '@better-uptime/config';
+import type { Logger, SecretBox } from '@better-uptime/config';
 import { hashRecoveryCode, looksLikeRecoveryCode, matchTotp } from './totp.js';
 
 /**
@@ -21,4 +21,41 @@ export async function verifySecondFactor(
   if (secret === undefined) return false;
   const step = matchTotp(secret, trimmed, deps.now(), state.lastStep);
   return step !== undefined && (await userQueries.useTotpStep(deps.db, userId, step));
+}
+
+const RESEAL_PAGE = 500;
+
+/**
+ * Run at the API's start: re-seals the stored TOTP seeds that are not sealed under the current secrets
+ * key (those from before seeds moved off the JWT secret, and those under SECRETS_KEY_PREVIOUS), so the
+ * older key can go. A seed that no key opens is left as it is and counted: its user signs in with a
+ * recovery code. Concurrent starts are safe: each replacement is conditional on the value read.
+ */
+export async function resealTotpSeeds(
+  db: Database,
+  box: SecretBox,
+  logger: Logger,
+): Promise<{ resealed: number; unreadable: number }> {
+  let resealed = 0;
+  let unreadable = 0;
+  let afterId: string | undefined;
+  for (;;) {
+    const page = await userQueries.storedTotpSeeds(db, { afterId, limit: RESEAL_PAGE });
+    for (const { id, secret } of page) {
+      if (box.sealedWithCurrentKey(secret)) continue;
+      const seed = box.open(secret);
+      if (seed === undefined) unreadable++;
+      else if (await userQueries.replaceTotpSeed(db, id, secret, box.seal(seed))) resealed++;
+    }
+    if (page.length < RESEAL_PAGE) break;
+    afterId = page[page.length - 1]!.id;
+  }
+  if (resealed > 0) logger.info({ users: resealed }, 'TOTP seeds re-sealed under SECRETS_KEY');
+  if (unreadable > 0) {
+    logger.warn(
+      { users: unreadable },
+      'TOTP seeds that no key opens (JWT_SECRET or SECRETS_KEY changed before they were re-sealed): those users need a recovery code',
+    );
+  }
+  return { resealed, unreadable };
 }

@@ -78,6 +78,37 @@ export async function totpStateOf(db: Database, userId: string): Promise<TotpSta
   return row ?? null;
 }
 
+/** Every stored TOTP seed (sealed), pending or on, after `afterId` in id order: for re-sealing at start. */
+export async function storedTotpSeeds(
+  db: Database,
+  options: { afterId?: string; limit: number },
+): Promise<{ id: string; secret: string }[]> {
+  const rows = await db
+    .select({ id: users.id, secret: users.totpSecret })
+    .from(users)
+    .where(
+      and(isNotNull(users.totpSecret), options.afterId ? sql`${users.id} > ${options.afterId}` : undefined),
+    )
+    .orderBy(users.id)
+    .limit(options.limit);
+  return rows.map((row) => ({ id: row.id, secret: row.secret! }));
+}
+
+/** Replaces a stored seed with the same seed sealed anew, if it is still the one read. */
+export async function replaceTotpSeed(
+  db: Database,
+  userId: string,
+  before: string,
+  after: string,
+): Promise<boolean> {
+  const rows = await db
+    .update(users)
+    .set({ totpSecret: after })
+    .where(and(eq(users.id, userId), eq(users.totpSecret, before)))
+    .returning({ id: users.id });
+  return rows.length > 0;
+}
+
 /** Keeps a new pending seed; false when two-factor authentication is already on. */
 export async function setPendingTotp(db: Database, userId: string, sealedSecret: string): Promise<boolean> {
   const rows = await db
