@@ -9,6 +9,7 @@ import {
 import { sealStoredChannelSecrets } from '@better-uptime/notifications';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from '@better-uptime/db';
 import { resolveJwtSecret } from './auth/secret.js';
+import type { TaskQueue } from '@better-uptime/redis-stream';
 import type { ApiServer, MonitorEvents } from './context.js';
 import type { RedisClient } from './rate-limit.js';
 import { buildServer } from './server.js';
@@ -21,6 +22,8 @@ export interface StartApiOptions {
   monitorEvents?: MonitorEvents;
   /** The keys sealing channel secrets; by default resolved from the config as for a separate API. */
   secretsKeys?: readonly string[];
+  /** The work queue, which remote probes consume through this API. */
+  queue?: TaskQueue;
 }
 
 export interface RunningApi {
@@ -64,6 +67,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       config,
       logger,
       monitorEvents: options.monitorEvents,
+      queue: options.queue,
       jwtSecret,
       secretsKeys,
       rateLimitRedis: rateLimitRedis && {
