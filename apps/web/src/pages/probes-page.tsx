@@ -73,7 +73,7 @@ export function ProbesPage() {
         {created && (
           <div role="status">
             <p>Run the probe with this token (copy it now: it is not shown again):</p>
-            <pre class="new-key">
+            <pre class="new-key command">
               PROBE_SERVER={location.origin} PROBE_TOKEN={created} npx better-uptime probe
             </pre>
           </div>
