@@ -100,6 +100,7 @@ export class ProbeHub {
   /** Closes the probe's connection at once (it was revoked). */
   disconnect(probeId: string): void {
     this.sessions.get(probeId)?.close(CLOSE_REVOKED, 'revoked');
+    this.delivered.delete(probeId);
   }
 
   /** The `upgrade` handler of the API's HTTP server; answers requests for other paths with 404. */
