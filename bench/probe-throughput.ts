@@ -4,7 +4,7 @@
  * same database, stream and target in the same run, in sustained checks/s.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { freePort } from '@better-uptime/testing';
 import { type BenchContext, type Figure, type FigureResult, atLeast } from './lib/figure.js';
 import type { BenchChild } from './lib/children.js';
 import { median, round } from './lib/stats.js';
@@ -17,17 +17,6 @@ import {
   REGION,
   runPipeline,
 } from './pipeline-throughput.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForOutput(child: BenchChild, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -110,7 +110,7 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
     testDb = await createTestDatabase();
     target = await startTarget();
     prefix = redisTestPrefix();
-    const apiProcess = spawnCli('api', {
+    const env = {
       NODE_ENV: 'development',
       DATABASE_URL: testDb.url,
       REDIS_URL: TEST_REDIS_URL,
@@ -118,25 +118,16 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
       REGIONS: 'usa',
       JWT_SECRET: 'an end-to-end test secret, long enough',
       SECRETS_KEY: 'a test key for channel secrets, 32 characters or more',
-      HOST: '127.0.0.1',
-      PORT: '0',
+      PRODUCER_TICK_MS: '250',
+      SCHEDULE_LEAD_MS: '1000',
+      // A dead probe's slots are taken over by another probe of its region after this long.
       RECLAIM_IDLE_MS: '2000',
       RECLAIM_INTERVAL_MS: '500',
-      LOG_LEVEL: 'info',
-    });
+    };
+    const apiProcess = spawnCli('api', { ...env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info' });
     processes.push(apiProcess);
     [, address] = (await apiProcess.waitFor(/API listening on (http:\/\/\S+)/)) as [string, string];
-    processes.push(
-      spawnCli('producer', {
-        DATABASE_URL: testDb.url,
-        REDIS_URL: TEST_REDIS_URL,
-        STREAM_KEY: `${prefix}BetterUptime:Websites`,
-        REGIONS: 'usa',
-        SECRETS_KEY: 'a test key for channel secrets, 32 characters or more',
-        PRODUCER_TICK_MS: '250',
-        SCHEDULE_LEAD_MS: '1000',
-      }),
-    );
+    processes.push(spawnCli('producer', env));
     api = new ApiClient(address);
     await api.signup('admin@example.com');
     proxy = await startTcpProxy(Number(new URL(address).port));

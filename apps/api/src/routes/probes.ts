@@ -19,8 +19,12 @@ export function probeRoutes(app: ApiServer, ctx: ApiContext): void {
   const { db } = ctx;
   const tags = ['probes'];
   const security = AUTHENTICATED;
-  const admin = async (request: Parameters<typeof authOf>[0]) =>
-    requireAdmin(db, ctx.config.adminEmails, authOf(request));
+  // Signed in, then an administrator (403 for anyone else).
+  const adminOnly = {
+    onRequest: ctx.authenticate,
+    preHandler: async (request: Parameters<typeof authOf>[0]) =>
+      requireAdmin(db, ctx.config.adminEmails, authOf(request)),
+  };
 
   const probeJson = (row: ProbeRow) => {
     const fresh = row.lastSeenAt !== null && ctx.now() - row.lastSeenAt.getTime() < CONNECTED_FRESH_MS;
@@ -43,8 +47,7 @@ export function probeRoutes(app: ApiServer, ctx: ApiContext): void {
   app.post(
     '/api/probes',
     {
-      onRequest: ctx.authenticate,
-      preHandler: admin,
+      ...adminOnly,
       schema: {
         tags,
         security,
@@ -73,8 +76,7 @@ export function probeRoutes(app: ApiServer, ctx: ApiContext): void {
   app.get(
     '/api/probes',
     {
-      onRequest: ctx.authenticate,
-      preHandler: admin,
+      ...adminOnly,
       schema: {
         tags,
         security,
@@ -88,8 +90,7 @@ export function probeRoutes(app: ApiServer, ctx: ApiContext): void {
   app.delete(
     '/api/probes/:id',
     {
-      onRequest: ctx.authenticate,
-      preHandler: admin,
+      ...adminOnly,
       schema: {
         tags,
         security,

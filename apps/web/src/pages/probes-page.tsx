@@ -1,15 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError, type ProbeInfo } from '../api.js';
+import { api, type ProbeInfo } from '../api.js';
 import { useTitle } from '../announcer.js';
 import { ConfirmDeleteDialog } from '../components/confirm-dialog.js';
 import { Field } from '../components/field.js';
 import { PageHeading } from '../components/layout.js';
 import { formatTime } from '../format.js';
-
-const messageOf = (error: unknown): string =>
-  error instanceof ApiError ? error.message : (error as Error).message;
-
-const value = (set: (v: string) => void) => (e: Event) => set((e.currentTarget as HTMLInputElement).value);
+import { messageOf, value } from '../forms.js';
 
 const REFRESH_MS = 10_000;
 
