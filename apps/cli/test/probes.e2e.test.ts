@@ -169,11 +169,11 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
     const probeWest = startProbe(west.token, `http://127.0.0.1:${proxy.port}`);
     await Promise.all([probeA, probeB, probeWest].map((p) => p.waitFor(/connected to the instance/)));
 
-    const monitors = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        api.createMonitor({ url: `${target.url}/ok?m=${i}`, intervalSeconds: 10, timeoutMs: 2000 }),
-      ),
-    );
+    const monitors: Array<{ id: string }> = [];
+    for (let i = 0; i < 6; i++)
+      monitors.push(
+        await api.createMonitor({ url: `${target.url}/ok?m=${i}`, intervalSeconds: 10, timeoutMs: 2000 }),
+      );
     const ids = monitors.map((m) => m.id);
     const begin = Date.now();
     // Results from both regions for every monitor, and both edge probes did some of the work.
@@ -215,11 +215,8 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
 
   it("a probe's token cannot post another region's results, nor results for slots never sent to it", async () => {
     const rogue = await createProbe(api, 'Rogue', 'rogue');
-    const [stored] = await queryRows<{ monitor_id: string; at: string }>(
-      testDb.handle.db,
-      sql`SELECT monitor_id, (extract(epoch FROM scheduled_at) * 1000)::bigint::text AS at FROM check_results
-          WHERE region = 'edge' LIMIT 1`,
-    );
+    // A real monitor, checked from every region (edge among them); no slot of it was ever sent to Rogue.
+    const monitor = await api.createMonitor({ url: `${target.url}/ok?forged`, intervalSeconds: 3600 });
     const socket = new WebSocket(`${address.replace('http', 'ws')}/api/probes/connect`, {
       headers: { authorization: `Bearer ${rogue.token}` },
     });
@@ -227,7 +224,7 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
     socket.on('message', (data) => replies.push(JSON.parse(data.toString())));
     await waitUntil(() => replies.some((r) => r.type === 'welcome'), 10_000);
     const row = (region: string, scheduledAt: number) => ({
-      monitorId: stored!.monitor_id,
+      monitorId: monitor.id,
       region,
       scheduledAt,
       checkedAt: scheduledAt + 5,
@@ -242,7 +239,7 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
       firstByteMs: null,
       certExpiresAt: null,
     });
-    const slot = Number(stored!.at);
+    const slot = Date.now() - 1_000;
     socket.send(
       JSON.stringify({
         type: 'call',
