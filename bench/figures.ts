@@ -26,6 +26,7 @@ const FIGURES: ReadonlyArray<{ name: string; load: () => Promise<Figure> }> = [
   { name: 'storm-lateness', load: async () => (await import('./storm-lateness.js')).stormLateness },
   { name: 'rollups', load: async () => (await import('./rollups.js')).rollupsFigure },
   { name: 'monitor-kinds', load: async () => (await import('./monitor-kinds.js')).monitorKinds },
+  { name: 'probe-throughput', load: async () => (await import('./probe-throughput.js')).probeThroughput },
 ];
 
 /** The names `npm run bench -- <name>` accepts, in run order. */

@@ -10,18 +10,35 @@ import { max, median, round, sustainedRate } from './lib/stats.js';
 import {
   type CliBuild,
   createGroup,
+  type ServiceSettings,
   groupProgress,
   sleep,
   startWorker,
   waitForConsumers,
 } from './lib/system.js';
 import { type BenchTarget, startRawChecker, startTargetProcess } from './lib/targets.js';
+import type { BenchChild } from './lib/children.js';
 
 /** The worker's default WORKER_CONCURRENCY; the raw baseline runs as many loops. */
 export const CONCURRENCY = 200;
 const TARGET_DELAY_MS = 20;
-const REGION = 'usa';
+export const REGION = 'usa';
 const MONITORS = 1_000;
+
+/**
+ * What consumes the region's group in a run: `worker` is the process whose CPU and memory are reported;
+ * `others` run beside it (an API the worker connects through).
+ */
+export type Consumer = (
+  ctx: BenchContext,
+  settings: ServiceSettings,
+) => Promise<{ worker: BenchChild; others: BenchChild[] }>;
+
+/** One `better-uptime worker` process of the region. */
+const workerConsumer: Consumer = async (ctx, settings) => ({
+  worker: startWorker({ ...settings, region: REGION, concurrency: CONCURRENCY }),
+  others: [],
+});
 
 export interface PipelineRun {
   tasks: number;
@@ -68,6 +85,7 @@ export async function runPipeline(
   setup: PipelineSetup,
   tasks: number,
   build: CliBuild = 'source',
+  consume: Consumer = workerConsumer,
 ): Promise<PipelineRun> {
   const { db, target, monitors } = setup;
   await db.pool.query('TRUNCATE check_results');
@@ -81,20 +99,19 @@ export async function runPipeline(
     ctx.progress.step(`publishing a backlog of ${tasks} tasks`);
     await publishBacklog(streamKey, monitors, tasks);
 
-    const worker = startWorker({
+    const { worker, others } = await consume(ctx, {
       build,
       databaseUrl: db.url,
       streamKey,
       regions: [REGION],
-      region: REGION,
-      concurrency: CONCURRENCY,
       cpuProfileDir: ctx.cpuProfileDir,
     });
     ctx.defer(() => worker.stop());
+    for (const other of others) ctx.defer(() => other.stop());
     const observations: Array<{ at: number; done: number }> = [];
     let finishedAt = 0;
     const follow = async () => {
-      await waitForConsumers(redis, streamKey, REGION, 1, [worker]);
+      await waitForConsumers(redis, streamKey, REGION, 1, [worker, ...others]);
       const startedAt = Date.now();
       let lastProgressAt = Date.now();
       let last = 0;
@@ -120,6 +137,7 @@ export async function runPipeline(
     const during = worker.samplesSince(startedAt, finishedAt);
     const memory = worker.memory();
     await worker.stop();
+    for (const other of others) await other.stop();
 
     const [counts] = (
       await db.pool.query<{ stored: string; down: string }>(

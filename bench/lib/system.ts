@@ -91,6 +91,22 @@ export function startWorker(
   });
 }
 
+/** `better-uptime api` on 127.0.0.1:`port` (with the stream, so remote probes can connect). */
+export function startApiService(settings: ServiceSettings & { port: number }): BenchChild {
+  return spawnCli('api', 'api', settings, { HOST: '127.0.0.1', PORT: String(settings.port) });
+}
+
+/** `better-uptime probe` connected to `server` with `token`. */
+export function startProbeProcess(
+  settings: ServiceSettings & { server: string; token: string; concurrency: number },
+): BenchChild {
+  return spawnCli('probe', 'probe', settings, {
+    PROBE_SERVER: settings.server,
+    PROBE_TOKEN: settings.token,
+    WORKER_CONCURRENCY: String(settings.concurrency),
+  });
+}
+
 /** `better-uptime producer`. */
 export function startProducer(settings: ServiceSettings & { tickMs: number; leadMs: number }): BenchChild {
   return spawnCli('producer', 'producer', settings, {

@@ -8,10 +8,11 @@ import type {
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config, SecretBox } from '@better-uptime/config';
-import type { Database, MonitorRow } from '@better-uptime/db';
+import type { Database, MonitorRow, probeQueries } from '@better-uptime/db';
 import type { CookieSettings } from './auth/cookies.js';
 import type { Csrf } from './auth/csrf.js';
 import type { TokenService } from './auth/tokens.js';
+import type { ProbeHub } from './probes/hub.js';
 
 export type ApiServer = FastifyInstance<
   RawServerDefault,
@@ -48,4 +49,8 @@ export interface ApiContext {
   /** Resolves when Redis answers a PING (only with REDIS_URL), for the health routes. */
   redisPing: (() => Promise<unknown>) | undefined;
   now: () => number;
+  /** The configured regions and those of the probes. */
+  regions: probeQueries.InstanceRegions;
+  /** The remote probes' connections to this process. */
+  probes: ProbeHub;
 }

@@ -32,6 +32,12 @@ export function registerOpenApi(app: ApiServer): void {
         },
         { name: 'badges', description: 'Public SVG badges of monitors whose owner turned publicBadges on' },
         { name: 'status pages', description: 'Public status pages of your monitors, and their public views' },
+        {
+          name: 'probes',
+          description:
+            'Remote probes (administrators only): a region run from any machine by `better-uptime probe`, ' +
+            'which connects out to `GET /api/probes/connect` (a WebSocket, `Authorization: Bearer bu_probe_...`)',
+        },
         { name: 'health', description: 'Service health' },
       ],
       components: {

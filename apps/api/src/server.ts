@@ -9,7 +9,9 @@ import {
   totpSecretBox,
   type Logger,
 } from '@better-uptime/config';
-import type { Database } from '@better-uptime/db';
+import { type Database, probeQueries } from '@better-uptime/db';
+import type { TaskQueue } from '@better-uptime/redis-stream';
+import { databaseResultStore } from '@better-uptime/worker';
 import { createAuthenticate } from './auth/authenticate.js';
 import { createCsrf } from './auth/csrf.js';
 import { createTokenService } from './auth/tokens.js';
@@ -25,6 +27,8 @@ import { healthRoutes } from './routes/health.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { monitorRoutes } from './routes/monitors.js';
+import { probeRoutes } from './routes/probes.js';
+import { ProbeHub } from './probes/hub.js';
 import { pushRoutes } from './routes/push.js';
 import { resultRoutes } from './routes/results.js';
 import { statsRoutes } from './routes/stats.js';
@@ -51,6 +55,8 @@ export interface ServerDeps {
    * counts alone. `namespace` prefixes its keys.
    */
   rateLimitRedis?: { client: RedisClient; namespace: string };
+  /** The work queue remote probes consume (as workers do); without it probes cannot connect (503). */
+  queue?: TaskQueue;
 }
 
 export const BODY_LIMIT = 65_536;
@@ -88,6 +94,27 @@ export function buildServer(deps: ServerDeps): ApiServer {
   const now = deps.now ?? Date.now;
   const tokens = createTokenService(deps.jwtSecret);
   const csrf = createCsrf(deps.jwtSecret);
+  const regions = new probeQueries.InstanceRegions(db, config.regions);
+  const probes = new ProbeHub({
+    db,
+    queue: deps.queue,
+    store: databaseResultStore(db, {
+      get regions() {
+        return regions.list;
+      },
+      logger,
+    }),
+    logger: logger.child({ role: 'probes' }),
+    reclaimIdleMs: config.reclaimIdleMs,
+    reclaimIntervalMs: config.reclaimIntervalMs,
+    maxDeliveries: config.maxDeliveries,
+  });
+  // Probes connect with a WebSocket upgrade, which Fastify leaves to the HTTP server.
+  app.server.on('upgrade', probes.handleUpgrade);
+  app.addHook('preClose', async () => {
+    regions.stop();
+    await probes.close();
+  });
   const ctx: ApiContext = {
     db,
     config,
@@ -100,6 +127,8 @@ export function buildServer(deps: ServerDeps): ApiServer {
     monitorEvents: deps.monitorEvents,
     redisPing: redisPing(deps.rateLimitRedis?.client),
     now,
+    regions,
+    probes,
   };
   app.decorateRequest('auth', null);
   // Routes go in a plugin registered after swagger, so the OpenAPI document sees every one of them.
@@ -110,6 +139,7 @@ export function buildServer(deps: ServerDeps): ApiServer {
     totpRoutes(api, ctx);
     monitorRoutes(api, ctx);
     pushRoutes(api, ctx);
+    probeRoutes(api, ctx);
     resultRoutes(api, ctx);
     statsRoutes(api, ctx);
     badgeRoutes(api, ctx);

@@ -11,6 +11,7 @@ import { sealStoredChannelSecrets } from '@better-uptime/notifications';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from '@better-uptime/db';
 import { resealTotpSeeds } from './auth/second-factor.js';
 import { resolveJwtSecret } from './auth/secret.js';
+import type { TaskQueue } from '@better-uptime/redis-stream';
 import type { ApiServer, MonitorEvents } from './context.js';
 import type { RedisClient } from './rate-limit.js';
 import { buildServer } from './server.js';
@@ -23,6 +24,8 @@ export interface StartApiOptions {
   monitorEvents?: MonitorEvents;
   /** The keys sealing channel secrets; by default resolved from the config as for a separate API. */
   secretsKeys?: readonly string[];
+  /** The work queue, which remote probes consume through this API. */
+  queue?: TaskQueue;
 }
 
 export interface RunningApi {
@@ -67,6 +70,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       config,
       logger,
       monitorEvents: options.monitorEvents,
+      queue: options.queue,
       jwtSecret,
       secretsKeys,
       rateLimitRedis: rateLimitRedis && {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '@better-uptime/db';
 import { postgresAvailable } from '@better-uptime/testing';
 import { totpCode, totpStep } from '../src/auth/totp.js';
-import { ownedRows, startTestApi, stopTestApi, type TestApi } from './helpers.js';
+import { ownedRows, startTestApi, stopTestApi, type TestApi, testConfig } from './helpers.js';
 import { documentedOperations, type Operation } from './openapi-operations.js';
 import { resourceNamedBy, WORLD_PASSWORD, type World, worldMaker } from './world.js';
 
@@ -81,11 +81,15 @@ const EXAMPLES: Record<string, Example> = {
   'post /api/status-pages': statusPageBody,
   'put /api/status-pages/{id}': statusPageBody,
   'post /api/incidents/{id}/updates': () => ({ status: 'investigating', message: 'Looking into it' }),
+  'post /api/probes': () => ({ name: 'example', region: 'edge' }),
 };
 
 /** Credentials (keys, sessions, password, 2FA, the account) are changed only from a signed-in session. */
 const sessionOnly = (op: Operation) =>
   op.method !== 'get' && /^\/api\/(keys|auth)(\/|$)/.test(op.path) && op.path !== '/api/auth/logout';
+
+/** The instance's own settings (remote probes): administrators only, 403 to every other user. */
+const adminOnly = (op: Operation) => /^\/api\/probes(\/|$)/.test(op.path);
 
 describe.skipIf(!postgresAvailable())(
   'authorization matrix: every documented route x every caller (PostgreSQL)',
@@ -95,8 +99,9 @@ describe.skipIf(!postgresAvailable())(
     let readWorld: World | undefined;
 
     beforeAll(async () => {
-      api = await startTestApi();
-      world = worldMaker(api.app, api.testDb.handle.db).world;
+      const config = testConfig();
+      api = await startTestApi({ config });
+      world = worldMaker(api.app, api.testDb.handle.db, config.adminEmails).world;
     });
     afterAll(() => stopTestApi(api ?? {}));
 
@@ -136,6 +141,7 @@ describe.skipIf(!postgresAvailable())(
         case 'cookie without CSRF':
           return 403;
         case 'other user':
+          if (adminOnly(op)) return 403;
           return op.path.includes('{') ? 404 : 'own data';
         case 'read key':
           return write ? 403 : op.success;
@@ -160,6 +166,7 @@ describe.skipIf(!postgresAvailable())(
         resources.channelId,
         resources.statusPageId,
         resources.keyId,
+        resources.probeId,
         resources.otherSessionId,
       ];
       return secrets.filter((s) => res.body.includes(s));

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, postgresAvailable } from '@better-uptime/testing';
-import { createMonitor, ownedDigest, stopTestApi, type TestApi, testServer } from './helpers.js';
+import { createMonitor, ownedDigest, stopTestApi, type TestApi, testConfig, testServer } from './helpers.js';
 import { documentedOperations, type Operation } from './openapi-operations.js';
 import {
   CONTENT_TYPES,
@@ -71,7 +71,7 @@ const EXAMPLES: Record<string, string[]> = {
   keyword: ['<html', '\u0000'],
   name: ['n', ' ', '\t\n'],
   cursor: ['AAAA', 'eyJ9', 'x'.repeat(512)],
-  region: ['usa', 'india', 'mars'],
+  region: ['usa', 'india', 'mars', 'edge', 'Edge', '-x'],
   days: ['0', '1', '3650', '3651'],
   window: ['1h', '24h', '7d', '30d', '1y'],
 };
@@ -148,13 +148,14 @@ describe.skipIf(!postgresAvailable())('fuzzing every route from its schema (Post
 
   beforeAll(async () => {
     const testDb = await createTestDatabase();
-    const app = testServer(testDb.handle.db);
+    const config = testConfig();
+    const app = testServer(testDb.handle.db, { config });
     app.addHook('preHandler', async () => {
       reachedHandler++;
     });
     api = { testDb, app };
     await app.ready();
-    worlds = worldMaker(app, testDb.handle.db);
+    worlds = worldMaker(app, testDb.handle.db, config.adminEmails);
   });
   afterAll(() => stopTestApi(api ?? {}));
 

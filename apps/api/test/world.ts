@@ -1,4 +1,4 @@
-import { type Database, newId, sessionQueries, userQueries } from '@better-uptime/db';
+import { type Database, newId, probeQueries, sessionQueries, userQueries } from '@better-uptime/db';
 import { seedUser } from '@better-uptime/testing';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../src/auth/cookies.js';
 import { createCsrf } from '../src/auth/csrf.js';
@@ -47,6 +47,8 @@ export interface Resources {
   /** API keys of the owner, used once already (their first use is recorded, a later one not for a minute). */
   readKey: string;
   writeKey: string;
+  /** A remote probe of the instance (administrators' routes; the owner is an administrator). */
+  probeId: string;
 }
 
 export interface World {
@@ -55,7 +57,11 @@ export interface World {
   resources: Resources;
 }
 
-export function worldMaker(app: TestServer, db: Database) {
+/**
+ * `admins`: the server's ADMIN_EMAILS (its config's array); each world's owner is added to it, so the
+ * owner is an administrator and the other user is not.
+ */
+export function worldMaker(app: TestServer, db: Database, admins?: string[]) {
   const tokens = createTokenService(JWT_SECRET);
   const csrf = createCsrf(JWT_SECRET);
   const passwordHash = hashPassword(WORLD_PASSWORD);
@@ -148,6 +154,16 @@ export function worldMaker(app: TestServer, db: Database) {
       otherSessionId: (await signIn(owner.id)).sessionId,
       readKey: read.key,
       writeKey: write.key,
+      probeId: (
+        await probeQueries.createProbe(db, {
+          id: newId(),
+          name: 'owned',
+          region: 'edge',
+          tokenHash: newId(),
+          tokenHint: 'abcd',
+          createdBy: owner.id,
+        })
+      ).id,
     };
   }
 
@@ -159,6 +175,7 @@ export function worldMaker(app: TestServer, db: Database) {
     /** An owner with one of each resource, and another user with nothing. */
     async world(): Promise<World> {
       const owner = await account();
+      admins?.push(owner.email);
       return { owner, other: await account(), resources: await resources(owner) };
     },
   };
@@ -175,6 +192,7 @@ const RESOURCE_OF: Array<[RegExp, keyof Resources]> = [
   [/^\/api\/incidents\//, 'incidentId'],
   [/^\/api\/maintenance\//, 'windowId'],
   [/^\/api\/keys\//, 'keyId'],
+  [/^\/api\/probes\//, 'probeId'],
   [/^\/api\/auth\/sessions\//, 'otherSessionId'],
 ];
 

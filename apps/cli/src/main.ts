@@ -3,10 +3,12 @@ import {
   ConfigError,
   createLogger,
   loadConfigOrExit,
+  loadProbeConfig,
   signupPolicy,
 } from '@better-uptime/config';
 import { type Command, isCommand } from './commands.js';
 import { DataDirInUseError } from './data-dir-lock.js';
+import { runProbe } from './probe.js';
 import { openAndMigrate, type Role, startRoles } from './roles.js';
 import { stopOnSignals } from './signals.js';
 
@@ -19,6 +21,8 @@ Commands:
   api        Run the REST API only (needs the database; pushes new monitors if REDIS_URL is set).
   producer   Run the scheduler only (needs DATABASE_URL and REDIS_URL).
   worker     Run one region's worker (needs REGION, DATABASE_URL and REDIS_URL).
+  probe      Run a remote probe: its region's checks, sent over HTTPS to the instance (needs PROBE_SERVER
+             and PROBE_TOKEN, from the instance's probes page; no database, no Redis, no inbound port).
   migrate    Apply database migrations and exit.
   help       Show this help.
 
@@ -60,7 +64,7 @@ async function migrateOnly(config: Config): Promise<void> {
 
 /** Which roles a command runs, and from which regions; refuses combinations that cannot work. */
 function plan(
-  command: Exclude<Command, 'help' | 'migrate'>,
+  command: Exclude<Command, 'help' | 'migrate' | 'probe'>,
   config: Config,
 ): { roles: Role[]; config: Config; regions: string[] } {
   if (command === 'start') {
@@ -96,11 +100,14 @@ if (command === 'help') {
   process.stdout.write(HELP);
   process.exit(0);
 }
-const loaded = loadConfigOrExit();
 try {
-  if (command === 'migrate') {
-    await migrateOnly(loaded);
+  if (command === 'probe') {
+    // A probe has settings of its own: no database, no queue.
+    runProbe(loadConfigOrExit(process.env, loadProbeConfig));
+  } else if (command === 'migrate') {
+    await migrateOnly(loadConfigOrExit());
   } else {
+    const loaded = loadConfigOrExit();
     const { roles, config, regions } = plan(command, loaded);
     const logger = createLogger(command === 'start' ? 'better-uptime' : command, config.logLevel);
     const system = await startRoles(roles, config, logger, regions);

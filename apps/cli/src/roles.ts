@@ -155,6 +155,7 @@ export async function startRoles(
         database: apiDatabase ?? handle,
         monitorEvents: push,
         secretsKeys,
+        queue,
       });
     }
     logger.info(

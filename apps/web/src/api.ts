@@ -128,6 +128,10 @@ export const api = {
   createApiKey: (name: string, scope: 'read' | 'write') =>
     request<{ apiKey: ApiKeyInfo; key: string }>('POST', '/api/keys', { name, scope }),
   deleteApiKey: (id: string) => request<void>('DELETE', `/api/keys/${encodeURIComponent(id)}`),
+  probes: () => request<{ probes: ProbeInfo[] }>('GET', '/api/probes'),
+  createProbe: (name: string, region: string) =>
+    request<{ probe: ProbeInfo; token: string }>('POST', '/api/probes', { name, region }),
+  revokeProbe: (id: string) => request<void>('DELETE', `/api/probes/${encodeURIComponent(id)}`),
   deleteAccount: (password: string, code?: string) =>
     request<void>('DELETE', '/api/auth/account', code === undefined ? { password } : { password, code }),
   totpStatus: () =>
@@ -264,6 +268,21 @@ export interface ApiKeyInfo {
   createdAt: string;
   expiresAt: string | null;
   lastUsedAt: string | null;
+}
+
+export interface ProbeInfo {
+  id: string;
+  name: string;
+  region: string;
+  tokenHint: string;
+  createdAt: string;
+  connected: boolean;
+  lastSeenAt: string | null;
+  version: string | null;
+  clockOffsetMs: number | null;
+  clockSkewed: boolean;
+  checksPerSecond: number | null;
+  lagMs: number | null;
 }
 
 export interface ChannelInput {

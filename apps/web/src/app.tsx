@@ -12,6 +12,7 @@ import { MaintenancePage } from './pages/maintenance-page.js';
 import { MonitorFormPage } from './pages/monitor-form-page.js';
 import { MonitorPage } from './pages/monitor-page.js';
 import { OverviewPage } from './pages/overview-page.js';
+import { ProbesPage } from './pages/probes-page.js';
 import { followLink, match, navigate, useLocation } from './router.js';
 import type { User } from './types.js';
 
@@ -94,6 +95,13 @@ export function App() {
               Channels
             </a>
             <a
+              href="/probes"
+              onClick={followLink}
+              aria-current={path.startsWith('/probes') ? 'page' : undefined}
+            >
+              Probes
+            </a>
+            <a
               href="/monitors/new"
               onClick={followLink}
               aria-current={path === '/monitors/new' ? 'page' : undefined}
@@ -134,6 +142,7 @@ function Routes({ path, onSignedOut }: { path: string; onSignedOut: () => void }
   if (path === '/monitors/new') return <MonitorFormPage />;
   if (path === '/account') return <AccountPage onDeleted={onSignedOut} />;
   if (path === '/channels' || path === '/channels/') return <ChannelsPage />;
+  if (path === '/probes' || path === '/probes/') return <ProbesPage />;
   const edit = match('/monitors/:id/edit', path)?.id;
   if (edit !== undefined) return <MonitorFormPage key={edit} id={edit} />;
   const show = match('/monitors/:id', path)?.id;

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { probe } from '@better-uptime/checker';
-import { loopClock, receiveClock } from '@better-uptime/receive-time';
-import type { Config, Logger } from '@better-uptime/config';
-import { type Database, insertResultsOneByOne } from '@better-uptime/db';
+import { loopClock, type ReceiveClock, receiveClock } from '@better-uptime/receive-time';
+import type { Config, Logger, ResponseClock } from '@better-uptime/config';
+import { type Database, insertResultsOneByOne, probeQueries } from '@better-uptime/db';
 import { recordResults, type StateOptions } from '@better-uptime/incidents';
 import type { TaskQueue } from '@better-uptime/redis-stream';
 import { Reclaimer } from './reclaimer.js';
@@ -48,24 +48,37 @@ export function databaseResultStore(db: Database, state: StateOptions): ResultSt
   };
 }
 
-/** Starts one region's worker with its reclaimer and a periodic summary line (every drop is visible). */
-export async function startRegionWorker(options: RegionWorkerOptions): Promise<RegionWorkerHandle> {
-  const { region, queue, config } = options;
-  const consumer = consumerName(region);
-  const logger = options.logger.child({ region, consumer });
-  const clock = config.responseClock === 'kernel' ? receiveClock : loopClock;
-  if (config.responseClock === 'kernel' && clock.source !== 'kernel') {
+/** The clock RESPONSE_CLOCK asks for, saying so when the kernel's receive times are unavailable. */
+export function chooseClock(responseClock: ResponseClock, logger: Logger): ReceiveClock {
+  const clock = responseClock === 'kernel' ? receiveClock : loopClock;
+  if (responseClock === 'kernel' && clock.source !== 'kernel') {
     logger.warn(
       'RESPONSE_CLOCK=kernel, but kernel receive times are unavailable here (Linux only, and the native ' +
         'reader of @better-uptime/receive-time must be built: python3, make and a C compiler at install); ' +
         'response times come from the event loop',
     );
   }
+  return clock;
+}
+
+/** Starts one region's worker with its reclaimer and a periodic summary line (every drop is visible). */
+export async function startRegionWorker(options: RegionWorkerOptions): Promise<RegionWorkerHandle> {
+  const { region, queue, config } = options;
+  const consumer = consumerName(region);
+  const logger = options.logger.child({ region, consumer });
+  const clock = chooseClock(config.responseClock, logger);
+  // The probes' regions count too: a monitor checking from all regions is judged over them as well.
+  const regions = new probeQueries.InstanceRegions(options.db, config.regions);
   const worker = new Worker({
     region,
     consumer,
     queue,
-    store: databaseResultStore(options.db, { regions: config.regions, logger }),
+    store: databaseResultStore(options.db, {
+      get regions() {
+        return regions.list;
+      },
+      logger,
+    }),
     probe,
     logger,
     concurrency: config.workerConcurrency,
@@ -109,6 +122,7 @@ export async function startRegionWorker(options: RegionWorkerOptions): Promise<R
     consumer,
     stop: async () => {
       clearInterval(summary);
+      regions.stop();
       await reclaimer.stop();
       await worker.stop();
       logger.info({ ...worker.counters }, 'worker stopped');

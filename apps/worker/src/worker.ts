@@ -36,6 +36,11 @@ export interface WorkerOptions {
   resultBatchRows?: number;
   resultBatchDelayMs?: number;
   resultBufferCapacity?: number;
+  /**
+   * The clock slots are kept on: the local clock, or for a remote probe the instance's (its own clock
+   * corrected by the offset measured on its connection), so a probe with a skewed clock is still punctual.
+   */
+  now?: () => number;
 }
 
 /** What the worker keeps of a task it holds: the entry id, the decoded task and its owner, not the raw entry. */
@@ -87,7 +92,10 @@ export class Worker {
   private readLoop: Promise<void> | undefined;
   private capacityWaiters: Array<() => void> = [];
 
+  private readonly now: () => number;
+
   constructor(private readonly options: WorkerOptions) {
+    this.now = options.now ?? Date.now;
     this.prefetch = options.prefetch ?? Math.max(options.concurrency * 10, 1000);
     // Half the held tasks at most for one user's due backlog: the other half stays for everyone else's.
     this.due = new FairShare(reservedSlots(options.concurrency), Math.max(1, Math.floor(this.prefetch / 2)));
@@ -156,7 +164,7 @@ export class Worker {
     const { region, maxDeliveries } = this.options;
     let poison: QueuedTask[] | undefined;
     let due = false;
-    const now = Date.now();
+    const now = this.now();
     for (const entry of entries) {
       const task = entry.task;
       if (task === null || entry.deliveries > maxDeliveries) {
@@ -256,14 +264,14 @@ export class Worker {
     if (this.slotTimer !== undefined && at >= this.slotTimerAt) return;
     clearTimeout(this.slotTimer);
     this.slotTimerAt = at;
-    this.slotTimer = setTimeout(this.onSlotTimer, Math.max(0, at - Date.now()));
+    this.slotTimer = setTimeout(this.onSlotTimer, Math.max(0, at - this.now()));
   }
 
   private readonly onSlotTimer = (): void => {
     this.slotTimer = undefined;
     this.slotTimerAt = Infinity;
     if (this.stopping) return;
-    const now = Date.now();
+    const now = this.now();
     let due = false;
     for (let next = this.waiting.peek(); next && next.task.scheduledAt <= now; next = this.waiting.peek()) {
       this.makeDue(this.waiting.pop()!);
@@ -281,7 +289,7 @@ export class Worker {
   private pump(): void {
     if (this.pumpScheduled) return;
     let started = 0;
-    const now = Date.now();
+    const now = this.now();
     const isStale = (held: HeldTask) => this.isStale(held.task, now);
     while (!this.stopping) {
       if (started === START_BATCH) {
@@ -291,7 +299,7 @@ export class Worker {
       const held = this.due.take(this.options.concurrency - this.running, isStale, this.dropStale);
       if (!held) break;
       started++;
-      this.startCheck(held, Date.now());
+      this.startCheck(held, this.now());
     }
     this.wakeReader();
   }

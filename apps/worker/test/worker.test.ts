@@ -91,6 +91,7 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       concurrency: number;
       maxDeliveries: number;
       resultBufferCapacity: number;
+      now: () => number;
     }> = {},
   ): Worker {
     const worker = new Worker({
@@ -109,6 +110,7 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       readBlockMs: 200,
       resultBatchDelayMs: 50,
       resultBufferCapacity: overrides.resultBufferCapacity,
+      now: overrides.now,
     });
     running.push(worker);
     return worker;
@@ -271,6 +273,29 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       const [hit] = await target.waitForHits('/ok', 1, 5_000);
       expect(hit!.at).toBeGreaterThanOrEqual(slot);
       expect(hit!.at - slot).toBeLessThan(150);
+    });
+
+    it("keeps slots on the clock it is given (a remote probe's: the instance's time)", async () => {
+      await freshQueue();
+      const db = testDb.handle.db;
+      // This worker's clock runs 2 s behind the instance's; the instance's time is what it is told.
+      const offsetMs = -2_000;
+      const instanceNow = () => Date.now() - offsetMs;
+      const slot = instanceNow() + 600;
+      const task = await seedMonitorTask(db, userId, { url: `${target.url}/ok` }, slot);
+      target.clearHits();
+      const usa = startWorker('usa', { now: instanceNow });
+      await usa.start();
+      await queue.publish([task]);
+      const [hit] = await target.waitForHits('/ok', 1, 5_000);
+      // On the local clock the slot is 2 s earlier: the check starts then, not 2 s late.
+      expect(hit!.at).toBeGreaterThanOrEqual(slot + offsetMs);
+      expect(hit!.at - (slot + offsetMs)).toBeLessThan(150);
+      await waitFor(
+        () => storedResults(db, [task.monitorId]),
+        (rows) => rows.length === 1,
+      );
+      expect(new Date((await storedResults(db, [task.monitorId]))[0]!.scheduled_at).getTime()).toBe(slot);
     });
 
     it('runs tasks published out of order at their own slots, in slot order', async () => {

@@ -15,6 +15,7 @@ import {
   readString,
   readTrustProxy,
   readUrl,
+  redactUrl,
 } from './env.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -100,6 +101,25 @@ export interface Config {
   /** Days of hourly and daily rollups kept, whatever the raw results' retention. */
   rollupRetentionDays: number;
   notifications: NotificationSettings;
+  /**
+   * ADMIN_EMAILS: accounts allowed to manage the instance (remote probes), besides the first account;
+   * lower case, as emails are stored.
+   */
+  adminEmails: string[];
+}
+
+/** What `better-uptime probe` needs: where the instance is and the probe's token; no database, no queue. */
+export interface ProbeConfig {
+  logLevel: LogLevel;
+  /** PROBE_SERVER: the instance's URL (https unless the host is a loopback address). */
+  server: string;
+  /** PROBE_TOKEN: the `bu_probe_` token shown when the probe was created. */
+  token: string;
+  /** The longest wait between reconnection attempts (the backoff doubles up to it, with jitter). */
+  reconnectMaxMs: number;
+  workerConcurrency: number;
+  responseClock: ResponseClock;
+  allowPrivateTargets: boolean;
 }
 
 /** How notifications are sent (see packages/notifications). */
@@ -222,6 +242,55 @@ export function loadConfig(env: Env = process.env): Config {
     retentionDays: readInt(env, 'RETENTION_DAYS', 90, 1, 3650),
     rollupRetentionDays: readInt(env, 'ROLLUP_RETENTION_DAYS', 400, 1, 3650),
     notifications: readNotificationSettings(env),
+    adminEmails: readEmailList(env, 'ADMIN_EMAILS'),
+  };
+}
+
+function readEmailList(env: Env, name: string): string[] {
+  const value = readString(env, name);
+  if (value === undefined) return [];
+  const emails = value
+    .split(',')
+    .map((e) => e.trim().normalize('NFC').toLowerCase().replace(/\.+$/, ''))
+    .filter((e) => e !== '');
+  const wrong = emails.find((e) => !/^[^\s@]+@[^\s@]+$/.test(e));
+  if (wrong !== undefined) throw new ConfigError(name, 'email addresses separated by commas', wrong);
+  return emails;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Reads and validates the probe's settings. Throws ConfigError naming the first wrong variable. */
+export function loadProbeConfig(env: Env = process.env): ProbeConfig {
+  const server = readUrl(env, 'PROBE_SERVER', ['https:', 'http:']);
+  if (server === undefined)
+    throw new ConfigError('PROBE_SERVER', "the instance's URL (https://...)", undefined);
+  const url = new URL(server);
+  if (url.protocol !== 'https:' && !LOOPBACK_HOSTS.has(url.hostname) && !url.hostname.startsWith('127.')) {
+    // The token and every result travel on this connection.
+    throw new ConfigError(
+      'PROBE_SERVER',
+      'an https:// URL (http only to a loopback address)',
+      redactUrl(server),
+    );
+  }
+  const token = readString(env, 'PROBE_TOKEN');
+  if (token === undefined || !/^bu_probe_[A-Za-z0-9_-]{20,200}$/.test(token)) {
+    throw new ConfigError(
+      'PROBE_TOKEN',
+      'the bu_probe_ token shown when the probe was created',
+      token === undefined ? undefined : '<hidden>',
+    );
+  }
+  const nodeEnv = readEnum(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  return {
+    logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
+    server: server.replace(/\/+$/, ''),
+    token,
+    reconnectMaxMs: readInt(env, 'PROBE_RECONNECT_MAX_MS', 30_000, 100, 600_000),
+    workerConcurrency: readInt(env, 'WORKER_CONCURRENCY', 200, 1, 10_000),
+    responseClock: readEnum(env, 'RESPONSE_CLOCK', RESPONSE_CLOCKS, 'kernel'),
+    allowPrivateTargets: readBool(env, 'ALLOW_PRIVATE_TARGETS', false),
   };
 }
 
@@ -300,10 +369,12 @@ export function loadDotEnv(env: Env = process.env, path = resolve('.env')): void
 }
 
 /** For process entry points: `.env`, then validation; a wrong setting prints one line and exits 1. */
-export function loadConfigOrExit(env: Env = process.env): Config {
+export function loadConfigOrExit(env?: Env): Config;
+export function loadConfigOrExit<T>(env: Env, load: (env: Env) => T): T;
+export function loadConfigOrExit<T>(env: Env = process.env, load?: (env: Env) => T): T | Config {
   try {
     loadDotEnv(env);
-    return loadConfig(env);
+    return load ? load(env) : loadConfig(env);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`Configuration error: ${error.message}`);

@@ -7,6 +7,8 @@ export {
   loadConfig,
   loadConfigOrExit,
   loadDotEnv,
+  loadProbeConfig,
+  type ProbeConfig,
   type ResponseClock,
   RESPONSE_CLOCKS,
   SIGNUP_POLICIES,

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadDotEnv, redactUrl } from '../src/index.js';
+import { ConfigError, loadConfig, loadDotEnv, loadProbeConfig, redactUrl } from '../src/index.js';
 
 function errorOf(env: Record<string, string>): ConfigError {
   try {
@@ -179,6 +179,52 @@ describe('loadConfig', () => {
     const error = errorOf({ DATABASE_URL: 'mysql://user:hunter2@db/x' });
     expect(error.message).not.toContain('hunter2');
     expect(redactUrl('postgres://user:hunter2@db:5432/x')).toBe('postgres://user:***@db:5432/x');
+  });
+});
+
+describe('ADMIN_EMAILS', () => {
+  it('is a list of addresses as they are stored (lower case)', () => {
+    expect(loadConfig({}).adminEmails).toEqual([]);
+    expect(loadConfig({ ADMIN_EMAILS: ' Ops@Example.COM , b@c.d' }).adminEmails).toEqual([
+      'ops@example.com',
+      'b@c.d',
+    ]);
+    expect(errorOf({ ADMIN_EMAILS: 'ops@example.com,nobody' }).message).toMatch(/^ADMIN_EMAILS must be/);
+  });
+});
+
+describe('loadProbeConfig', () => {
+  const token = `bu_probe_${'A'.repeat(32)}`;
+  const probeError = (env: Record<string, string>) => {
+    try {
+      loadProbeConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.message;
+      throw error;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('needs the instance over https (http only to a loopback address) and a probe token', () => {
+    expect(loadProbeConfig({ PROBE_SERVER: 'https://uptime.example/', PROBE_TOKEN: token })).toMatchObject({
+      server: 'https://uptime.example',
+      token,
+      reconnectMaxMs: 30_000,
+    });
+    for (const server of ['http://127.0.0.1:3000', 'http://localhost:3000', 'http://[::1]:3000'])
+      expect(loadProbeConfig({ PROBE_SERVER: server, PROBE_TOKEN: token }).server).toBe(server);
+    expect(probeError({ PROBE_TOKEN: token })).toMatch(/^PROBE_SERVER/);
+    expect(probeError({ PROBE_SERVER: 'http://uptime.example', PROBE_TOKEN: token })).toMatch(
+      /^PROBE_SERVER must be an https:\/\/ URL/,
+    );
+    expect(probeError({ PROBE_SERVER: 'ftp://uptime.example', PROBE_TOKEN: token })).toMatch(/^PROBE_SERVER/);
+    expect(probeError({ PROBE_SERVER: 'https://uptime.example' })).toMatch(/^PROBE_TOKEN/);
+    const wrongToken = probeError({ PROBE_SERVER: 'https://uptime.example', PROBE_TOKEN: 'bu_secretvalue' });
+    expect(wrongToken).toMatch(/^PROBE_TOKEN/);
+    expect(wrongToken).not.toContain('secretvalue');
+    expect(
+      probeError({ PROBE_SERVER: 'https://uptime.example', PROBE_TOKEN: token, PROBE_RECONNECT_MAX_MS: '5' }),
+    ).toMatch(/^PROBE_RECONNECT_MAX_MS/);
   });
 });
 

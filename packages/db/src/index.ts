@@ -53,6 +53,7 @@ export { ownedIds, type OwnedTable } from './queries/ownership.js';
 export * as userQueries from './queries/users.js';
 export * as sessionQueries from './queries/sessions.js';
 export * as apiKeyQueries from './queries/api-keys.js';
+export * as probeQueries from './queries/probes.js';
 export * as monitorQueries from './queries/monitors.js';
 export * as resultQueries from './queries/results.js';
 export * as statsQueries from './queries/stats.js';

@@ -4,6 +4,7 @@ import {
   bigserial,
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -638,9 +639,39 @@ export const heartbeats = pgTable(
   (t) => [uniqueIndex('heartbeats_token_hash_key').on(t.tokenHash)],
 );
 
+/**
+ * A remote probe (migration 0010): a process anywhere that runs one region's checks over a connection it
+ * opens to the instance with its `bu_probe_` token. Only a SHA-256 of the token is kept. The connection
+ * facts are written by the API process holding the connection; `connected` is trusted only while
+ * `last_seen_at` is recent, so a crashed API process does not leave a probe shown connected.
+ */
+export const probes = pgTable(
+  'probes',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    region: text('region').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    tokenHint: text('token_hint').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    connected: boolean('connected').notNull().default(false),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+    version: text('version'),
+    /** The probe's clock minus the instance's, measured on the connection. */
+    clockOffsetMs: doublePrecision('clock_offset_ms'),
+    checksPerSecond: doublePrecision('checks_per_second'),
+    /** How late the probe's checks started after their slots (p99 of its recent checks). */
+    lagMs: doublePrecision('lag_ms'),
+  },
+  (t) => [uniqueIndex('probes_token_hash_key').on(t.tokenHash)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type MonitorRow = typeof monitors.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type ProbeRow = typeof probes.$inferSelect;
 /** What a check of a monitor needs to know: the settings that travel in every task. */
 export type MonitorCheckSettings = Pick<
   MonitorRow,

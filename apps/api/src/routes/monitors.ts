@@ -106,7 +106,7 @@ export function monitorRoutes(app: ApiServer, ctx: ApiContext): void {
       const { user } = authOf(request);
       const [notification, body] = splitNotificationFields(request.body as MonitorBody);
       const settings = settingsForCreate(body as MonitorBody);
-      checkAlertSettings(settings, ctx.config.regions);
+      checkAlertSettings(settings, ctx.regions.list);
       checkTimeoutFitsInterval(settings, request.body.timeoutMs !== undefined);
       await checkChannelIds(db, user.id, notification);
       const id = newId();
@@ -237,7 +237,7 @@ export function monitorRoutes(app: ApiServer, ctx: ApiContext): void {
         request.params.id,
         (current) => settingsForUpdate(body, current),
         (current, changes) => {
-          checkAlertSettings({ ...current, ...changes }, ctx.config.regions);
+          checkAlertSettings({ ...current, ...changes }, ctx.regions.list);
           checkTimeoutFitsInterval({ ...current, ...changes }, changes.timeoutMs !== undefined);
           return rescheduledAt(current, changes, ctx.now());
         },

@@ -98,7 +98,7 @@ export function resultRoutes(app: ApiServer, ctx: ApiContext): void {
       const monitor = await monitorQueries.findMonitor(db, authOf(request).user.id, monitorId);
       if (!monitor) throw notFound('Monitor');
       // Every configured region, and a push kind's own.
-      const regions = new Set([...ctx.config.regions, ...judgedRegions(monitor, ctx.config.regions)]);
+      const regions = new Set([...ctx.regions.list, ...judgedRegions(monitor, ctx.regions.list)]);
       const rows = await resultQueries.latestChecks(db, monitorId, [...regions]);
       return { latest: rows.map((row) => checkJson(row, monitor.kind)) };
     },

@@ -76,7 +76,7 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
         response: { 200: RegionsResponse, ...errorResponses(401) },
       },
     },
-    async () => ({ regions: [...ctx.config.regions] }),
+    async () => ({ regions: [...ctx.regions.list] }),
   );
 
   app.get(
@@ -101,7 +101,7 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
     async (request) => {
       const userId = authOf(request).user.id;
       const now = new Date(ctx.now());
-      const regions = ctx.config.regions;
+      const regions = ctx.regions.list;
       // One statement after the other: PGlite runs one at a time anyway, and in parallel a single page
       // load would hold several pool connections.
       const monitors = await monitorQueries.listMonitorViews(db, userId, { limit: MAX_MONITORS });
@@ -216,7 +216,7 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
 
       const seriesOf = groupBy(buckets, (b) => b.region);
       const summaryOf = new Map(summaries.map((s) => [s.region, s]));
-      const checkedFrom = judgedRegions(monitor, ctx.config.regions);
+      const checkedFrom = judgedRegions(monitor, ctx.regions.list);
       const regions = [...new Set([...checkedFrom, ...summaryOf.keys()])].sort();
       return {
         monitorId,

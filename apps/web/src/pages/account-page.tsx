@@ -1,17 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { renderSVG } from 'uqr';
-import { api, ApiError, type ApiKeyInfo, type SessionInfo } from '../api.js';
+import { api, type ApiKeyInfo, type SessionInfo } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
 import { ConfirmDeleteDialog } from '../components/confirm-dialog.js';
 import { Field } from '../components/field.js';
 import { PageHeading } from '../components/layout.js';
 import { formatTime } from '../format.js';
-
-/** The message of a failed request, for one form: the API's own words. */
-const messageOf = (error: unknown): string =>
-  error instanceof ApiError ? error.message : (error as Error).message;
-
-const value = (set: (v: string) => void) => (e: Event) => set((e.currentTarget as HTMLInputElement).value);
+import { messageOf, value } from '../forms.js';
 
 interface TotpStatus {
   enabled: boolean;

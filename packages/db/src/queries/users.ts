@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { apiKeys, monitors, sessions, users, type UserRow } from '../schema.js';
 import { lockMonitorStates } from './incidents.js';
@@ -39,6 +39,16 @@ export async function insertFirstUser(db: Database, user: NewUser): Promise<User
 export async function anyUser(db: Database): Promise<boolean> {
   const [row] = await db.select({ id: users.id }).from(users).limit(1);
   return row !== undefined;
+}
+
+/** The first account of the instance (an administrator), or null when there is none. */
+export async function firstUserId(db: Database): Promise<string | null> {
+  const [row] = await db
+    .select({ id: users.id })
+    .from(users)
+    .orderBy(asc(users.createdAt), asc(users.id))
+    .limit(1);
+  return row?.id ?? null;
 }
 
 /** Case-insensitive, matching the unique index (so it is an index lookup). */
