@@ -10,6 +10,7 @@ import {
   type Logger,
 } from '@better-uptime/config';
 import type { Database } from '@better-uptime/db';
+import type { Metrics } from '@better-uptime/metrics';
 import { createAuthenticate } from './auth/authenticate.js';
 import { createCsrf } from './auth/csrf.js';
 import { createTokenService } from './auth/tokens.js';
@@ -31,6 +32,7 @@ import { statsRoutes } from './routes/stats.js';
 import { badgeRoutes } from './routes/badges.js';
 import { statusPageRoutes } from './routes/status-pages.js';
 import { incidentUpdateRoutes } from './routes/incident-updates.js';
+import { metricsRoute } from './routes/metrics.js';
 import { registerDashboard } from './static.js';
 import { validatorCompiler } from './validation.js';
 
@@ -50,6 +52,8 @@ export interface ServerDeps {
    * counts alone. `namespace` prefixes its keys.
    */
   rateLimitRedis?: { client: RedisClient; namespace: string };
+  /** The process's metrics, served at `/metrics` (behind METRICS_TOKEN when set); none: no route. */
+  metrics?: Metrics;
 }
 
 export const BODY_LIMIT = 65_536;
@@ -116,6 +120,7 @@ export function buildServer(deps: ServerDeps): ApiServer {
     incidentRoutes(api, ctx);
     maintenanceRoutes(api, ctx);
     channelRoutes(api, ctx);
+    if (deps.metrics) metricsRoute(api, deps.metrics, config.metrics.token);
     registerDashboard(api);
   });
   return app;

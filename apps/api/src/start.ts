@@ -8,6 +8,7 @@ import {
 } from '@better-uptime/config';
 import { sealStoredChannelSecrets } from '@better-uptime/notifications';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from '@better-uptime/db';
+import type { Metrics } from '@better-uptime/metrics';
 import { resolveJwtSecret } from './auth/secret.js';
 import type { ApiServer, MonitorEvents } from './context.js';
 import type { RedisClient } from './rate-limit.js';
@@ -21,6 +22,8 @@ export interface StartApiOptions {
   monitorEvents?: MonitorEvents;
   /** The keys sealing channel secrets; by default resolved from the config as for a separate API. */
   secretsKeys?: readonly string[];
+  /** Served at `/metrics`; see startRoles, which makes one registry per process. */
+  metrics?: Metrics;
 }
 
 export interface RunningApi {
@@ -66,6 +69,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       monitorEvents: options.monitorEvents,
       jwtSecret,
       secretsKeys,
+      metrics: options.metrics,
       rateLimitRedis: rateLimitRedis && {
         client: rateLimitRedis,
         namespace: `${config.streamKey}:rate-limit:`,

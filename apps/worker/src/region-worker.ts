@@ -5,6 +5,7 @@ import { loopClock, receiveClock } from '@better-uptime/receive-time';
 import type { Config, Logger } from '@better-uptime/config';
 import { type Database, insertResultsOneByOne } from '@better-uptime/db';
 import { recordResults, type StateOptions } from '@better-uptime/incidents';
+import type { MetricsSink } from '@better-uptime/metrics/sink';
 import type { TaskQueue } from '@better-uptime/redis-stream';
 import { Reclaimer } from './reclaimer.js';
 import type { ResultStore } from './result-buffer.js';
@@ -25,6 +26,7 @@ export interface RegionWorkerOptions {
     | 'regions'
   >;
   logger: Logger;
+  metrics?: MetricsSink;
 }
 
 export interface RegionWorkerHandle {
@@ -72,6 +74,7 @@ export async function startRegionWorker(options: RegionWorkerOptions): Promise<R
     maxDeliveries: config.maxDeliveries,
     allowPrivateTargets: config.allowPrivateTargets,
     clock,
+    metrics: options.metrics,
   });
   const reclaimer = new Reclaimer({
     queue,
