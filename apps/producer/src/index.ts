@@ -41,6 +41,7 @@ export function startProducer(options: {
     leadMs: config.scheduleLeadMs,
     retentionDays: config.retentionDays,
     rollupRetentionDays: config.rollupRetentionDays,
+    metrics: options.metrics,
   });
   const notifier = new Notifier({
     db: options.db,

@@ -3,7 +3,7 @@ import type { CheckOutcome, ProbeOptions } from '@better-uptime/checker';
 import type { ReceiveClock } from '@better-uptime/receive-time';
 import type { ResultRow } from '@better-uptime/db';
 import { resultRowOf } from '@better-uptime/incidents';
-import { type FinishedCheck, type MetricsSink, NO_METRICS } from '@better-uptime/metrics/sink';
+import { finishedCheck, type MetricsSink, NO_METRICS } from '@better-uptime/metrics/sink';
 import type { CheckTask, QueuedTask, TaskQueue } from '@better-uptime/redis-stream';
 import { FairShare, ownerOf, reservedSlots } from './fair-share.js';
 import { ResultBuffer, type ResultStore } from './result-buffer.js';
@@ -432,21 +432,6 @@ class SlotHeap {
     items[i] = last;
     return top;
   }
-}
-
-/** A check's outcome as the metrics count it. */
-export function finishedCheck(kind: string, region: string, outcome: CheckOutcome): FinishedCheck {
-  return {
-    kind,
-    region,
-    outcome: outcome.status === 'Down' ? 'down' : outcome.details?.degraded === true ? 'degraded' : 'up',
-    reason: outcome.reason,
-    totalMs: outcome.responseTimeMs,
-    dnsMs: outcome.timings.dnsMs,
-    connectMs: outcome.timings.connectMs,
-    tlsMs: outcome.timings.tlsMs,
-    firstByteMs: outcome.timings.firstByteMs,
-  };
 }
 
 export function toRow(task: CheckTask, region: string, outcome: CheckOutcome): ResultRow {

@@ -1,8 +1,10 @@
 export {
   type FinishedCheck,
+  finishedCheck,
   type MetricsSink,
   NO_METRICS,
   type NotificationOutcome,
+  type OutcomeFigures,
   type ShedCause,
 } from './sink.js';
 export {

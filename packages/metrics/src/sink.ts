@@ -35,6 +35,35 @@ export interface FinishedCheck {
   firstByteMs: number | null;
 }
 
+/** What `finishedCheck` reads of a checker's outcome (structurally: this package knows no checker). */
+export interface OutcomeFigures {
+  status: 'Up' | 'Down';
+  reason: string | null;
+  responseTimeMs: number;
+  timings: {
+    dnsMs: number | null;
+    connectMs: number | null;
+    tlsMs: number | null;
+    firstByteMs: number | null;
+  };
+  details: Record<string, unknown> | null;
+}
+
+/** A check's outcome as the metrics count it: degraded is an Up flagged so in its details. */
+export function finishedCheck(kind: string, region: string, outcome: OutcomeFigures): FinishedCheck {
+  return {
+    kind,
+    region,
+    outcome: outcome.status === 'Down' ? 'down' : outcome.details?.degraded === true ? 'degraded' : 'up',
+    reason: outcome.reason,
+    totalMs: outcome.responseTimeMs,
+    dnsMs: outcome.timings.dnsMs,
+    connectMs: outcome.timings.connectMs,
+    tlsMs: outcome.timings.tlsMs,
+    firstByteMs: outcome.timings.firstByteMs,
+  };
+}
+
 /** A sink that drops everything: the default where no metrics are wanted (tests, benchmarks). */
 export const NO_METRICS: MetricsSink = {
   checkStarted: () => undefined,
