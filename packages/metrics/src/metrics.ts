@@ -161,6 +161,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   }
 
   const pools = new Map<string, PoolFigures>();
+  const queueRegions: Array<readonly [string, () => QueueFigures | undefined]> = [];
   /** The scrape-time sources: each is read before the registry is written, so its gauges collect at once. */
   const sources: Array<() => Promise<void>> = [];
 
@@ -219,8 +220,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
 
     watchQueue(regions, stats) {
-      const perRegion = regions.map((region) => [region, source('queue', 0, () => stats(region))] as const);
-      const figures = () => perRegion.map(([region, latest]) => [region, latest()] as const);
+      const known = queueRegions.length > 0;
+      for (const region of regions) queueRegions.push([region, source('queue', 0, () => stats(region))]);
+      if (known) return;
+      const figures = () => queueRegions.map(([region, latest]) => [region, latest()] as const);
       new Gauge({
         name: name('queue_stream_length'),
         help: 'Entries in the work stream (after trimming)',
