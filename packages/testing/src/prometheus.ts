@@ -1,4 +1,3 @@
-/// <reference path="./parse-prometheus-text-format.d.ts" />
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 
 /** One sample as the parser gives it. */
