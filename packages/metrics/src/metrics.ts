@@ -80,64 +80,63 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
 
   const name = (suffix: string) => METRIC_PREFIX + suffix;
-  const checks = new Counter({
-    name: name('checks_total'),
-    help: 'Checks finished, by monitor kind, region, outcome (up, degraded, down) and failure reason',
-    labelNames: ['kind', 'region', 'outcome', 'reason'] as const,
-    registers,
-  });
-  const phases = new Histogram({
-    name: name('check_phase_seconds'),
-    help: 'Duration of each phase of a check (dns, connect, tls, ttfb, total), by region',
-    labelNames: ['region', 'phase'] as const,
-    buckets: SECONDS,
-    registers,
-  });
-  const lateness = new Histogram({
-    name: name('schedule_lateness_seconds'),
-    help: 'Time from a slot to the start of its check, by region',
-    labelNames: ['region'] as const,
-    buckets: LATENESS_SECONDS,
-    registers,
-  });
-  const shed = new Counter({
-    name: name('slots_shed_total'),
-    help: 'Slots dropped instead of run (load shedding): stale (older than their interval) or backlog',
-    labelNames: ['region', 'cause'] as const,
-    registers,
-  });
-  const deadLetters = new Counter({
-    name: name('dead_letters_total'),
-    help: 'Queue entries moved to the dead-letter stream, by region and reason',
-    labelNames: ['region', 'reason'] as const,
-    registers,
-  });
-  const batchRows = new Histogram({
-    name: name('result_write_batch_rows'),
-    help: 'Rows per bulk insert of check results, by region',
-    labelNames: ['region'] as const,
-    buckets: BATCH_ROWS,
-    registers,
-  });
-  const writeSeconds = new Histogram({
-    name: name('result_write_seconds'),
-    help: 'Duration of each bulk insert of check results (with the states it changes), by region and outcome',
-    labelNames: ['region', 'outcome'] as const,
-    buckets: SECONDS,
-    registers,
-  });
-  const notifications = new Counter({
-    name: name('notifications_total'),
-    help: 'Notification deliveries, by channel type and outcome (delivered, retry, failed)',
-    labelNames: ['channel_type', 'outcome'] as const,
-    registers,
-  });
-  const sourceFailures = new Counter({
-    name: name('metrics_source_failures_total'),
-    help: 'Scrape-time sources (queue, database) that failed or timed out; their series were left out',
-    labelNames: ['source'] as const,
-    registers,
-  });
+  const counter = <L extends string>(suffix: string, help: string, labelNames: readonly L[]) =>
+    new Counter({ name: name(suffix), help, labelNames, registers });
+  const histogram = <L extends string>(
+    suffix: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets: number[],
+  ) => new Histogram({ name: name(suffix), help, labelNames, buckets, registers });
+  const checks = counter(
+    'checks_total',
+    'Checks finished, by monitor kind, region, outcome (up, degraded, down) and failure reason',
+    ['kind', 'region', 'outcome', 'reason'] as const,
+  );
+  const phases = histogram(
+    'check_phase_seconds',
+    'Duration of each phase of a check (dns, connect, tls, ttfb, total), by region',
+    ['region', 'phase'] as const,
+    SECONDS,
+  );
+  const lateness = histogram(
+    'schedule_lateness_seconds',
+    'Time from a slot to the start of its check, by region',
+    ['region'] as const,
+    LATENESS_SECONDS,
+  );
+  const shed = counter(
+    'slots_shed_total',
+    'Slots dropped instead of run (load shedding): stale (older than their interval) or backlog',
+    ['region', 'cause'] as const,
+  );
+  const deadLetters = counter(
+    'dead_letters_total',
+    'Queue entries moved to the dead-letter stream, by region and reason',
+    ['region', 'reason'] as const,
+  );
+  const batchRows = histogram(
+    'result_write_batch_rows',
+    'Rows per bulk insert of check results, by region',
+    ['region'] as const,
+    BATCH_ROWS,
+  );
+  const writeSeconds = histogram(
+    'result_write_seconds',
+    'Duration of each bulk insert of check results (with the states it changes), by region and outcome',
+    ['region', 'outcome'] as const,
+    SECONDS,
+  );
+  const notifications = counter(
+    'notifications_total',
+    'Notification deliveries, by channel type and outcome (delivered, retry, failed)',
+    ['channel_type', 'outcome'] as const,
+  );
+  const sourceFailures = counter(
+    'metrics_source_failures_total',
+    'Scrape-time sources (queue, database) that failed or timed out; their series were left out',
+    ['source'] as const,
+  );
 
   /** Runs a scrape-time source under the timeout; undefined (and counted) when it fails or is too slow. */
   async function read<T>(source: string, fetch: () => Promise<T>): Promise<T | undefined> {
