@@ -7,7 +7,8 @@ import type { ApiServer } from '../context.js';
  * value of its own, not a user's credentials.
  */
 export function metricsRoute(app: ApiServer, metrics: Metrics, token: string | undefined): void {
-  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+  // Scraped every few seconds: its requests are not worth a log line each.
+  app.get('/metrics', { schema: { hide: true }, logLevel: 'warn' }, async (request, reply) => {
     const answer = await answerMetrics(metrics, token, request.headers.authorization);
     return reply.code(answer.status).headers(answer.headers).send(answer.body);
   });
