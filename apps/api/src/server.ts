@@ -12,6 +12,7 @@ import {
 import { type Database, probeQueries } from '@better-uptime/db';
 import type { TaskQueue } from '@better-uptime/redis-stream';
 import { databaseResultStore } from '@better-uptime/worker';
+import type { Metrics } from '@better-uptime/metrics';
 import { createAuthenticate } from './auth/authenticate.js';
 import { createCsrf } from './auth/csrf.js';
 import { createTokenService } from './auth/tokens.js';
@@ -35,6 +36,7 @@ import { statsRoutes } from './routes/stats.js';
 import { badgeRoutes } from './routes/badges.js';
 import { statusPageRoutes } from './routes/status-pages.js';
 import { incidentUpdateRoutes } from './routes/incident-updates.js';
+import { metricsRoute } from './routes/metrics.js';
 import { registerDashboard } from './static.js';
 import { serializerCompiler } from './serialization.js';
 import { validatorCompiler } from './validation.js';
@@ -57,6 +59,8 @@ export interface ServerDeps {
   rateLimitRedis?: { client: RedisClient; namespace: string };
   /** The work queue remote probes consume (as workers do); without it probes cannot connect (503). */
   queue?: TaskQueue;
+  /** The process's metrics, served at `/metrics` (behind METRICS_TOKEN when set); none: no route. */
+  metrics?: Metrics;
 }
 
 export const BODY_LIMIT = 65_536;
@@ -148,6 +152,7 @@ export function buildServer(deps: ServerDeps): ApiServer {
     incidentRoutes(api, ctx);
     maintenanceRoutes(api, ctx);
     channelRoutes(api, ctx);
+    if (deps.metrics) metricsRoute(api, deps.metrics, config.metrics.token);
     registerDashboard(api);
   });
   return app;

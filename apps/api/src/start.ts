@@ -10,6 +10,7 @@ import {
 import { sealStoredChannelSecrets } from '@better-uptime/notifications';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from '@better-uptime/db';
 import { resealTotpSeeds } from './auth/second-factor.js';
+import type { Metrics } from '@better-uptime/metrics';
 import { resolveJwtSecret } from './auth/secret.js';
 import type { TaskQueue } from '@better-uptime/redis-stream';
 import type { ApiServer, MonitorEvents } from './context.js';
@@ -26,6 +27,8 @@ export interface StartApiOptions {
   secretsKeys?: readonly string[];
   /** The work queue, which remote probes consume through this API. */
   queue?: TaskQueue;
+  /** Served at `/metrics`; see startRoles, which makes one registry per process. */
+  metrics?: Metrics;
 }
 
 export interface RunningApi {
@@ -73,6 +76,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       queue: options.queue,
       jwtSecret,
       secretsKeys,
+      metrics: options.metrics,
       rateLimitRedis: rateLimitRedis && {
         client: rateLimitRedis,
         namespace: `${config.streamKey}:rate-limit:`,

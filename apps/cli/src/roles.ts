@@ -7,7 +7,8 @@ import {
   resolveSecretsKeys,
 } from '@better-uptime/config';
 import { sealStoredChannelSecrets } from '@better-uptime/notifications';
-import { type DatabaseHandle, migrateDatabase, openDatabase } from '@better-uptime/db';
+import { type DatabaseHandle, metricsQueries, migrateDatabase, openDatabase } from '@better-uptime/db';
+import { createMetrics, type Metrics, type MetricsServer, startMetricsServer } from '@better-uptime/metrics';
 import { type ProducerHandle, startProducer } from '@better-uptime/producer';
 import { createRedisTaskQueue, MemoryTaskQueue, type TaskQueue } from '@better-uptime/redis-stream';
 import { type DirectPush, directPush } from '@better-uptime/scheduler';
@@ -19,6 +20,10 @@ export type Role = 'api' | 'producer' | 'worker';
 export interface RunningSystem {
   stop(): Promise<void>;
   api?: RunningApi;
+  /** This process's metrics: every role's series in one registry. */
+  metrics: Metrics;
+  /** The METRICS_PORT server, when set. */
+  metricsServer?: MetricsServer;
 }
 
 /** Opens the database (locking PGlite's directory for this process) and applies migrations. */
@@ -84,9 +89,13 @@ export async function startRoles(
   let push: DirectPush | undefined;
   let apiDatabase: DatabaseHandle | undefined;
   let producer: ProducerHandle | undefined;
+  let metricsServer: MetricsServer | undefined;
   const workers: RegionWorkerHandle[] = [];
+  const metrics = createMetrics();
+  if (handle.pool) metrics.watchPool('main', handle.pool);
 
   const stop = async () => {
+    await metricsServer?.close();
     await api?.close().catch((error: unknown) => logger.error({ err: error }, 'API did not close cleanly'));
     await push?.close();
     await apiDatabase?.close();
@@ -109,6 +118,12 @@ export async function startRoles(
       roles.includes('producer') || roles.includes('worker') || config.redisUrl !== undefined;
     let queueDescription = 'none (new monitors wait for the producer)';
     if (needsQueue) ({ queue, description: queueDescription } = await openQueue(config, logger));
+    if (queue && (roles.includes('producer') || roles.includes('worker'))) {
+      const watched = queue;
+      metrics.watchQueue(roles.includes('producer') ? config.regions : regions, (region) =>
+        watched.stats(region),
+      );
+    }
     if (roles.includes('worker')) {
       for (const region of regions) {
         workers.push(
@@ -118,6 +133,7 @@ export async function startRoles(
             queue: queue!,
             config,
             logger: logger.child({ role: 'worker' }),
+            metrics,
           }),
         );
       }
@@ -129,6 +145,7 @@ export async function startRoles(
         config,
         logger: logger.child({ role: 'producer' }),
         secretsKeys: secretsKeys!,
+        metrics,
       });
     }
     if (roles.includes('api')) {
@@ -149,6 +166,11 @@ export async function startRoles(
             onPoolError: (error) => apiLogger.warn({ err: error }, 'idle database connection failed'),
           })
         : undefined;
+      // The database-wide series come with the API, the process every deployment has and scrapes.
+      const apiDb = (apiDatabase ?? handle).db;
+      if (apiDatabase?.pool) metrics.watchPool('api', apiDatabase.pool);
+      metrics.watchOpenIncidents(() => metricsQueries.openIncidentCount(apiDb));
+      if (config.metrics.perMonitor) metrics.watchMonitors(() => metricsQueries.monitorGauges(apiDb));
       api = await startApi({
         config,
         logger: apiLogger,
@@ -156,6 +178,15 @@ export async function startRoles(
         monitorEvents: push,
         secretsKeys,
         queue,
+        metrics,
+      });
+    }
+    if (config.metrics.port !== undefined) {
+      metricsServer = await startMetricsServer({
+        metrics,
+        host: config.host,
+        port: config.metrics.port,
+        token: config.metrics.token,
       });
     }
     logger.info(
@@ -164,11 +195,13 @@ export async function startRoles(
         regions: roles.includes('worker') ? regions : undefined,
         database: handle.description,
         queue: queueDescription,
+        metrics: metricsServer?.address,
       },
       `Better Uptime running: ${roles.join(', ')}; database: ${handle.description}; queue: ${queueDescription}` +
-        (api ? `; API ${api.address}, docs ${api.address}/docs` : ''),
+        (api ? `; API ${api.address}, docs ${api.address}/docs` : '') +
+        (metricsServer ? `; metrics ${metricsServer.address}/metrics` : ''),
     );
-    return { stop, api };
+    return { stop, api, metrics, metricsServer };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

@@ -78,6 +78,22 @@ describe('better-uptime CLI', () => {
     [{ REGION: 'mars' }, 'REGION', /^Configuration error: REGION must be one of the configured REGIONS/],
     [{ DATABASE_URL: 'mysql://db/uptime' }, 'DATABASE_URL', /^Configuration error: DATABASE_URL /],
     [
+      { METRICS_PORT: 'ninety' },
+      'METRICS_PORT',
+      /^Configuration error: METRICS_PORT must be an integer from 1 to 65535 \(got "ninety"\)$/,
+    ],
+    [{ METRICS_PORT: '0' }, 'METRICS_PORT', /^Configuration error: METRICS_PORT must be an integer from 1/],
+    [
+      { METRICS_PER_MONITOR: 'sometimes' },
+      'METRICS_PER_MONITOR',
+      /^Configuration error: METRICS_PER_MONITOR must be true or false \(got "sometimes"\)$/,
+    ],
+    [
+      { METRICS_TOKEN: 'short' },
+      'METRICS_TOKEN',
+      /^Configuration error: METRICS_TOKEN must be at least 16 characters/,
+    ],
+    [
       { NODE_ENV: 'production' },
       'JWT_SECRET',
       /^Configuration error: JWT_SECRET is required: .*32 characters/,

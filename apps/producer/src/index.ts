@@ -1,5 +1,6 @@
 import { channelSecretBox, type Config, type Logger } from '@better-uptime/config';
 import type { Database } from '@better-uptime/db';
+import type { MetricsSink } from '@better-uptime/metrics/sink';
 import { Notifier } from '@better-uptime/notifications';
 import type { TaskQueue } from '@better-uptime/redis-stream';
 import { Scheduler } from '@better-uptime/scheduler';
@@ -29,6 +30,7 @@ export function startProducer(options: {
   logger: Logger;
   /** The keys that open channel secrets (resolveSecretsKeys); the notifier sends with them. */
   secretsKeys: readonly string[];
+  metrics?: MetricsSink;
 }): ProducerHandle {
   const { config, logger } = options;
   const scheduler = new Scheduler({
@@ -39,6 +41,7 @@ export function startProducer(options: {
     leadMs: config.scheduleLeadMs,
     retentionDays: config.retentionDays,
     rollupRetentionDays: config.rollupRetentionDays,
+    metrics: options.metrics,
   });
   const notifier = new Notifier({
     db: options.db,
@@ -46,6 +49,7 @@ export function startProducer(options: {
     allowPrivateTargets: config.allowPrivateTargets,
     secrets: channelSecretBox(options.secretsKeys),
     logger: logger.child({ part: 'notifier' }),
+    metrics: options.metrics,
   });
   scheduler.start();
   notifier.start();

@@ -5,6 +5,7 @@ import { loopClock, type ReceiveClock, receiveClock } from '@better-uptime/recei
 import type { Config, Logger, ResponseClock } from '@better-uptime/config';
 import { type Database, insertResultsOneByOne, probeQueries } from '@better-uptime/db';
 import { recordResults, type StateOptions } from '@better-uptime/incidents';
+import type { MetricsSink } from '@better-uptime/metrics/sink';
 import type { TaskQueue } from '@better-uptime/redis-stream';
 import { Reclaimer } from './reclaimer.js';
 import type { ResultStore } from './result-buffer.js';
@@ -25,6 +26,7 @@ export interface RegionWorkerOptions {
     | 'regions'
   >;
   logger: Logger;
+  metrics?: MetricsSink;
 }
 
 export interface RegionWorkerHandle {
@@ -85,6 +87,7 @@ export async function startRegionWorker(options: RegionWorkerOptions): Promise<R
     maxDeliveries: config.maxDeliveries,
     allowPrivateTargets: config.allowPrivateTargets,
     clock,
+    metrics: options.metrics,
   });
   const reclaimer = new Reclaimer({
     queue,

@@ -14,6 +14,8 @@ export interface ResultBufferOptions {
   ack: (ids: string[]) => Promise<void>;
   logger: Logger;
   counters: WorkerCounters;
+  /** Told of each bulk insert: its rows, its duration and whether it committed. */
+  onWrite?: (rows: number, seconds: number, outcome: 'ok' | 'failed') => void;
   /** Rows per insert statement. */
   maxRows?: number;
   /** A partial batch waits at most this long. */
@@ -170,11 +172,14 @@ export class ResultBuffer {
 
   private async writeBatch(batch: Entry[]): Promise<void> {
     const rows = batch.filter((e) => e.row !== null).map((e) => e.row!);
-    const { counters, logger } = this.options;
+    const { counters, logger, onWrite } = this.options;
+    const started = performance.now();
     try {
       await this.options.store.insert(rows);
       counters.stored += rows.length;
+      if (rows.length > 0) onWrite?.(rows.length, (performance.now() - started) / 1000, 'ok');
     } catch (error) {
+      if (rows.length > 0) onWrite?.(rows.length, (performance.now() - started) / 1000, 'failed');
       if (!isRowDataError(error)) {
         this.entries.unshift(...batch);
         this.failures++;

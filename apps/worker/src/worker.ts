@@ -3,6 +3,7 @@ import type { CheckOutcome, ProbeOptions } from '@better-uptime/checker';
 import type { ReceiveClock } from '@better-uptime/receive-time';
 import type { ResultRow } from '@better-uptime/db';
 import { resultRowOf } from '@better-uptime/incidents';
+import { finishedCheck, type MetricsSink, NO_METRICS } from '@better-uptime/metrics/sink';
 import type { CheckTask, QueuedTask, TaskQueue } from '@better-uptime/redis-stream';
 import { FairShare, ownerOf, reservedSlots } from './fair-share.js';
 import { ResultBuffer, type ResultStore } from './result-buffer.js';
@@ -41,6 +42,8 @@ export interface WorkerOptions {
    * corrected by the offset measured on its connection), so a probe with a skewed clock is still punctual.
    */
   now?: () => number;
+  /** Where checks, lateness, shed slots, dead letters and result writes are reported (Prometheus). */
+  metrics?: MetricsSink;
 }
 
 /** What the worker keeps of a task it holds: the entry id, the decoded task and its owner, not the raw entry. */
@@ -91,11 +94,13 @@ export class Worker {
   private stopping = false;
   private readLoop: Promise<void> | undefined;
   private capacityWaiters: Array<() => void> = [];
+  private readonly metrics: MetricsSink;
 
   private readonly now: () => number;
 
   constructor(private readonly options: WorkerOptions) {
     this.now = options.now ?? Date.now;
+    this.metrics = options.metrics ?? NO_METRICS;
     this.prefetch = options.prefetch ?? Math.max(options.concurrency * 10, 1000);
     // Half the held tasks at most for one user's due backlog: the other half stays for everyone else's.
     this.due = new FairShare(reservedSlots(options.concurrency), Math.max(1, Math.floor(this.prefetch / 2)));
@@ -104,6 +109,8 @@ export class Worker {
       ack: (ids) => options.queue.ack(options.region, ids),
       logger: options.logger,
       counters: this.counters,
+      onWrite: (rows, seconds, outcome) =>
+        this.metrics.resultsWritten(options.region, rows, seconds, outcome),
       maxRows: options.resultBatchRows,
       maxDelayMs: options.resultBatchDelayMs,
       capacity: options.resultBufferCapacity,
@@ -241,6 +248,7 @@ export class Worker {
 
   private drop(id: string): void {
     this.counters.droppedStale++;
+    this.metrics.slotShed(this.options.region, 'stale');
     this.buffer.add(id, null);
   }
 
@@ -251,6 +259,7 @@ export class Worker {
     const shed = this.due.push(held);
     if (shed) {
       this.counters.droppedBacklog++;
+      this.metrics.slotShed(this.options.region, 'backlog');
       this.buffer.add(shed.id, null);
     }
   }
@@ -315,6 +324,7 @@ export class Worker {
     this.due.started(held.owner);
     this.runningTasks.add(held);
     this.lateness.record(startedAt - task.scheduledAt);
+    this.metrics.checkStarted(this.options.region, startedAt - task.scheduledAt);
     let outcome: Promise<CheckOutcome>;
     try {
       outcome = this.options.probe(task.kind, task.settings, {
@@ -335,6 +345,7 @@ export class Worker {
     this.counters.checked++;
     if (outcome.status === 'Up') this.counters.up++;
     else this.counters.down++;
+    this.metrics.checkFinished(finishedCheck(held.task.kind, this.options.region, outcome));
     this.buffer.add(held.id, toRow(held.task, this.options.region, outcome));
     this.checkDone(held);
   }
@@ -359,7 +370,10 @@ export class Worker {
     try {
       for (const kind of ['undecodable', 'max_deliveries']) {
         const group = entries.filter((e) => reason(e) === kind);
-        if (group.length > 0) await this.options.queue.deadLetter(this.options.region, group, kind);
+        if (group.length > 0) {
+          await this.options.queue.deadLetter(this.options.region, group, kind);
+          this.metrics.deadLettered(this.options.region, kind, group.length);
+        }
       }
       this.counters.deadLettered += entries.length;
       this.options.logger.warn(

@@ -101,11 +101,22 @@ export interface Config {
   /** Days of hourly and daily rollups kept, whatever the raw results' retention. */
   rollupRetentionDays: number;
   notifications: NotificationSettings;
+  metrics: MetricsSettings;
   /**
    * ADMIN_EMAILS: accounts allowed to manage the instance (remote probes), besides the first account;
    * lower case, as emails are stored.
    */
   adminEmails: string[];
+}
+
+/** Prometheus metrics (see packages/metrics). */
+export interface MetricsSettings {
+  /** METRICS_PORT: a server of its own for `/metrics` (producers and workers); undefined: none. */
+  port: number | undefined;
+  /** METRICS_TOKEN: when set, `/metrics` answers only `Authorization: Bearer <token>`. */
+  token: string | undefined;
+  /** METRICS_PER_MONITOR: up and response-time gauges per monitor, labelled with its id and name. */
+  perMonitor: boolean;
 }
 
 /** What `better-uptime probe` needs: where the instance is and the probe's token; no database, no queue. */
@@ -242,6 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
     retentionDays: readInt(env, 'RETENTION_DAYS', 90, 1, 3650),
     rollupRetentionDays: readInt(env, 'ROLLUP_RETENTION_DAYS', 400, 1, 3650),
     notifications: readNotificationSettings(env),
+    metrics: readMetricsSettings(env),
     adminEmails: readEmailList(env, 'ADMIN_EMAILS'),
   };
 }
@@ -292,6 +304,20 @@ export function loadProbeConfig(env: Env = process.env): ProbeConfig {
     responseClock: readEnum(env, 'RESPONSE_CLOCK', RESPONSE_CLOCKS, 'kernel'),
     allowPrivateTargets: readBool(env, 'ALLOW_PRIVATE_TARGETS', false),
   };
+}
+
+function readMetricsSettings(env: Env): MetricsSettings {
+  const port =
+    readString(env, 'METRICS_PORT') === undefined ? undefined : readInt(env, 'METRICS_PORT', 0, 1, 65535);
+  const token = readString(env, 'METRICS_TOKEN');
+  if (token !== undefined && (token.length < 16 || /\s/.test(token))) {
+    throw new ConfigError(
+      'METRICS_TOKEN',
+      'at least 16 characters without spaces',
+      `<${token.length} characters>`,
+    );
+  }
+  return { port, token, perMonitor: readBool(env, 'METRICS_PER_MONITOR', false) };
 }
 
 /** A key for sealing secrets: long enough to be one, whatever its alphabet. */

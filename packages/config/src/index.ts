@@ -2,6 +2,7 @@ export {
   type Config,
   DEFAULT_PGLITE_SHARED_BUFFERS,
   type LogLevel,
+  type MetricsSettings,
   type NotificationSettings,
   LOG_LEVELS,
   loadConfig,

@@ -22,6 +22,8 @@ export interface DatabaseHandle {
   kind: DatabaseKind;
   /** Where it is, for start-up messages (password hidden). */
   description: string;
+  /** The server's connection pool, for its use figures (metrics); PGlite has none. */
+  pool?: { readonly totalCount: number; readonly idleCount: number; readonly waitingCount: number };
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       db: drizzlePg(pool, { schema }) as unknown as Database,
       kind: 'postgres',
       description: `PostgreSQL at ${url.host}${url.pathname}`,
+      pool,
       close: () => pool.end(),
     };
   }

@@ -58,6 +58,7 @@ export * as monitorQueries from './queries/monitors.js';
 export * as resultQueries from './queries/results.js';
 export * as statsQueries from './queries/stats.js';
 export * as incidentQueries from './queries/incidents.js';
+export * as metricsQueries from './queries/metrics.js';
 export * as maintenanceWindowQueries from './queries/maintenance-windows.js';
 export * as notificationQueries from './queries/notifications.js';
 export * as statusPageQueries from './queries/status-pages.js';

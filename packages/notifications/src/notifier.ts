@@ -1,6 +1,7 @@
 import type { Logger, NotificationSettings, SecretBox } from '@better-uptime/config';
 import { type Database, incidentQueries, notificationQueries } from '@better-uptime/db';
 import { incidentEvent } from '@better-uptime/incidents';
+import type { MetricsSink } from '@better-uptime/metrics/sink';
 import { certificateEvent, type EventPayload, STATE_CHANGE_TYPES } from './events.js';
 import { channelDefinition, type SendContext } from './channel-types/index.js';
 import { openChannel } from './channel-secrets.js';
@@ -69,6 +70,8 @@ export interface NotifierOptions {
   reminderScanMs?: number;
   /** How often certificates are looked at (default 1 h; the first look comes a minute after start). */
   certificateScanMs?: number;
+  /** Where deliveries are counted by channel type and outcome (Prometheus). */
+  metrics?: MetricsSink;
 }
 
 export interface NotifierCounters {
@@ -320,6 +323,7 @@ export class Notifier {
     if (outcome === 'delivered') this.counters.delivered += batch.length;
     else if (outcome === 'retry') this.counters.retried += batch.length;
     else this.counters.failed += batch.length;
+    this.options.metrics?.notificationsSent(batch[0]!.channel.type, outcome, batch.length);
   }
 
   /** Whether more than STORM_MONITORS of the user's monitors changed state in the last STORM_WINDOW_MS. */

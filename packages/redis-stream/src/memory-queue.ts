@@ -1,4 +1,4 @@
-import type { QueuedTask, QueueStats, TaskQueue } from './queue.js';
+import { entryAgeMs, type QueuedTask, type QueueStats, type TaskQueue } from './queue.js';
 import type { CheckTask } from './task.js';
 import type { DeadLetterEntry } from './dead-letter.js';
 import { deadLetterPayload } from './dead-letter.js';
@@ -199,10 +199,14 @@ export class MemoryTaskQueue implements TaskQueue {
 
   async stats(region: string): Promise<QueueStats> {
     this.assertOpen();
+    const pending = this.groups.get(region)?.pending;
+    // Insertion order is id order: the first key is the oldest.
+    const oldest = pending?.keys().next().value;
     return {
       length: this.entries.length - this.head,
-      pending: this.groups.get(region)?.pending.size ?? 0,
+      pending: pending?.size ?? 0,
       deadLetters: this.deadLetters.length,
+      oldestPendingAgeMs: oldest === undefined ? null : entryAgeMs(oldest),
     };
   }
 

@@ -1,5 +1,10 @@
 import type { CheckTask } from './task.js';
 
+/** How long ago an entry was appended, from the milliseconds part of its id ("ms-seq"). */
+export function entryAgeMs(id: string, now = Date.now()): number {
+  return Math.max(0, now - Number(id.slice(0, id.indexOf('-'))));
+}
+
 /** A task as a region's consumer group sees it. */
 export interface QueuedTask {
   /** The stream entry id (Redis "ms-seq"). */
@@ -22,6 +27,8 @@ export interface QueueStats {
   pending: number;
   /** Entries in the dead-letter stream (all regions). */
   deadLetters: number;
+  /** How long ago the oldest entry pending for this region was published (its id's time); null when none. */
+  oldestPendingAgeMs: number | null;
 }
 
 /**

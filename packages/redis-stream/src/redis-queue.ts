@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { createClient } from 'redis';
-import type { QueuedTask, QueueStats, TaskQueue } from './queue.js';
+import { entryAgeMs, type QueuedTask, type QueueStats, type TaskQueue } from './queue.js';
 import type { CheckTask } from './task.js';
 import type { DeadLetterEntry } from './dead-letter.js';
 import { deadLetterPayload } from './dead-letter.js';
@@ -243,20 +243,23 @@ export class RedisTaskQueue implements TaskQueue {
   async stats(region: string): Promise<QueueStats> {
     this.assertOpen();
     // Issued together, so node-redis pipelines them into one round trip.
-    const [length, pending, deadLetters] = await this.bounded((redis) =>
+    const [length, { pending, oldestPendingAgeMs }, deadLetters] = await this.bounded((redis) =>
       Promise.all([
         redis.xLen(this.streamKey),
         redis.xPending(this.streamKey, region).then(
-          (summary) => Number(summary.pending),
+          (summary) => ({
+            pending: Number(summary.pending),
+            oldestPendingAgeMs: summary.firstId ? entryAgeMs(String(summary.firstId)) : null,
+          }),
           (err: unknown) => {
-            if (hasErrorCode(err, 'NOGROUP')) return 0;
+            if (hasErrorCode(err, 'NOGROUP')) return { pending: 0, oldestPendingAgeMs: null };
             throw err;
           },
         ),
         redis.xLen(this.deadLetterKey),
       ]),
     );
-    return { length, pending, deadLetters };
+    return { length, pending, deadLetters, oldestPendingAgeMs };
   }
 
   close(): Promise<void> {

@@ -150,6 +150,7 @@ for (const variant of [redisVariant(), memoryVariant()]) {
 
     it('delivers every task of a large batch once to each region', async () => {
       const tasks = makeTasks(600);
+      const published = Date.now();
       await queue.ensureGroup('usa');
       await queue.ensureGroup('india');
       await queue.publish(tasks);
@@ -159,7 +160,11 @@ for (const variant of [redisVariant(), memoryVariant()]) {
         expect(monitorIds(delivered)).toEqual(tasks.map((task) => task.monitorId));
         expect(delivered[0]).toMatchObject({ task: tasks[0], deliveries: 1 });
         expect(new Set(delivered.map((entry) => entry.id)).size).toBe(600);
-        expect(await queue.stats(region)).toEqual({ length: 600, pending: 600, deadLetters: 0 });
+        const stats = await queue.stats(region);
+        expect(stats).toMatchObject({ length: 600, pending: 600, deadLetters: 0 });
+        // The oldest pending entry is the first published: its age is the time since the publish.
+        expect(stats.oldestPendingAgeMs).toBeGreaterThanOrEqual(0);
+        expect(stats.oldestPendingAgeMs).toBeLessThanOrEqual(Date.now() - published + 5);
       }
     });
 
@@ -313,7 +318,12 @@ for (const variant of [redisVariant(), memoryVariant()]) {
       await queue.deadLetter('usa', delivered, 'too many deliveries');
       await queue.deadLetter('usa', [], 'nothing');
 
-      expect(await queue.stats('usa')).toEqual({ length: 2, pending: 0, deadLetters: 2 });
+      expect(await queue.stats('usa')).toEqual({
+        length: 2,
+        pending: 0,
+        deadLetters: 2,
+        oldestPendingAgeMs: null,
+      });
       // Other regions still have their own copy to run.
       expect(await queue.read('india', 'a', 10, 0)).toHaveLength(2);
       const deadLetters = (await harness.recentDeadLetters()).reverse();
@@ -449,9 +459,10 @@ for (const variant of [redisVariant(), memoryVariant()]) {
     });
 
     it('reports zeros for a missing stream and group', async () => {
-      expect(await queue.stats('usa')).toEqual({ length: 0, pending: 0, deadLetters: 0 });
+      const zeros = { length: 0, pending: 0, deadLetters: 0, oldestPendingAgeMs: null };
+      expect(await queue.stats('usa')).toEqual(zeros);
       await queue.publish(makeTasks(2));
-      expect(await queue.stats('nowhere')).toEqual({ length: 2, pending: 0, deadLetters: 0 });
+      expect(await queue.stats('nowhere')).toEqual({ ...zeros, length: 2 });
     });
   });
 }

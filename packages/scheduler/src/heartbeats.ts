@@ -9,12 +9,15 @@ import {
 import type { Logger } from '@better-uptime/config';
 import { claimDueHeartbeats, type Database, type ResultRow } from '@better-uptime/db';
 import { type LogLine, logRecorded, recordResultsIn, resultRowOf } from '@better-uptime/incidents';
+import { type FinishedCheck, finishedCheck, type MetricsSink } from '@better-uptime/metrics/sink';
 import { slotAfter } from './slots.js';
 
 export interface HeartbeatJudgeOptions {
   logger: Logger;
   /** Monitors judged per transaction. */
   limit?: number;
+  /** Told of each judged slot once its transaction committed. */
+  metrics?: MetricsSink;
 }
 
 /**
@@ -35,6 +38,7 @@ export async function judgeDueHeartbeats(
   let total = 0;
   for (;;) {
     const logLines: LogLine[] = [];
+    const finished: FinishedCheck[] = [];
     const judged = await db.transaction(async (tx) => {
       const t = tx as unknown as Database;
       const due = await claimDueHeartbeats(t, now, limit, PUSH_KIND_NAMES, slotAfter);
@@ -51,16 +55,9 @@ export async function judgeDueHeartbeats(
           now,
         });
         if (outcome) {
-          rows.push(
-            resultRowOf(
-              {
-                monitorId: monitor.id,
-                region: kind.pushRegion ?? HEARTBEAT_REGION,
-                scheduledAt: monitor.slotAt,
-              },
-              outcome,
-            ),
-          );
+          const region = kind.pushRegion ?? HEARTBEAT_REGION;
+          rows.push(resultRowOf({ monitorId: monitor.id, region, scheduledAt: monitor.slotAt }, outcome));
+          finished.push(finishedCheck(monitor.kind, region, outcome));
         }
       }
       // No configured regions needed: a push kind is judged in its own region whatever they are.
@@ -69,6 +66,7 @@ export async function judgeDueHeartbeats(
       return due.length;
     });
     logRecorded(options.logger, logLines);
+    for (const check of finished) options.metrics?.checkFinished(check);
     total += judged;
     if (judged < limit) return total;
   }

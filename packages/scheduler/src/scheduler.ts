@@ -8,6 +8,7 @@ import {
   runMaintenance,
 } from '@better-uptime/db';
 import { PUSH_KIND_NAMES } from '@better-uptime/checker';
+import type { MetricsSink } from '@better-uptime/metrics/sink';
 import type { TaskQueue } from '@better-uptime/redis-stream';
 import { judgeDueHeartbeats } from './heartbeats.js';
 import { slotAfter } from './slots.js';
@@ -29,6 +30,8 @@ export interface SchedulerOptions {
   retentionDays?: number;
   /** Hourly and daily rollups older than this many days are removed by the maintenance step (default 400). */
   rollupRetentionDays?: number;
+  /** Where judged heartbeat slots are counted (Prometheus). */
+  metrics?: MetricsSink;
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -89,6 +92,7 @@ export class Scheduler {
     const judged = await judgeDueHeartbeats(this.options.db, now, {
       logger: this.options.logger,
       limit: this.batchSize,
+      metrics: this.options.metrics,
     });
     this.counters.heartbeatsJudged += judged;
     return total + judged;

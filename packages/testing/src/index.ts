@@ -44,3 +44,10 @@ export {
   startOwnPostgres,
   startOwnRedis,
 } from './own-servers.js';
+export {
+  parsePrometheus,
+  type PrometheusFamily,
+  type PrometheusSample,
+  sampleTotal,
+  samplesOf,
+} from './prometheus.js';

@@ -353,7 +353,7 @@ class RemoteQueue implements TaskQueue {
   }
 
   async stats(): Promise<QueueStats> {
-    return { length: 0, pending: 0, deadLetters: 0 };
+    return { length: 0, pending: 0, deadLetters: 0, oldestPendingAgeMs: null };
   }
 
   async close(): Promise<void> {}
