@@ -15,6 +15,7 @@ export {
   queryRows,
 } from './client.js';
 export { migrateDatabase, MIGRATIONS_FOLDER } from './migrate.js';
+export { listen, type Listener, type ListenOptions, notify } from './listen.js';
 export { makeDataDirPrivate, makeTreePrivate } from './private-files.js';
 export { ensureResultPartitions, partitionName } from './partitions.js';
 export {
@@ -57,6 +58,7 @@ export * as probeQueries from './queries/probes.js';
 export * as monitorQueries from './queries/monitors.js';
 export * as resultQueries from './queries/results.js';
 export * as statsQueries from './queries/stats.js';
+export * as overviewQueries from './queries/overview.js';
 export * as incidentQueries from './queries/incidents.js';
 export * as metricsQueries from './queries/metrics.js';
 export * as maintenanceWindowQueries from './queries/maintenance-windows.js';
