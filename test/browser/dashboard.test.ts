@@ -47,7 +47,8 @@ describe.skipIf(!chromiumAvailable())('dashboard in a browser', { timeout: 180_0
 
   const shot = (name: string, on: Page = page) =>
     on.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  const row = (name: string) => page.locator('tr', { has: page.getByRole('link', { name, exact: true }) });
+  const row = (name: string) =>
+    page.locator('[role=row]', { has: page.getByRole('link', { name, exact: true }) });
 
   it('sends a visitor to the login page, and signs up', async () => {
     await page.goto('/');
@@ -161,7 +162,7 @@ describe.skipIf(!chromiumAvailable())('dashboard in a browser', { timeout: 180_0
     await expectPage(page.getByLabel('URL')).toHaveValue(`${target.url}/health`);
     await page.getByLabel('Check every (seconds)').fill('5');
     await page.getByRole('button', { name: 'Save changes' }).click();
-    await expectPage(page.locator('#intervalSeconds-error')).toHaveText('Must be >= 10');
+    await expectPage(page.locator('#intervalSeconds-error')).toHaveText('Must be at least 10');
     await expectPage(page.getByLabel('Check every (seconds)')).toBeFocused();
     await shot('monitor-form-error');
     await page.getByLabel('Check every (seconds)').fill('60');
@@ -191,7 +192,7 @@ describe.skipIf(!chromiumAvailable())('dashboard in a browser', { timeout: 180_0
     await dialog.getByRole('button', { name: 'Delete monitor' }).click();
     await page.waitForURL((url) => url.pathname === '/');
     await expectPage(page.getByRole('link', { name: 'Checkout API (edited)' })).toHaveCount(0);
-    await expectPage(page.locator('tbody tr')).toHaveCount(1); // the paused markup-named one
+    await expectPage(page.locator('.monitors-body [role=row]')).toHaveCount(1); // the paused markup-named one
   });
 
   it('fits a phone screen and follows a dark system preference', async () => {
@@ -203,7 +204,7 @@ describe.skipIf(!chromiumAvailable())('dashboard in a browser', { timeout: 180_0
     await context.addCookies(await page.context().cookies());
     const phone = await context.newPage();
     await phone.goto('/');
-    await expectPage(phone.locator('tbody tr')).toHaveCount(1);
+    await expectPage(phone.locator('.monitors-body [role=row]')).toHaveCount(1);
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     const background = await phone.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);

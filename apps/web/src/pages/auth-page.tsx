@@ -33,12 +33,12 @@ export function AuthPage({ mode, onSignedIn }: { mode: Mode; onSignedIn: (user: 
         : await api.login(email, password, askCode ? code : undefined);
       onSignedIn(user);
     } catch (error) {
-      const field = error instanceof ApiError ? error.field : null;
+      const fields = error instanceof ApiError ? error.fields : [];
       if (error instanceof ApiError && error.code === 'second_factor_required') {
         setAskCode(true);
         setFormError('Enter the code from your authenticator app, or a recovery code.');
-      } else if (field) {
-        setErrors({ [field.name]: field.message });
+      } else if (fields.length > 0) {
+        setErrors(Object.fromEntries(fields.map((f) => [f.name, f.message])));
         focusFirstInvalid(form.current);
       } else {
         setFormError((error as Error).message);
