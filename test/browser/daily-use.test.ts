@@ -263,10 +263,10 @@ describe.skipIf(!chromiumAvailable())('the dashboard in daily use', { timeout: 2
         const boxes = await chart
           .locator('.axis-label')
           .evaluateAll((labels) =>
-            labels.map((l) => l.getBoundingClientRect()).map((b) => [b.left, b.right]),
+            labels.map((l) => l.getBoundingClientRect()).map((b) => ({ left: b.left, right: b.right })),
           );
         expect(boxes.length).toBeGreaterThanOrEqual(2);
-        for (let i = 1; i < boxes.length; i++) expect(boxes[i]![0]).toBeGreaterThan(boxes[i - 1]![1]);
+        for (let i = 1; i < boxes.length; i++) expect(boxes[i]!.left).toBeGreaterThan(boxes[i - 1]!.right);
       }
       await on.waitForTimeout(200);
       await shot(`daily-monitor-phone-${colorScheme}`, on);

@@ -132,7 +132,7 @@ export function OverviewPage() {
                 ))}
               </select>
             </label>
-            <label>
+            <label class="filter-sort">
               <span>Sort by</span>
               <select value={filter.sort} onChange={(e) => setQuery('sort', e.currentTarget.value, 'state')}>
                 {(Object.keys(SORTS) as OverviewSort[]).map((key) => (
