@@ -14,6 +14,7 @@ const FIGURES: ReadonlyArray<{ name: string; load: () => Promise<Figure> }> = [
   { name: 'timing-accuracy', load: async () => (await import('./timing-accuracy.js')).timingAccuracy },
   { name: 'result-ingest', load: async () => (await import('./result-ingest.js')).resultIngest },
   { name: 'api', load: async () => (await import('./api.js')).apiFigure },
+  { name: 'dashboard', load: async () => (await import('./dashboard.js')).dashboard },
   { name: 'memory', load: async () => (await import('./memory.js')).memory },
   { name: 'history-scale', load: async () => (await import('./history-scale.js')).historyScale },
   // Retention (partition drop, million-row cleanup): measured by bench/history-cleanup.ts.

@@ -78,6 +78,7 @@ export function monitorViewJson(
     recoveryThreshold: m.recoveryThreshold,
     regionQuorum: m.regionQuorum,
     retryIntervalSeconds: m.retryIntervalSeconds,
+    tags: m.tags,
     ...(m.channelIds === undefined
       ? {}
       : { channelIds: m.channelIds, reminderIntervalMinutes: m.reminderIntervalMinutes ?? 0 }),

@@ -329,8 +329,10 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
         windowHours: 24,
         counts: { up: 1, down: 0, paused: 1, pending: 1, maintenance: 0 },
       });
-      expect(body.monitors.map((m: { name: string }) => m.name)).toEqual(['only usa', 'sleeping', 'main']);
-      const main = body.monitors[2];
+      // By state (pending, up, paused), then name.
+      expect(body.monitors.map((m: { name: string }) => m.name)).toEqual(['only usa', 'main', 'sleeping']);
+      expect(body).toMatchObject({ nextCursor: null, tags: [] });
+      const main = body.monitors[1];
       // india is down (three failed checks in a row), but the default quorum of two regions is a majority,
       // both: no incident, and the monitor is up.
       expect(main).toMatchObject({
@@ -386,7 +388,7 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
         },
       ]);
       const before = (await get('/api/overview', stranger)).json();
-      expect(before.counts).toEqual({ up: 1, down: 0, paused: 0, pending: 0, maintenance: 0 });
+      expect(before.counts).toEqual({ up: 1, down: 0, paused: 0, pending: 0, maintenance: 0, total: 1 });
       expect(before.monitors[0].recent).toEqual([
         expect.objectContaining({
           status: 'Down',
@@ -404,7 +406,7 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
         { monitorId: id, region: 'india', scheduledAt: at(0), ...down },
       ]);
       const after = (await get('/api/overview', stranger)).json();
-      expect(after.counts).toEqual({ up: 0, down: 1, paused: 0, pending: 0, maintenance: 0 });
+      expect(after.counts).toEqual({ up: 0, down: 1, paused: 0, pending: 0, maintenance: 0, total: 1 });
       // The outage began with india's first failed check.
       expect(after.monitors[0]).toMatchObject({ status: 'down', stateSince: at(2 * MINUTE).toISOString() });
       expect(after.monitors[0].openIncidentId).toEqual(expect.any(String));
@@ -453,7 +455,7 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
       const fresh = await signup(app);
       const body = (await get('/api/overview', fresh)).json();
       expect(body.monitors).toEqual([]);
-      expect(body.counts).toEqual({ up: 0, down: 0, paused: 0, pending: 0, maintenance: 0 });
+      expect(body.counts).toEqual({ up: 0, down: 0, paused: 0, pending: 0, maintenance: 0, total: 0 });
       const names = (await get('/api/overview', stranger))
         .json()
         .monitors.map((m: { name: string }) => m.name);
@@ -464,10 +466,10 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
       const anonymous = await get('/api/overview', null);
       expect(anonymous.statusCode).toBe(401);
       expect(anonymous.json().error.code).toBe('unauthorized');
-      const extra = await get('/api/overview?limit=5');
+      const extra = await get('/api/overview?since=5');
       expect(extra.statusCode).toBe(400);
       expect(extra.json()).toEqual({
-        error: { code: 'validation_error', message: 'querystring/limit is not an allowed property' },
+        error: { code: 'validation_error', message: 'querystring/since is not an allowed property' },
       });
     });
 
@@ -650,14 +652,18 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
       FROM monitors m, unnest(ARRAY['usa', 'india']) r(region), generate_series(0, 29) s
       WHERE m.user_id = ${big.id}`);
     const started = performance.now();
-    const res = await get('/api/overview', big, { 'accept-encoding': 'gzip' });
+    const res = await get('/api/overview?limit=500', big, { 'accept-encoding': 'gzip' });
     const elapsed = performance.now() - started;
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(gunzipSync(res.rawPayload).toString('utf8'));
-    expect(body.monitors).toHaveLength(1000);
+    expect(body.monitors).toHaveLength(500);
     // Results written straight into the table, around the state writer: no verdict yet.
-    expect(body.counts.pending).toBe(1000);
+    expect(body.counts).toMatchObject({ pending: 1000, total: 1000 });
     expect(body.monitors[0].recent).toHaveLength(30);
+    const rest = (await get(`/api/overview?limit=500&cursor=${body.nextCursor}`, big)).json();
+    expect(rest.nextCursor).toBeNull();
+    const ids = new Set([...body.monitors, ...rest.monitors].map((m: { id: string }) => m.id));
+    expect(ids.size).toBe(1000);
     // Generous for a shared 2-core machine; measured well under a second on PostgreSQL.
     expect(elapsed).toBeLessThan(5_000);
   });

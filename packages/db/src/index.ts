@@ -56,6 +56,7 @@ export * as apiKeyQueries from './queries/api-keys.js';
 export * as monitorQueries from './queries/monitors.js';
 export * as resultQueries from './queries/results.js';
 export * as statsQueries from './queries/stats.js';
+export * as overviewQueries from './queries/overview.js';
 export * as incidentQueries from './queries/incidents.js';
 export * as maintenanceWindowQueries from './queries/maintenance-windows.js';
 export * as notificationQueries from './queries/notifications.js';

@@ -116,12 +116,20 @@ export const monitors = pgTable(
     retryIntervalSeconds: integer('retry_interval_seconds').notNull().default(10),
     /** The owner lets anyone fetch this monitor's status, uptime and response badges. */
     publicBadges: boolean('public_badges').notNull().default(false),
+    /** The owner's labels (migration 0009): the overview filters and groups by them. */
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     nextCheckAt: timestamp('next_check_at', { withTimezone: true }).notNull().defaultNow(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
+    // Migration 0009 adds INCLUDE (name, target, paused, tags), which drizzle-kit cannot express: the
+    // overview ranks a user's monitors from the index alone.
     index('monitors_user_id_idx').on(t.userId, t.id),
+    index('monitors_tags_idx').using('gin', t.tags),
     // Serves the producer's "due and not paused" scan.
     index('monitors_due_idx')
       .on(t.nextCheckAt)

@@ -17,6 +17,8 @@ import {
   kindInput,
   MONITOR_DEFAULTS,
   type MonitorBody,
+  TAG_CHARACTERS,
+  TAG_CHARACTERS_MESSAGE,
 } from '../schemas/monitor.js';
 import { problemOf } from '../validation.js';
 
@@ -60,6 +62,15 @@ function kindNamed(name: string): MonitorKind {
   return kind;
 }
 
+/** Tags as stored: trimmed, each once (case kept), in the order given; a 400 names a tag of other characters. */
+export function normalisedTags(tags: readonly string[]): string[] {
+  const trimmed = tags.map((tag, i) => {
+    if (!TAG_CHARACTERS.test(tag)) throw invalid(`body/tags/${i}`, TAG_CHARACTERS_MESSAGE);
+    return tag.trim();
+  });
+  return [...new Set(trimmed)];
+}
+
 /** A complete set of settings for a new monitor, defaults filled in. */
 export function settingsForCreate(body: MonitorBody): MonitorSettings {
   const kind = kindNamed(body.kind ?? MONITOR_DEFAULTS.kind);
@@ -82,6 +93,7 @@ export function settingsForCreate(body: MonitorBody): MonitorSettings {
     recoveryThreshold: common.recoveryThreshold ?? MONITOR_DEFAULTS.recoveryThreshold,
     regionQuorum: common.regionQuorum ?? MONITOR_DEFAULTS.regionQuorum,
     retryIntervalSeconds: common.retryIntervalSeconds ?? MONITOR_DEFAULTS.retryIntervalSeconds,
+    tags: normalisedTags(common.tags ?? []),
   };
 }
 
@@ -165,7 +177,10 @@ export function checkTimeoutFitsInterval(
  */
 export function settingsForUpdate(body: MonitorBody, current: MonitorRow): Partial<MonitorSettings> {
   const { common, fields } = splitBody(body);
-  const changes: Partial<MonitorSettings> = { ...common };
+  const changes: Partial<MonitorSettings> = {
+    ...common,
+    ...(common.tags === undefined ? {} : { tags: normalisedTags(common.tags) }),
+  };
   const sameKind = body.kind === undefined || body.kind === current.kind;
   if (monitorKind(body.kind ?? current.kind)?.pushRegion !== undefined) {
     refuseRegions(common.regions);

@@ -2,11 +2,11 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HEARTBEAT_REGION, judgedRegions, PUSH_KIND_NAMES } from '@better-uptime/checker';
-import { monitorQueries, statsQueries } from '@better-uptime/db';
-import { shownState } from '@better-uptime/incidents';
+import { isUuid, monitorQueries, overviewQueries, statsQueries } from '@better-uptime/db';
 import { monitorsInMaintenance } from '../monitors/maintenance.js';
 import { authOf } from '../auth/authenticate.js';
 import type { ApiContext, ApiServer } from '../context.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import { notFound } from '../errors.js';
 import { ResultParams } from '../schemas/check.js';
 import { AUTHENTICATED, errorResponses } from '../schemas/common.js';
@@ -14,11 +14,13 @@ import {
   OverviewQuery,
   OverviewResponse,
   RegionsResponse,
+  OVERVIEW_PAGE,
   type OverviewMonitorJson,
   STATS_WINDOWS,
   StatsQuery,
   StatsResponse,
   type StatsWindow,
+  TagsResponse,
 } from '../schemas/stats.js';
 
 const OVERVIEW_WINDOW_HOURS = 24;
@@ -30,15 +32,14 @@ const RECENT_SLOTS = 30;
  */
 const COMPRESS_ABOVE_BYTES = 8_192;
 
-/** The overview lists every monitor; this only guards memory against a runaway account. */
-const MAX_MONITORS = 100_000;
 /**
- * How long a user's 24 h window scan (uptime, sparkline, since) is reused. It reads every result of the
+ * How long a monitor's 24 h window scan (uptime, sparkline, since) is reused. It reads every result of the
  * day (about a million rows at 1,000 monitors checked every 3 minutes from two regions, 1-3 s), while
  * the rest of the overview reads a few rows per monitor; the dashboard polls every few seconds.
  */
 const WINDOW_SCAN_TTL_MS = 30_000;
-const WINDOW_SCAN_CACHE_USERS = 200;
+/** Monitors whose scan is kept, over all users: a few MB (24 hourly figures per region each). */
+const WINDOW_SCAN_CACHE_MONITORS = 20_000;
 /** A status change makes the scan run again, but not more often than this. */
 const WINDOW_RESCAN_MIN_MS = 5_000;
 
@@ -86,39 +87,63 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
       schema: {
         tags,
         security,
-        summary: 'Every monitor with its state per region, 24 h uptime and recent checks, in one response',
+        summary: 'A page of your monitors with their state per region, 24 h uptime and recent checks',
         description:
-          'For each of your monitors, newest first: per region the newest check, since when the status ' +
+          'Filtered (q, status, tag), sorted and paged by the server (keyset: pass nextCursor as cursor). ' +
+          'For each monitor of the page: per region the newest check, since when the status ' +
           'has held (looked for within the last 24 h), uptime % and an hourly average response time over ' +
-          `the last 24 h; and the last ${RECENT_SLOTS} slots with the worst region’s result. A few statements ` +
-          'however many monitors there are: the newest checks are read on every call, while the 24 h scan ' +
-          'is reused for up to 30 s (redone at once for new monitors or first checks, and within seconds ' +
-          'of a status change). Gzipped when the client accepts it.',
+          `the last 24 h; and the last ${RECENT_SLOTS} slots with the worst region’s result. counts covers ` +
+          'every monitor matching q and tag, whatever the page and status. The newest checks are read on ' +
+          'every call, while each monitor’s 24 h scan is reused for up to 30 s (redone at once for new ' +
+          'monitors or first checks, and within seconds of a status change). Gzipped when the client accepts it.',
         querystring: OverviewQuery,
         response: { 200: OverviewResponse, ...errorResponses(400, 401) },
       },
     },
     async (request) => {
       const userId = authOf(request).user.id;
+      const { q, status, tag } = request.query;
+      const limit = request.query.limit ?? OVERVIEW_PAGE.defaultLimit;
+      const sort = request.query.sort ?? 'state';
+      const after =
+        request.query.cursor === undefined ? undefined : overviewPosition(request.query.cursor, sort);
       const now = new Date(ctx.now());
       const regions = ctx.config.regions;
       // One statement after the other: PGlite runs one at a time anyway, and in parallel a single page
       // load would hold several pool connections.
-      const monitors = await monitorQueries.listMonitorViews(db, userId, { limit: MAX_MONITORS });
-      const activity = await statsQueries.recentActivity(db, userId, { regions, now, slots: RECENT_SLOTS });
-      const expectedPairs = new Map(monitors.map((m) => [m.id, judgedRegions(m, regions).slice().sort()]));
-      const window = await windowStates.get(userId, expectedPairs, activity, () =>
+      const inMaintenance = [...(await monitorsInMaintenance(db, userId, now.getTime()))];
+      const windowMs = OVERVIEW_WINDOW_HOURS * 3_600_000;
+      const rows = await overviewQueries.overviewPage(db, userId, {
+        q,
+        tag,
+        status,
+        sort,
+        limit: limit + 1,
+        after,
+        inMaintenance,
+        now,
+        windowMs,
+      });
+      const page = rows.slice(0, limit);
+      const counts = await overviewQueries.overviewCounts(db, userId, { q, tag, inMaintenance });
+      const userTags = await overviewQueries.tagsOfUser(db, userId);
+      const monitorIds = page.map((m) => m.id);
+      const activity =
+        page.length === 0
+          ? new Map<string, statsQueries.RecentActivity>()
+          : await statsQueries.recentActivity(db, userId, { regions, now, slots: RECENT_SLOTS, monitorIds });
+      const judged = new Map(page.map((m) => [m.id, judgedRegions(m, regions).slice().sort()]));
+      const window = await windowStates.get(userId, judged, activity, (stale) =>
         statsQueries.regionStates(db, userId, {
           regions,
           now,
-          windowMs: OVERVIEW_WINDOW_HOURS * 3_600_000,
+          windowMs,
           ownRegion: { kinds: PUSH_KIND_NAMES, region: HEARTBEAT_REGION },
+          monitorIds: stale,
         }),
       );
 
-      const counts = { up: 0, down: 0, paused: 0, pending: 0, maintenance: 0 };
-      const maintenanceNow = await monitorsInMaintenance(db, userId, now.getTime());
-      const entries: OverviewMonitorJson[] = monitors.map((m) => {
+      const entries: OverviewMonitorJson[] = page.map((m) => {
         const fresh = activity.get(m.id);
         const states = (window.get(m.id) ?? []).map((state) => {
           const recent = fresh?.regions.get(state.region);
@@ -130,8 +155,6 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
         });
         const checks = states.reduce((sum, s) => sum + s.checks, 0);
         const up = states.reduce((sum, s) => sum + s.up, 0);
-        const status = shownState(m.state, maintenanceNow.has(m.id));
-        counts[status] += 1;
         return {
           id: m.id,
           name: m.name,
@@ -140,7 +163,8 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
           paused: m.paused,
           intervalSeconds: m.intervalSeconds,
           createdAt: m.createdAt,
-          status,
+          tags: m.tags,
+          status: m.status,
           stateSince: m.stateSince,
           openIncidentId: m.openIncidentId,
           uptimePercent: checks > 0 ? round((up / checks) * 100, 4) : null,
@@ -168,13 +192,33 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
           })),
         };
       });
+      const last = page[page.length - 1];
       return {
         generatedAt: now.toISOString(),
         windowHours: OVERVIEW_WINDOW_HOURS,
         counts,
         monitors: entries,
+        nextCursor:
+          rows.length > limit && last
+            ? encodeCursor({ s: sort, k: String(last.sortKey), n: last.nameKey, id: last.id })
+            : null,
+        tags: userTags.map((t) => t.name),
       };
     },
+  );
+
+  app.get(
+    '/api/tags',
+    {
+      onRequest: ctx.authenticate,
+      schema: {
+        tags: ['monitors'],
+        security,
+        summary: 'Every tag your monitors carry, with how many carry it',
+        response: { 200: TagsResponse, ...errorResponses(401) },
+      },
+    },
+    async (request) => ({ tags: await overviewQueries.tagsOfUser(db, authOf(request).user.id) }),
   );
 
   app.get(
@@ -256,52 +300,70 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
 type RegionState = statsQueries.RegionState;
 
 /**
- * Per user, the last window scan, reused for WINDOW_SCAN_TTL_MS (by the real clock: tests pin the API's).
- * It is redone at once when the monitors or their regions changed or a region got its first check, and
- * soon after a region changed status, so uptime follows what the page shows; otherwise uptime and the
- * sparkline lag by up to the TTL.
+ * Each monitor's last window scan (uptime, sparkline, since), reused for WINDOW_SCAN_TTL_MS (by the real
+ * clock: tests pin the API's). A page scans only its monitors whose entry is missing, expired, or out of
+ * date: regions changed, a region's first check (at once), or a region's status changed (soon after, so
+ * uptime follows what the page shows); otherwise uptime and the sparkline lag by up to the TTL.
  */
 function createWindowStateCache() {
-  const entries = new Map<string, { at: number; states: Map<string, RegionState[]> }>();
+  // Keyed by user and monitor; Maps iterate in insertion order, so the first entry is the oldest scan.
+  const entries = new Map<string, { at: number; states: RegionState[] }>();
   return {
     async get(
       userId: string,
-      expectedPairs: Map<string, string[]>,
+      judged: ReadonlyMap<string, readonly string[]>,
       activity: Map<string, statsQueries.RecentActivity>,
-      scan: () => Promise<RegionState[]>,
+      scan: (monitorIds: string[]) => Promise<RegionState[]>,
     ): Promise<Map<string, RegionState[]>> {
-      const cached = entries.get(userId);
-      if (cached && stillValid(cached.states, performance.now() - cached.at)) return cached.states;
-      // Regions sorted here rather than by SQL, whose collation may order "us-east" differently.
-      const scanned = await scan();
-      const states = groupBy(
-        scanned.sort((a, b) => (a.region < b.region ? -1 : a.region > b.region ? 1 : 0)),
-        (s) => s.monitorId,
-      );
-      entries.delete(userId);
-      entries.set(userId, { at: performance.now(), states });
-      // Maps iterate in insertion order: the first entry is the least recently scanned.
-      if (entries.size > WINDOW_SCAN_CACHE_USERS) entries.delete(entries.keys().next().value!);
-      return states;
-
-      function stillValid(states: Map<string, RegionState[]>, age: number): boolean {
-        if (age >= WINDOW_SCAN_TTL_MS || states.size !== expectedPairs.size) return false;
-        for (const [monitorId, regions] of expectedPairs) {
-          const known = states.get(monitorId) ?? [];
-          if (known.map((s) => s.region).join() !== regions.join()) return false; // both sorted in JS
-          const fresh = activity.get(monitorId)?.regions;
-          for (const state of known) {
-            const now = fresh?.get(state.region)?.latest.status;
-            if (now === undefined) continue;
-            // A first check: scan at once. A status change: scan, at most every few seconds (flapping).
-            if (state.latest === null) return false;
-            if (state.latest.status !== now && age >= WINDOW_RESCAN_MIN_MS) return false;
-          }
+      const nowMs = performance.now();
+      const stale = [...judged.keys()].filter((id) => {
+        const cached = entries.get(`${userId}:${id}`);
+        return !cached || !stillValid(cached.states, nowMs - cached.at, judged.get(id)!, activity.get(id));
+      });
+      if (stale.length > 0) {
+        const scanned = groupBy(await scan(stale), (s) => s.monitorId);
+        for (const id of stale) {
+          const key = `${userId}:${id}`;
+          // Regions sorted here rather than by SQL, whose collation may order "us-east" differently.
+          const states = (scanned.get(id) ?? []).sort((a, b) =>
+            a.region < b.region ? -1 : a.region > b.region ? 1 : 0,
+          );
+          entries.delete(key);
+          entries.set(key, { at: nowMs, states });
         }
-        return true;
+        while (entries.size > WINDOW_SCAN_CACHE_MONITORS) entries.delete(entries.keys().next().value!);
       }
+      return new Map([...judged.keys()].map((id) => [id, entries.get(`${userId}:${id}`)?.states ?? []]));
     },
   };
+
+  function stillValid(
+    states: RegionState[],
+    age: number,
+    regions: readonly string[],
+    fresh: statsQueries.RecentActivity | undefined,
+  ): boolean {
+    if (age >= WINDOW_SCAN_TTL_MS) return false;
+    if (states.map((s) => s.region).join() !== regions.join()) return false; // both sorted in JS
+    for (const state of states) {
+      const now = fresh?.regions.get(state.region)?.latest.status;
+      if (now === undefined) continue;
+      // A first check: scan at once. A status change: scan, at most every few seconds (flapping).
+      if (state.latest === null) return false;
+      if (state.latest.status !== now && age >= WINDOW_RESCAN_MIN_MS) return false;
+    }
+    return true;
+  }
+}
+
+/** A cursor of the overview, for the same sort; a 400 for any other. */
+function overviewPosition(cursor: string, sort: string): overviewQueries.OverviewPosition {
+  const position = decodeCursor(
+    cursor,
+    ['s', 'k', 'n', 'id'],
+    (p) => p.s === sort && Number.isFinite(Number(p.k)) && p.k.trim() !== '' && isUuid(p.id),
+  );
+  return { sortKey: Number(position.k), nameKey: position.n, id: position.id };
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

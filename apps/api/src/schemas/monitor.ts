@@ -38,6 +38,25 @@ const Name = Type.String({
   [PATTERN_MESSAGE]: 'must not be blank',
 });
 
+/** Tags: limits in one place, for the schema, the overview's filter and the input's normalisation. */
+export const TAG_LIMITS = { maxLength: 32, perMonitor: 10 } as const;
+
+/**
+ * The characters of a tag. TypeBox compiles patterns without the `u` flag, so Unicode letters are checked
+ * by TAG_CHARACTERS (monitors/input.ts) after the schema's length check.
+ */
+export const TAG_CHARACTERS = /^[\p{L}\p{N} _.:/-]+$/u;
+export const TAG_CHARACTERS_MESSAGE = 'must be letters, digits, spaces or - _ . : /';
+
+/** One tag as input (trimmed and deduplicated when stored). */
+export const Tag = Type.String({
+  minLength: 1,
+  maxLength: TAG_LIMITS.maxLength,
+  pattern: '\\S',
+  [PATTERN_MESSAGE]: 'must not be blank',
+  description: `1 to ${TAG_LIMITS.maxLength} characters: letters, digits, spaces and - _ . : /`,
+});
+
 /** The fields every kind has, each optional (defaults in MONITOR_DEFAULTS). */
 function commonInput(regions: readonly string[]) {
   return {
@@ -101,6 +120,13 @@ function commonInput(regions: readonly string[]) {
         default: MONITOR_DEFAULTS.retryIntervalSeconds,
         description:
           'While a region is failing or an incident is open, checks come at this cadence (at most intervalSeconds)',
+      }),
+    ),
+    tags: Type.Optional(
+      Type.Array(Tag, {
+        maxItems: TAG_LIMITS.perMonitor,
+        default: [],
+        description: `Labels to filter and group by, at most ${TAG_LIMITS.perMonitor}; trimmed, duplicates dropped, case kept`,
       }),
     ),
     ...MonitorNotificationInput,
@@ -184,6 +210,7 @@ const commonOutput = {
   recoveryThreshold: Type.Integer(),
   regionQuorum: Nullable(Type.Integer(), 'Null: a majority of the regions'),
   retryIntervalSeconds: Type.Integer(),
+  tags: Type.Array(Type.String(), { description: 'Labels, in the order given' }),
   ...MonitorNotificationOutput,
   state: MonitorStateSchema,
   stateSince: DateTime('When the state began (for down: when the outage started)'),

@@ -1,5 +1,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { DateTime, Uuid } from './common.js';
+import { overviewQueries } from '@better-uptime/db';
+import { Cursor, DateTime, NextCursor, Uuid } from './common.js';
+import { Tag } from './monitor.js';
 
 /** A nullable value with its description on the union, where OpenAPI readers look for it. */
 const Nullable = <T extends TSchema>(schema: T, description?: string) =>
@@ -32,7 +34,43 @@ export const RegionsResponse = Type.Object({
 
 // ----- GET /api/overview --------------------------------------------------------------------------
 
-export const OverviewQuery = Type.Object({}, { additionalProperties: false });
+export const OVERVIEW_PAGE = { defaultLimit: 50, maxLimit: 500 } as const;
+
+const literals = <T extends string>(values: readonly T[]) => values.map((v) => Type.Literal(v));
+
+export const OverviewQuery = Type.Object(
+  {
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: OVERVIEW_PAGE.maxLimit,
+        default: OVERVIEW_PAGE.defaultLimit,
+        description: `Monitors per page (1 to ${OVERVIEW_PAGE.maxLimit}, default ${OVERVIEW_PAGE.defaultLimit})`,
+      }),
+    ),
+    cursor: Type.Optional(Cursor),
+    q: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'Only monitors whose name or target contains this text (case-insensitive)',
+      }),
+    ),
+    status: Type.Optional(
+      Type.Union(literals(overviewQueries.SHOWN_STATES), { description: 'Only monitors in this state' }),
+    ),
+    tag: Type.Optional({ ...Tag, description: 'Only monitors carrying this tag (exactly)' }),
+    sort: Type.Optional(
+      Type.Union(literals(overviewQueries.OVERVIEW_SORTS), {
+        default: 'state',
+        description:
+          'state (default): down, pending, maintenance, up, paused; name; response: slowest newest check ' +
+          'first; uptime: lowest first (from the hourly rollups, up to an hour behind). Ties by name, then id',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type OverviewQueryJson = Static<typeof OverviewQuery>;
 
 const RegionState = Type.Object(
   {
@@ -80,6 +118,7 @@ const OverviewMonitor = Type.Object(
     paused: Type.Boolean(),
     intervalSeconds: Type.Integer(),
     createdAt: DateTime(),
+    tags: Type.Array(Type.String(), { description: 'The monitor’s labels' }),
     status: Type.Union(
       [
         Type.Literal('up'),
@@ -107,14 +146,20 @@ export const OverviewResponse = Type.Object(
   {
     generatedAt: DateTime(),
     windowHours: Type.Integer({ description: 'Lookback of uptime, sparkline and since' }),
-    counts: Type.Object({
-      up: Type.Integer(),
-      down: Type.Integer(),
-      paused: Type.Integer(),
-      pending: Type.Integer(),
-      maintenance: Type.Integer(),
-    }),
-    monitors: Type.Array(OverviewMonitor, { description: 'Every monitor of the caller, newest first' }),
+    counts: Type.Object(
+      {
+        up: Type.Integer(),
+        down: Type.Integer(),
+        paused: Type.Integer(),
+        pending: Type.Integer(),
+        maintenance: Type.Integer(),
+        total: Type.Integer(),
+      },
+      { description: 'Monitors per state over all pages, among those matching q and tag (not status)' },
+    ),
+    monitors: Type.Array(OverviewMonitor, { description: 'This page’s monitors, in the order of `sort`' }),
+    nextCursor: NextCursor,
+    tags: Type.Array(Type.String(), { description: 'Every tag the caller’s monitors carry, by name' }),
   },
   { title: 'Overview' },
 );
@@ -182,3 +227,18 @@ export const StatsResponse = Type.Object(
   { title: 'MonitorStats' },
 );
 export type StatsJson = Static<typeof StatsResponse>;
+
+// ----- GET /api/tags ----------------------------------------------------------------------------------
+
+export const TagsResponse = Type.Object(
+  {
+    tags: Type.Array(
+      Type.Object({
+        name: Type.String(),
+        monitors: Type.Integer({ description: 'How many of your monitors carry it' }),
+      }),
+      { description: 'Every tag your monitors carry, by name (case-insensitive)' },
+    ),
+  },
+  { title: 'Tags' },
+);

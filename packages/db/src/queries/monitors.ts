@@ -12,7 +12,7 @@ import { deleteResultsOf, isoText } from './results.js';
 /** The user-editable settings of a monitor (everything but identity, ownership and timestamps). */
 export type MonitorSettings = Omit<MonitorCheckSettings, 'userId'> &
   MonitorAlertSettings &
-  Pick<MonitorRow, 'name' | 'paused' | 'target' | 'publicBadges'>;
+  Pick<MonitorRow, 'name' | 'paused' | 'target' | 'publicBadges' | 'tags'>;
 
 export type NewMonitor = MonitorSettings & { id: string; userId: string; nextCheckAt: Date };
 
@@ -110,7 +110,7 @@ export async function listMonitorViews(
     sql`SELECT id, name, kind, settings, target, interval_seconds AS "intervalSeconds", timeout_ms AS "timeoutMs",
           regions, paused, public_badges AS "publicBadges", failure_threshold AS "failureThreshold",
           recovery_threshold AS "recoveryThreshold", region_quorum AS "regionQuorum",
-          retry_interval_seconds AS "retryIntervalSeconds",
+          retry_interval_seconds AS "retryIntervalSeconds", tags,
           COALESCE(s.state, CASE WHEN paused THEN 'paused' ELSE 'pending' END) AS state,
           to_char(COALESCE(s.since, monitors.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "stateSince",
           s.open_incident_id AS "openIncidentId",

@@ -86,7 +86,13 @@ export interface OverviewOptions {
   windowMs?: number;
   /** Kinds judged in one region of their own (push kinds), whatever their region list says. */
   ownRegion?: { kinds: readonly string[]; region: string };
+  /** Only these of the user's monitors (a page of the overview); all of them when left out. */
+  monitorIds?: readonly string[];
 }
+
+/** `AND m.id = ANY(ids)` when the caller names the monitors, else nothing. */
+const onlyMonitors = (ids: readonly string[] | undefined) =>
+  ids === undefined ? sql`` : sql`AND m.id = ANY(${sql.param([...ids])}::uuid[])`;
 
 interface RegionStateRow {
   monitor_id: string;
@@ -110,7 +116,7 @@ interface RegionStateRow {
 export async function regionStates(
   db: Database,
   userId: string,
-  { regions, now, windowMs = 24 * HOUR_MS, ownRegion }: OverviewOptions,
+  { regions, now, windowMs = 24 * HOUR_MS, ownRegion, monitorIds }: OverviewOptions,
 ): Promise<RegionState[]> {
   const hours = Math.max(1, Math.round(windowMs / HOUR_MS));
   const windowStart = new Date(now.getTime() - hours * HOUR_MS);
@@ -124,7 +130,7 @@ export async function regionStates(
                    THEN ARRAY[${ownRegion?.region ?? ''}]::text[]
                  WHEN cardinality(m.regions) = 0 THEN ${sql.param([...regions])}::text[] ELSE m.regions END
           ) AS r(region)
-          WHERE m.user_id = ${userId}
+          WHERE m.user_id = ${userId} ${onlyMonitors(monitorIds)}
         ),
         day AS (
           -- One range scan of each monitor's window, grouped by region and hour.
@@ -146,7 +152,7 @@ export async function regionStates(
             WHERE c.monitor_id = m.id AND c.scheduled_at >= ${ts(windowStart)} AND c.scheduled_at <= ${ts(now)}
             GROUP BY c.region, 2
           ) h
-          WHERE m.user_id = ${userId}
+          WHERE m.user_id = ${userId} ${onlyMonitors(monitorIds)}
           GROUP BY m.id, h.region
         )
         SELECT p.monitor_id, p.region, l.status, ${epochMs('l.scheduled_at')} AS scheduled_at,
@@ -226,7 +232,12 @@ interface RecentRow {
 export async function recentActivity(
   db: Database,
   userId: string,
-  { regions, now, slots }: { regions: readonly string[]; now: Date; slots: number },
+  {
+    regions,
+    now,
+    slots,
+    monitorIds,
+  }: { regions: readonly string[]; now: Date; slots: number; monitorIds?: readonly string[] },
 ): Promise<Map<string, RecentActivity>> {
   const limit = slots * Math.max(regions.length, 1);
   const rows = await queryRows<RecentRow>(
@@ -243,7 +254,7 @@ export async function recentActivity(
           ORDER BY r.scheduled_at DESC NULLS LAST
           LIMIT ${limit}
         ) c
-        WHERE m.user_id = ${userId}
+        WHERE m.user_id = ${userId} ${onlyMonitors(monitorIds)}
         ORDER BY m.id DESC, c.scheduled_at DESC, c.region`,
   );
   const byMonitor = new Map<string, RecentRow[]>();

@@ -1,0 +1,185 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { type Database, queryRows } from '../client.js';
+
+/**
+ * The dashboard's overview, a page at a time: the user's monitors filtered (search, state, tag), sorted
+ * and paged in SQL, and the count per state. Each sort is one ascending key (sortKey, nameKey, id):
+ *
+ * - state: down, pending, maintenance, up, paused (the rank), then name, then id;
+ * - name: case-insensitive name, then id;
+ * - response: slowest newest check first (no check in the window: last), then name, id;
+ * - uptime: lowest uptime first (no checks: last), then name, id.
+ *
+ * Paging is by keyset on that triple (`(sortKey, nameKey, id) > cursor`), never OFFSET, so a page costs
+ * the same wherever it is. The shown state (maintenance applies now) and the response and uptime keys are
+ * computed, not indexed: every page ranks the matching monitors (a top-N sort), which BENCHMARKS.md
+ * measures at 100,000. The response key is each monitor's newest check within the window (one index probe
+ * per monitor); the uptime key comes from the hourly rollups of the window (so it may trail the shown
+ * uptime by up to an hour). A monitor whose key changes between two pages may be skipped or shown twice.
+ */
+
+export const OVERVIEW_SORTS = ['state', 'name', 'response', 'uptime'] as const;
+export type OverviewSort = (typeof OVERVIEW_SORTS)[number];
+
+export const SHOWN_STATES = ['down', 'pending', 'maintenance', 'up', 'paused'] as const;
+export type ShownState = (typeof SHOWN_STATES)[number];
+
+export interface OverviewFilter {
+  /** Case-insensitive substring of the name or the target. */
+  q?: string | undefined;
+  /** Monitors carrying this tag (exactly, case kept). */
+  tag?: string | undefined;
+}
+
+/** Where a page ends: the sort key of its last monitor. */
+export interface OverviewPosition {
+  sortKey: number;
+  nameKey: string;
+  id: string;
+}
+
+export interface OverviewPageOptions extends OverviewFilter {
+  status?: ShownState | undefined;
+  sort: OverviewSort;
+  limit: number;
+  after?: OverviewPosition | undefined;
+  /** The monitors a maintenance window covers now: shown as in maintenance unless down or paused. */
+  inMaintenance: readonly string[];
+  now: Date;
+  /** The lookback of the response and uptime keys. */
+  windowMs: number;
+}
+
+export interface OverviewRow extends OverviewPosition {
+  name: string;
+  kind: string;
+  target: string;
+  paused: boolean;
+  intervalSeconds: number;
+  createdAt: string;
+  tags: string[];
+  /** The regions it is checked from (empty: every configured one). */
+  regions: string[];
+  status: ShownState;
+  stateSince: string;
+  openIncidentId: string | null;
+}
+
+const iso = (column: string) =>
+  sql.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+
+/** The state a monitor is shown in: shownState() of the incidents package, in SQL. */
+function shownState(inMaintenance: readonly string[]): SQL {
+  const stored = sql`COALESCE(s.state, CASE WHEN m.paused THEN 'paused' ELSE 'pending' END)`;
+  return sql`CASE WHEN ${stored} IN ('down', 'paused') THEN ${stored}
+      WHEN m.id = ANY(${sql.param([...inMaintenance])}::uuid[]) THEN 'maintenance'
+      WHEN ${stored} = 'maintenance' THEN 'up' ELSE ${stored} END`;
+}
+
+/** `%` and `_` in a search are the characters themselves. */
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function filters(userId: string, { q, tag }: OverviewFilter): SQL {
+  const parts = [sql`m.user_id = ${userId}`];
+  if (q !== undefined && q !== '') {
+    const pattern = likePattern(q);
+    parts.push(sql`(m.name ILIKE ${pattern} OR m.target ILIKE ${pattern})`);
+  }
+  // `@>` is what the GIN index on tags serves.
+  if (tag !== undefined) parts.push(sql`m.tags @> ARRAY[${tag}]::text[]`);
+  return sql.join(parts, sql` AND `);
+}
+
+function sortKey(sort: OverviewSort, now: Date, windowMs: number): SQL {
+  const to = sql`${now.toISOString()}::timestamptz`;
+  const from = sql`${new Date(now.getTime() - windowMs).toISOString()}::timestamptz`;
+  switch (sort) {
+    case 'state':
+      return sql`(array_position(${sql.param([...SHOWN_STATES])}::text[], c.status))::float8`;
+    case 'name':
+      return sql`0::float8`;
+    case 'response':
+      // Negated, so the slowest comes first in ascending order; -(-1) = 1 puts "no check" after any response.
+      return sql`-COALESCE((SELECT r.response_time_ms FROM check_results r
+          WHERE r.monitor_id = c.id AND r.scheduled_at > ${from} AND r.scheduled_at <= ${to}
+          ORDER BY r.scheduled_at DESC NULLS LAST LIMIT 1), -1)::float8`;
+    case 'uptime':
+      // 101: after any uptime, for monitors without rolled-up checks in the window.
+      return sql`COALESCE((SELECT sum(u.up)::float8 * 100 / NULLIF(sum(u.checks), 0) FROM check_rollups u
+          WHERE u.monitor_id = c.id AND u.period = 'hour' AND u.starts_at >= ${from}), 101)`;
+  }
+}
+
+/** One page of the overview (`limit` rows; ask for one more to learn whether a next page exists). */
+export async function overviewPage(
+  db: Database,
+  userId: string,
+  options: OverviewPageOptions,
+): Promise<OverviewRow[]> {
+  const { status, sort, limit, after, inMaintenance, now, windowMs } = options;
+  const afterCursor =
+    after === undefined
+      ? sql``
+      : sql`WHERE (k."sortKey", k."nameKey", k.id) > (${after.sortKey}::float8, ${after.nameKey}, ${after.id}::uuid)`;
+  // The ranking reads the narrow columns only (an index-only scan of monitors_user_id_idx, which includes
+  // them); the page's few rows are then read whole.
+  return queryRows<OverviewRow>(
+    db,
+    sql`WITH c AS (
+          SELECT m.id, m.name, ${shownState(inMaintenance)} AS status
+          FROM monitors m LEFT JOIN monitor_states s ON s.monitor_id = m.id
+          WHERE ${filters(userId, options)}
+        ), k AS (
+          SELECT c.id, c.status, ${sortKey(sort, now, windowMs)} AS "sortKey", lower(c.name) AS "nameKey"
+          FROM c ${status === undefined ? sql`` : sql`WHERE c.status = ${status}`}
+        ), page AS (
+          SELECT * FROM k ${afterCursor}
+          ORDER BY k."sortKey", k."nameKey", k.id
+          LIMIT ${limit}
+        )
+        SELECT m.id, m.name, m.kind, m.target, m.paused, m.interval_seconds AS "intervalSeconds",
+               ${iso('m.created_at')} AS "createdAt", m.tags, m.regions, p.status,
+               ${iso('COALESCE(s.since, m.created_at)')} AS "stateSince", s.open_incident_id AS "openIncidentId",
+               p."sortKey", p."nameKey"
+        FROM page p JOIN monitors m ON m.id = p.id LEFT JOIN monitor_states s ON s.monitor_id = m.id
+        ORDER BY p."sortKey", p."nameKey", p.id`,
+  );
+}
+
+export type StateCounts = Record<ShownState, number> & { total: number };
+
+/** How many of the user's monitors matching the filter are in each state, in one statement. */
+export async function overviewCounts(
+  db: Database,
+  userId: string,
+  filter: OverviewFilter & { inMaintenance: readonly string[] },
+): Promise<StateCounts> {
+  const rows = await queryRows<{ status: ShownState; monitors: number }>(
+    db,
+    sql`SELECT ${shownState(filter.inMaintenance)} AS status, count(*)::int AS monitors
+        FROM monitors m LEFT JOIN monitor_states s ON s.monitor_id = m.id
+        WHERE ${filters(userId, filter)}
+        GROUP BY 1`,
+  );
+  const counts: StateCounts = { up: 0, down: 0, pending: 0, paused: 0, maintenance: 0, total: 0 };
+  for (const row of rows) {
+    counts[row.status] += row.monitors;
+    counts.total += row.monitors;
+  }
+  return counts;
+}
+
+/** Every tag the user's monitors carry, with how many carry it, by name (case-insensitive, then exact). */
+export async function tagsOfUser(
+  db: Database,
+  userId: string,
+): Promise<Array<{ name: string; monitors: number }>> {
+  return queryRows(
+    db,
+    sql`SELECT t.name, count(*)::int AS monitors
+        FROM monitors m CROSS JOIN LATERAL unnest(m.tags) AS t(name)
+        WHERE m.user_id = ${userId}
+        GROUP BY t.name
+        ORDER BY lower(t.name), t.name`,
+  );
+}
