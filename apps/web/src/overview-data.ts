@@ -17,6 +17,11 @@ const APPLY_EVERY_MS = 1_000;
 /** Counts of monitors not on screen change too; asked for again this long after a change was heard of. */
 const COUNTS_DELAY_MS = 3_000;
 const POLL_MS = 15_000;
+/**
+ * With the stream open, the loaded rows are still asked for again now and then: uptime, sparklines and
+ * status codes are not in the events.
+ */
+const REFRESH_MS = 60_000;
 /** The most rows a poll loads again (the API's page limit). */
 const POLL_LIMIT = 500;
 
@@ -31,6 +36,9 @@ export interface CheckEvent {
   status: CheckStatus;
   responseTimeMs: number | null;
   checkedAt: string;
+  /** Where the stream says them: the tick's details then name the failure. */
+  statusCode?: number | null;
+  reason?: string | null;
 }
 
 export interface OverviewList {
@@ -139,8 +147,8 @@ function appendNew(loaded: OverviewMonitor[], page: OverviewMonitor[]): Overview
 type SetState = (update: (s: State) => State) => void;
 
 /**
- * Subscribes to /api/overview/events; when the stream cannot be opened (or is refused), falls back to
- * loading the rows on screen again every POLL_MS.
+ * Subscribes to /api/overview/events, and loads the loaded rows again every REFRESH_MS; when the stream
+ * cannot be opened (or is refused), every POLL_MS instead.
  */
 function useLiveUpdates(
   stateRef: { current: State },
@@ -154,6 +162,8 @@ function useLiveUpdates(
     let pending: Array<['state', StateEvent] | ['check', CheckEvent]> = [];
     let countsTimer: ReturnType<typeof setTimeout> | undefined;
     let pollTimer: ReturnType<typeof setTimeout> | undefined;
+    let pollEvery = REFRESH_MS;
+    let inFlight = false;
     const controller = new AbortController();
 
     const refreshCounts = () => {
@@ -188,12 +198,14 @@ function useLiveUpdates(
       pollTimer = undefined;
       if (stopped) return;
       if (document.hidden) {
-        pollTimer = setTimeout(poll, POLL_MS);
+        pollTimer = setTimeout(poll, pollEvery);
         return;
       }
       const limit = Math.min(POLL_LIMIT, Math.max(PAGE_SIZE, stateRef.current.monitors.length));
+      inFlight = true;
       api.overview({ ...filterRef.current, limit }, controller.signal).then(
         (page) => {
+          inFlight = false;
           if (stopped) return;
           setState((s) => ({
             ...s,
@@ -205,12 +217,13 @@ function useLiveUpdates(
             error: undefined,
             updatedAt: Date.now(),
           }));
-          pollTimer = setTimeout(poll, POLL_MS);
+          pollTimer = setTimeout(poll, pollEvery);
         },
         (error: Error) => {
+          inFlight = false;
           if (stopped || error.name === 'AbortError') return;
           setState((s) => ({ ...s, error }));
-          pollTimer = setTimeout(poll, POLL_MS);
+          pollTimer = setTimeout(poll, pollEvery);
         },
       );
     };
@@ -220,8 +233,12 @@ function useLiveUpdates(
       source?.close();
       source = undefined;
       setLive('polling');
-      if (pollTimer === undefined) pollTimer = setTimeout(poll, POLL_MS);
+      pollEvery = POLL_MS;
+      if (pollTimer !== undefined) clearTimeout(pollTimer);
+      // A poll under way schedules the next one itself.
+      pollTimer = inFlight ? undefined : setTimeout(poll, pollEvery);
     };
+    pollTimer = setTimeout(poll, pollEvery);
     if (typeof EventSource === 'undefined') {
       fallBack();
     } else {
@@ -322,8 +339,8 @@ function withCheck(monitor: OverviewMonitor, check: CheckEvent): OverviewMonitor
         ...(down && last.status !== 'Down'
           ? {
               region: check.region,
-              statusCode: null,
-              reason: null,
+              statusCode: check.statusCode ?? null,
+              reason: check.reason ?? null,
               responseTimeMs: check.responseTimeMs ?? 0,
             }
           : {}),
@@ -332,8 +349,8 @@ function withCheck(monitor: OverviewMonitor, check: CheckEvent): OverviewMonitor
         scheduledAt: check.checkedAt,
         status: check.status,
         region: check.region,
-        statusCode: null,
-        reason: null,
+        statusCode: check.statusCode ?? null,
+        reason: check.reason ?? null,
         responseTimeMs: check.responseTimeMs ?? 0,
         regions: 1,
         downRegions: down ? 1 : 0,

@@ -121,7 +121,7 @@ export function OverviewPage() {
                 ))}
               </select>
             </label>
-            <label>
+            <label class="filter-tag">
               <span>Tag</span>
               <select value={filter.tag} onChange={(e) => setQuery('tag', e.currentTarget.value, '')}>
                 <option value="">All</option>
