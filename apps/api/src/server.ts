@@ -28,6 +28,7 @@ import { monitorRoutes } from './routes/monitors.js';
 import { pushRoutes } from './routes/push.js';
 import { resultRoutes } from './routes/results.js';
 import { statsRoutes } from './routes/stats.js';
+import { overviewEventRoutes } from './routes/overview-events.js';
 import { badgeRoutes } from './routes/badges.js';
 import { statusPageRoutes } from './routes/status-pages.js';
 import { incidentUpdateRoutes } from './routes/incident-updates.js';
@@ -50,6 +51,8 @@ export interface ServerDeps {
    * counts alone. `namespace` prefixes its keys.
    */
   rateLimitRedis?: { client: RedisClient; namespace: string };
+  /** The live updates' heartbeat interval (default LIVE_HEARTBEAT_MS); tests shorten it. */
+  liveHeartbeatMs?: number;
 }
 
 export const BODY_LIMIT = 65_536;
@@ -110,6 +113,7 @@ export function buildServer(deps: ServerDeps): ApiServer {
     pushRoutes(api, ctx);
     resultRoutes(api, ctx);
     statsRoutes(api, ctx);
+    overviewEventRoutes(api, ctx, deps.liveHeartbeatMs);
     badgeRoutes(api, ctx);
     statusPageRoutes(api, ctx);
     incidentUpdateRoutes(api, ctx);

@@ -1,10 +1,9 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '@better-uptime/db';
 import { postgresAvailable } from '@better-uptime/testing';
 import { totpCode, totpStep } from '../src/auth/totp.js';
 import { ownedRows, startTestApi, stopTestApi, type TestApi } from './helpers.js';
-import { documentedOperations, type Operation } from './openapi-operations.js';
+import { type Answer, documentedOperations, injectOperation, type Operation } from './openapi-operations.js';
 import { resourceNamedBy, WORLD_PASSWORD, type World, worldMaker } from './world.js';
 
 const operations = await documentedOperations();
@@ -146,7 +145,7 @@ describe.skipIf(!postgresAvailable())(
       }
     }
 
-    const leaks = (res: LightMyRequestResponse, w: World) => {
+    const leaks = (res: Answer, w: World) => {
       const { owner, resources } = w;
       const secrets = [
         owner.id,
@@ -189,7 +188,7 @@ describe.skipIf(!postgresAvailable())(
       for (const caller of callers) {
         if (caller === 'owner' && op.method !== 'get') ({ w, payload } = await prepared());
         const before = await ownedRows(api.testDb.handle.db, w.owner.id);
-        const res = await api.app.inject({
+        const res = await injectOperation(api.app, op, {
           method: op.method.toUpperCase() as 'GET',
           url: urlOf(op, w),
           headers: headersOf(caller, w),

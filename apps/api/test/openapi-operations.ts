@@ -1,5 +1,6 @@
+import type { InjectOptions } from 'fastify';
 import type { Database } from '@better-uptime/db';
-import { testServer } from './helpers.js';
+import { testServer, type TestServer } from './helpers.js';
 
 /** The JSON Schema subset that the route schemas use (TypeBox's output). */
 export interface JsonSchema {
@@ -46,6 +47,8 @@ export interface Operation {
   documented: Set<number>;
   parameters: Parameter[];
   body: JsonSchema | undefined;
+  /** The success answer is an event stream, which never ends: see injectOperation. */
+  streaming: boolean;
 }
 
 interface Document {
@@ -76,6 +79,7 @@ export function operationsOf(doc: Document): Operation[] {
         documented,
         parameters: op.parameters ?? [],
         body: op.requestBody?.content['application/json'].schema,
+        streaming: JSON.stringify(op.responses).includes('"text/event-stream"'),
       };
     }),
   );
@@ -91,4 +95,36 @@ export async function documentedOperations(): Promise<Operation[]> {
   const doc = app.swagger() as unknown as Document;
   await app.close();
   return operationsOf(doc);
+}
+
+/** What the generated suites read of an answer. */
+export interface Answer {
+  statusCode: number;
+  body: string;
+  json(): unknown;
+}
+
+/**
+ * Calls an operation as `inject` does. An event stream's answer is read up to its first chunk (its
+ * headers and the `retry:` line), then let go: the stream stays open until the server closes.
+ */
+export async function injectOperation(
+  app: TestServer,
+  op: Operation,
+  options: InjectOptions,
+): Promise<Answer> {
+  if (!op.streaming) return app.inject(options);
+  const res = await app.inject({ ...options, payloadAsStream: true });
+  const stream = res.stream();
+  const body = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    stream.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      if (res.statusCode === 200) resolve(text);
+    });
+    stream.on('end', () => resolve(text));
+    stream.on('error', reject);
+  });
+  stream.destroy();
+  return { statusCode: res.statusCode, body, json: () => JSON.parse(body) as unknown };
 }

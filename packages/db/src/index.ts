@@ -15,6 +15,7 @@ export {
   queryRows,
 } from './client.js';
 export { migrateDatabase, MIGRATIONS_FOLDER } from './migrate.js';
+export { listen, type Listener, type ListenOptions, notify } from './listen.js';
 export { makeDataDirPrivate, makeTreePrivate } from './private-files.js';
 export { ensureResultPartitions, partitionName } from './partitions.js';
 export {

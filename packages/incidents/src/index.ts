@@ -12,3 +12,12 @@ export type { LogLine } from './events.js';
 export { settleMonitorState, settleReasonFor, logSettled, type SettleReason } from './settle.js';
 export { incidentEvent, type EventType } from './events.js';
 export { resultRowOf } from './result-row.js';
+export {
+  LIVE_CHANNEL,
+  type LiveCheck,
+  type LiveNews,
+  type LiveState,
+  livePayloads,
+  notifyLive,
+  parseLivePayload,
+} from './live.js';

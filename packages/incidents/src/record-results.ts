@@ -23,6 +23,7 @@ import {
   type RegionTransition,
 } from './state-machine.js';
 import { incidentEvent, type LogLine } from './events.js';
+import { type LiveNews, notifyLive } from './live.js';
 
 type MonitorRules = incidentQueries.MonitorRules;
 type MonitorStateRow = incidentQueries.MonitorStateRow;
@@ -110,6 +111,7 @@ async function applyResults(
   const windowsByMonitor = groupBy(windowRows, (w) => w.monitorId);
   const incidentsById = new Map(openIncidents.map((i) => [i.id, i]));
 
+  const news: LiveNews = { checks: [], states: [] };
   const changedRegions: incidentQueries.RegionStateRow[] = [];
   const changedMonitors: MonitorStateRow[] = [];
   const stateChanges: incidentQueries.StateChange[] = [];
@@ -131,6 +133,16 @@ async function applyResults(
     const own = (resultsByMonitor.get(monitor.id) ?? [])
       .slice()
       .sort((a, b) => +a.scheduledAt - +b.scheduledAt);
+    for (const result of own) {
+      news.checks.push({
+        monitorId: monitor.id,
+        userId: monitor.userId,
+        region: result.region,
+        status: result.status,
+        responseTimeMs: result.responseTimeMs,
+        checkedAt: result.checkedAt.getTime(),
+      });
+    }
     for (const result of own) {
       const slot = result.scheduledAt.getTime();
       // Results of slots before the last settling were checked under settings that are gone.
@@ -246,6 +258,8 @@ async function applyResults(
         openIncidentId,
       });
     }
+    if (nextState !== state.state)
+      news.states.push({ monitorId: monitor.id, userId: monitor.userId, status: nextState, since });
     if (retrying && !state.retrying) {
       const latest = Math.max(...own.map((r) => r.scheduledAt.getTime()));
       bringForward.push({ monitorId: monitor.id, at: nextRetrySlot(latest, monitor, now) });
@@ -257,6 +271,7 @@ async function applyResults(
   await incidentQueries.recordStateChanges(tx, stateChanges);
   await incidentQueries.enqueueEvents(tx, events);
   await incidentQueries.bringNextCheckForward(tx, bringForward);
+  await notifyLive(tx, news);
 }
 
 /** The first slot on the retry grid of the failed slot that is still ahead by RETRY_LEAD_MS. */

@@ -113,7 +113,7 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
       // load would hold several pool connections.
       const inMaintenance = [...(await monitorsInMaintenance(db, userId, now.getTime()))];
       const windowMs = OVERVIEW_WINDOW_HOURS * 3_600_000;
-      const rows = await overviewQueries.overviewPage(db, userId, {
+      const { rows, counts } = await overviewQueries.overviewPage(db, userId, {
         q,
         tag,
         status,
@@ -125,7 +125,6 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
         windowMs,
       });
       const page = rows.slice(0, limit);
-      const counts = await overviewQueries.overviewCounts(db, userId, { q, tag, inMaintenance });
       const userTags = await overviewQueries.tagsOfUser(db, userId);
       const monitorIds = page.map((m) => m.id);
       const activity =

@@ -110,22 +110,27 @@ function sortKey(sort: OverviewSort, now: Date, windowMs: number): SQL {
   }
 }
 
-/** One page of the overview (`limit` rows; ask for one more to learn whether a next page exists). */
+export type StateCounts = Record<ShownState, number> & { total: number };
+
+/**
+ * One page of the overview (`limit` rows; ask for one more to learn whether a next page exists) and the
+ * count per state of every monitor matching q and tag, in one statement: both come from one pass over the
+ * user's monitors. That pass reads the narrow columns only (an index-only scan of monitors_user_id_idx,
+ * which includes them); the page's few rows are then read whole.
+ */
 export async function overviewPage(
   db: Database,
   userId: string,
   options: OverviewPageOptions,
-): Promise<OverviewRow[]> {
+): Promise<{ rows: OverviewRow[]; counts: StateCounts }> {
   const { status, sort, limit, after, inMaintenance, now, windowMs } = options;
   const afterCursor =
     after === undefined
       ? sql``
       : sql`WHERE (k."sortKey", k."nameKey", k.id) > (${after.sortKey}::float8, ${after.nameKey}, ${after.id}::uuid)`;
-  // The ranking reads the narrow columns only (an index-only scan of monitors_user_id_idx, which includes
-  // them); the page's few rows are then read whole.
-  return queryRows<OverviewRow>(
+  const [result] = await queryRows<{ counts: unknown; rows: unknown }>(
     db,
-    sql`WITH c AS (
+    sql`WITH c AS MATERIALIZED (
           SELECT m.id, m.name, ${shownState(inMaintenance)} AS status
           FROM monitors m LEFT JOIN monitor_states s ON s.monitor_id = m.id
           WHERE ${filters(userId, options)}
@@ -136,37 +141,28 @@ export async function overviewPage(
           SELECT * FROM k ${afterCursor}
           ORDER BY k."sortKey", k."nameKey", k.id
           LIMIT ${limit}
+        ), rows AS (
+          SELECT m.id, m.name, m.kind, m.target, m.paused, m.interval_seconds AS "intervalSeconds",
+                 ${iso('m.created_at')} AS "createdAt", m.tags, m.regions, p.status,
+                 ${iso('COALESCE(s.since, m.created_at)')} AS "stateSince", s.open_incident_id AS "openIncidentId",
+                 p."sortKey", p."nameKey"
+          FROM page p JOIN monitors m ON m.id = p.id LEFT JOIN monitor_states s ON s.monitor_id = m.id
         )
-        SELECT m.id, m.name, m.kind, m.target, m.paused, m.interval_seconds AS "intervalSeconds",
-               ${iso('m.created_at')} AS "createdAt", m.tags, m.regions, p.status,
-               ${iso('COALESCE(s.since, m.created_at)')} AS "stateSince", s.open_incident_id AS "openIncidentId",
-               p."sortKey", p."nameKey"
-        FROM page p JOIN monitors m ON m.id = p.id LEFT JOIN monitor_states s ON s.monitor_id = m.id
-        ORDER BY p."sortKey", p."nameKey", p.id`,
+        SELECT (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM c GROUP BY status) g)
+                 AS counts,
+               (SELECT json_agg(r ORDER BY r."sortKey", r."nameKey", r.id) FROM rows r) AS rows`,
   );
-}
-
-export type StateCounts = Record<ShownState, number> & { total: number };
-
-/** How many of the user's monitors matching the filter are in each state, in one statement. */
-export async function overviewCounts(
-  db: Database,
-  userId: string,
-  filter: OverviewFilter & { inMaintenance: readonly string[] },
-): Promise<StateCounts> {
-  const rows = await queryRows<{ status: ShownState; monitors: number }>(
-    db,
-    sql`SELECT ${shownState(filter.inMaintenance)} AS status, count(*)::int AS monitors
-        FROM monitors m LEFT JOIN monitor_states s ON s.monitor_id = m.id
-        WHERE ${filters(userId, filter)}
-        GROUP BY 1`,
-  );
+  // node-postgres parses json columns; PGlite may hand back the text.
+  const parse = <T>(value: unknown, empty: T): T =>
+    value === null || value === undefined
+      ? empty
+      : ((typeof value === 'string' ? JSON.parse(value) : value) as T);
   const counts: StateCounts = { up: 0, down: 0, pending: 0, paused: 0, maintenance: 0, total: 0 };
-  for (const row of rows) {
-    counts[row.status] += row.monitors;
-    counts.total += row.monitors;
+  for (const [state, n] of Object.entries(parse<Record<string, number>>(result?.counts, {}))) {
+    counts[state as ShownState] += n;
+    counts.total += n;
   }
-  return counts;
+  return { rows: parse<OverviewRow[]>(result?.rows, []), counts };
 }
 
 /** Every tag the user's monitors carry, with how many carry it, by name (case-insensitive, then exact). */

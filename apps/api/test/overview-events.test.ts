@@ -1,0 +1,191 @@
+import { get, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseVariants } from '@better-uptime/testing';
+import { LIVE_RETRY_MS } from '../src/routes/overview-events.js';
+import {
+  createMonitor,
+  recordChecks,
+  signup,
+  testServer,
+  type TestServer,
+  type TestUser,
+} from './helpers.js';
+
+const HEARTBEAT_MS = 300;
+
+interface Stream {
+  response: IncomingMessage;
+  /** Everything received so far. */
+  text(): string;
+  /** Resolves once the received text satisfies `test`. */
+  until(test: (text: string) => boolean, timeoutMs?: number): Promise<string>;
+  ended: Promise<void>;
+  close(): void;
+}
+
+/** Opens the event stream over a real connection, as a browser's EventSource does. */
+function openStream(base: string, headers: Record<string, string>): Promise<Stream> {
+  return new Promise((resolve, reject) => {
+    const request = get(`${base}/api/overview/events`, { headers }, (response) => {
+      let received = '';
+      const waiters: Array<() => void> = [];
+      let ended!: () => void;
+      const endedPromise = new Promise<void>((r) => (ended = r));
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        received += chunk;
+        for (const waiter of waiters.splice(0)) waiter();
+      });
+      response.on('end', ended);
+      response.on('close', ended);
+      resolve({
+        response,
+        text: () => received,
+        until: (test, timeoutMs = 10_000) =>
+          new Promise((done, fail) => {
+            const timer = setTimeout(() => fail(new Error(`timed out; received:\n${received}`)), timeoutMs);
+            const check = () => {
+              if (test(received)) {
+                clearTimeout(timer);
+                done(received);
+              } else waiters.push(check);
+            };
+            check();
+          }),
+        ended: endedPromise,
+        close: () => request.destroy(),
+      });
+    });
+    request.on('error', reject);
+  });
+}
+
+/** The events of a stream's text, as {event, data}. */
+function eventsOf(text: string): Array<{ event: string; data: Record<string, unknown> }> {
+  return text
+    .split('\n\n')
+    .map((block) => {
+      const event = /^event: (.+)$/m.exec(block)?.[1];
+      const data = /^data: (.+)$/m.exec(block)?.[1];
+      return event && data ? { event, data: JSON.parse(data) as Record<string, unknown> } : null;
+    })
+    .filter((e) => e !== null);
+}
+
+describe.each(databaseVariants())('GET /api/overview/events ($name)', (variant) => {
+  let drop: () => Promise<void>;
+  let db: Parameters<typeof recordChecks>[0];
+  let app: TestServer;
+  let base: string;
+  let user: TestUser;
+  let stranger: TestUser;
+  let mine: string;
+  let theirs: string;
+
+  beforeAll(async () => {
+    if (!variant.available) return;
+    const testDb = await variant.create();
+    drop = testDb.drop;
+    db = testDb.handle.db;
+    app = testServer(db, { liveHeartbeatMs: HEARTBEAT_MS });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    [user, stranger] = [await signup(app), await signup(app)];
+    mine = (await createMonitor(app, user, { name: 'mine' })).id;
+    theirs = (await createMonitor(app, stranger, { name: 'theirs' })).id;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await drop?.();
+  });
+
+  it.runIf(variant.available)(
+    'streams the caller’s new checks and state changes as they are committed',
+    async () => {
+      const stream = await openStream(base, user.bearer);
+      expect(stream.response.statusCode).toBe(200);
+      expect(stream.response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      expect(stream.response.headers['cache-control']).toContain('no-cache');
+      await stream.until((t) => t.startsWith(`retry: ${LIVE_RETRY_MS}\n\n`));
+
+      // Slots after the monitor was made: older ones no longer change its state.
+      const at = Date.now();
+      const down = { status: 'Down' as const, statusCode: 503, reason: 'http_status', responseTimeMs: 7 };
+      await recordChecks(db, [
+        { monitorId: theirs, region: 'usa', scheduledAt: new Date(at) },
+        { monitorId: mine, region: 'usa', scheduledAt: new Date(at), responseTimeMs: 120 },
+        { monitorId: mine, region: 'india', scheduledAt: new Date(at), responseTimeMs: 80 },
+      ]);
+      await stream.until((t) => eventsOf(t).filter((e) => e.event === 'check').length >= 2);
+      const checks = eventsOf(stream.text()).filter((e) => e.event === 'check');
+      expect(
+        checks.map((e) => e.data).sort((a, b) => String(a.region).localeCompare(String(b.region))),
+      ).toEqual([
+        {
+          monitorId: mine,
+          region: 'india',
+          status: 'Up',
+          responseTimeMs: 80,
+          checkedAt: new Date(at + 15).toISOString(),
+        },
+        {
+          monitorId: mine,
+          region: 'usa',
+          status: 'Up',
+          responseTimeMs: 120,
+          checkedAt: new Date(at + 15).toISOString(),
+        },
+      ]);
+
+      // Two failed checks in both regions: an incident, and the monitor is down.
+      await recordChecks(db, [
+        { monitorId: mine, region: 'usa', scheduledAt: new Date(at + 10_000), ...down },
+        { monitorId: mine, region: 'india', scheduledAt: new Date(at + 10_000), ...down },
+        { monitorId: mine, region: 'usa', scheduledAt: new Date(at + 20_000), ...down },
+        { monitorId: mine, region: 'india', scheduledAt: new Date(at + 20_000), ...down },
+      ]);
+      await stream.until((t) => eventsOf(t).some((e) => e.event === 'state' && e.data.status === 'down'));
+      const states = eventsOf(stream.text()).filter((e) => e.event === 'state');
+      expect(states.at(-1)!.data).toEqual({
+        monitorId: mine,
+        status: 'down',
+        since: new Date(at + 10_000).toISOString(),
+      });
+      // Nothing of the other user's monitor.
+      expect(stream.text()).not.toContain(theirs);
+      stream.close();
+    },
+  );
+
+  it.runIf(variant.available)('sends a heartbeat comment and serves the cookie session too', async () => {
+    const stream = await openStream(base, { cookie: user.cookie });
+    expect(stream.response.statusCode).toBe(200);
+    await stream.until((t) => t.includes(': heartbeat\n\n'), 5 * HEARTBEAT_MS + 5_000);
+    stream.close();
+  });
+
+  it.runIf(variant.available)('answers 401 without credentials, in the error shape', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/overview/events' });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.code).toBe('unauthorized');
+    const bad = await app.inject({
+      method: 'GET',
+      url: '/api/overview/events',
+      headers: { authorization: 'Bearer nonsense' },
+    });
+    expect(bad.statusCode).toBe(401);
+  });
+
+  it.runIf(variant.available)('ends open streams when the server closes', async () => {
+    const other = testServer(db, { liveHeartbeatMs: HEARTBEAT_MS });
+    await other.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(other.server.address() as AddressInfo).port}`;
+    const streams = await Promise.all([openStream(url, user.bearer), openStream(url, stranger.bearer)]);
+    await Promise.all(streams.map((s) => s.until((t) => t.startsWith('retry:'))));
+    const started = performance.now();
+    await other.close();
+    await Promise.all(streams.map((s) => s.ended));
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
