@@ -296,7 +296,7 @@ export function applyEvents(
     const monitor = monitors[i]!;
     if (type === 'state') {
       if (monitor.status === event.status) continue;
-      if (counts) {
+      if (counts && event.status in counts) {
         counts[monitor.status] = Math.max(0, counts[monitor.status] - 1);
         counts[event.status] += 1;
       }
