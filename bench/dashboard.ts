@@ -10,7 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { spawnChild } from './lib/children.js';
+import { createLogger } from '@better-uptime/config';
+import type { ResultRow } from '@better-uptime/db';
+import { recordResults } from '@better-uptime/incidents';
+import { type BenchChild, spawnChild } from './lib/children.js';
 import {
   type BenchContext,
   below,
@@ -30,6 +33,9 @@ const SLOTS = 30;
 const TAGS = 20;
 /** Calls per measured query after the first. */
 const WARM_CALLS = 10;
+/** Open dashboards in the live-updates measure, and the check interval their monitors are written at. */
+const STREAMS = 50;
+const LIVE_INTERVAL_SECONDS = 30;
 
 interface Call {
   ms: number;
@@ -71,6 +77,93 @@ async function call(url: string, headers: Record<string, string>): Promise<Call>
     plainBytes: plain.length,
     gzipBytes: response.body.length,
     monitors: body.monitors.length,
+  };
+}
+
+interface LiveRun {
+  seconds: number;
+  resultsPerSecond: number;
+  /** CPU of the API process (user + system) over the run, % of one core. */
+  apiCpuPercent: number;
+  /** Bytes each stream received per second (median over the streams). */
+  bytesPerSecondPerStream: number;
+}
+
+/**
+ * STREAMS event streams open on the API while results of `monitorIds` are written through recordResults
+ * (as workers write them) at one check per monitor and region every LIVE_INTERVAL_SECONDS; with `write`
+ * false, the streams only idle (heartbeats).
+ */
+async function liveLoad(
+  api: BenchChild,
+  base: string,
+  headers: Record<string, string>,
+  db: Parameters<typeof recordResults>[0],
+  monitorIds: readonly string[],
+  seconds: number,
+  write: boolean,
+): Promise<LiveRun> {
+  const received = new Array<number>(STREAMS).fill(0);
+  const requests = await Promise.all(
+    received.map(
+      (_, i) =>
+        new Promise<{ destroy(): void }>((resolve, reject) => {
+          const request = get(`${base}/api/overview/events`, { headers }, (response) => {
+            if (response.statusCode !== 200) reject(new Error(`stream answered ${response.statusCode}`));
+            response.once('data', () => resolve(request));
+            response.on('data', (chunk: Buffer) => (received[i]! += chunk.length));
+          });
+          request.on('error', reject);
+        }),
+    ),
+  );
+  received.fill(0);
+  const logger = createLogger('bench', 'silent');
+  const perSecond = write ? (monitorIds.length * REGIONS.length) / LIVE_INTERVAL_SECONDS : 0;
+  const tickMs = 250;
+  const cpuBefore = await api.request<{ user: number; system: number }>('cpu');
+  const started = performance.now();
+  let written = 0;
+  let next = 0;
+  while (performance.now() - started < seconds * 1000) {
+    const due = Math.round(((performance.now() - started) / 1000) * perSecond) - written;
+    if (due > 0) {
+      const slot = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const rows: ResultRow[] = [];
+      for (let i = 0; i < due; i++, next++) {
+        const monitorId = monitorIds[Math.floor(next / REGIONS.length) % monitorIds.length]!;
+        rows.push({
+          monitorId,
+          region: REGIONS[next % REGIONS.length]!,
+          // A distinct slot per round over the monitors.
+          scheduledAt: new Date(slot.getTime() + Math.floor(next / (monitorIds.length * REGIONS.length))),
+          checkedAt: slot,
+          status: 'Up',
+          responseTimeMs: 40 + (next % 160),
+          statusCode: 200,
+          reason: null,
+          message: null,
+          dnsMs: 1,
+          connectMs: 3,
+          tlsMs: 8,
+          firstByteMs: 20,
+          certExpiresAt: null,
+        });
+      }
+      await recordResults(db, rows, { regions: REGIONS, logger });
+      written += rows.length;
+    }
+    await new Promise((r) => setTimeout(r, tickMs));
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  const cpuAfter = await api.request<{ user: number; system: number }>('cpu');
+  for (const request of requests) request.destroy();
+  const cpuSeconds = (cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system) / 1e6;
+  return {
+    seconds: elapsed,
+    resultsPerSecond: written / elapsed,
+    apiCpuPercent: (cpuSeconds / elapsed) * 100,
+    bytesPerSecondPerStream: median(received.map((bytes) => bytes / elapsed))!,
   };
 }
 
@@ -150,6 +243,10 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
       ['q=health/12', '?q=health/12'],
       ['status=down', '?status=down'],
     ];
+    // The process's own first request (connections, compilation) is not the dashboard's: one call of an
+    // empty search first, so that "first call" below is the first screen of these monitors (every 24 h
+    // scan to do) on a running server.
+    await call(`${base}/api/overview?q=nothing-matches-this`, headers);
     const results: Record<string, { first: Call; warm: number }> = {};
     for (const [label, query] of queries) {
       const url = `${base}/api/overview${query}`;
@@ -161,6 +258,37 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
         `  ${size}: ${label}: first ${round(first.ms)} ms, then ${round(median(warm))} ms; ` +
           `${first.monitors} monitors, ${first.plainBytes} B (${first.gzipBytes} B gzipped)`,
       );
+    }
+    if (size === sizes[0]) {
+      const seconds = ctx.quick ? 5 : 20;
+      ctx.progress.step(`  ${size}: ${STREAMS} event streams idle for ${seconds} s`);
+      const idle = await liveLoad(api, base, headers, db.handle.db, ids, seconds, false);
+      ctx.progress.step(
+        `  ${size}: ${STREAMS} event streams, checks every ${LIVE_INTERVAL_SECONDS} s, ${seconds} s`,
+      );
+      const busy = await liveLoad(api, base, headers, db.handle.db, ids, seconds, true);
+      ctx.progress.step(
+        `    idle: API ${round(idle.apiCpuPercent)} % CPU; with ${round(busy.resultsPerSecond)} results/s: API ` +
+          `${round(busy.apiCpuPercent)} % CPU, ${round(busy.bytesPerSecondPerStream)} B/s per stream`,
+      );
+      metrics.push({
+        label: `${size} monitors, ${STREAMS} open event streams: API CPU with checks every ${LIVE_INTERVAL_SECONDS} s`,
+        value: round(busy.apiCpuPercent),
+        unit: '% of a core',
+        baseline: { label: 'streams idle', value: round(idle.apiCpuPercent) },
+      });
+      metrics.push({
+        label: `${size} monitors: bytes per second per event stream`,
+        value: round(busy.bytesPerSecondPerStream),
+        unit: 'B/s',
+      });
+      notes.push(
+        `Live updates: ${STREAMS} GET /api/overview/events streams of the same user on one API process; ` +
+          `results written by the bench process through recordResults (as a worker, NOTIFY in the same ` +
+          `transaction) at ${round(busy.resultsPerSecond)} results/s (every monitor from both regions every ` +
+          `${LIVE_INTERVAL_SECONDS} s) for ${round(busy.seconds)} s; each stream carries every check of the user's monitors.`,
+      );
+      details.live = { idle, busy };
     }
     details[size] = results;
     const main = results['first page (sort=state)']!;

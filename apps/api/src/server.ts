@@ -69,7 +69,10 @@ export function buildServer(deps: ServerDeps): ApiServer {
     requestTimeout: 30_000,
     clientErrorHandler: answerClientError,
     frameworkErrors: answerFrameworkError,
+    // Fastify's two info lines per request drown everything else: one debug line instead (logRequests).
+    disableRequestLogging: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  logRequests(app);
 
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandlers(app);
@@ -146,6 +149,22 @@ function closeConnectionsWhenClosing(app: ApiServer): void {
   });
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
+  });
+}
+
+/** One line per answered request, at debug (LOG_LEVEL=debug shows them). */
+function logRequests(app: ApiServer): void {
+  app.addHook('onResponse', async (request, reply) => {
+    if (!request.log.isLevelEnabled('debug')) return;
+    request.log.debug(
+      {
+        method: request.method,
+        url: request.url.split('?')[0],
+        statusCode: reply.statusCode,
+        responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
   });
 }
 

@@ -118,8 +118,12 @@ describe.skipIf(!postgresAvailable())('sign-up policies (PostgreSQL)', () => {
   const signupAs = (app: ReturnType<typeof testServer>, email: string) =>
     app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email, password: GOOD, name: 'N' } });
 
+  const signupState = async (app: ReturnType<typeof testServer>) =>
+    (await app.inject({ method: 'GET', url: '/api/auth/signup' })).json();
+
   it('closed: nobody signs up (403), login still works', async () => {
     const closed = testServer(testDb.handle.db, { env: { SIGNUP: 'closed' } });
+    expect(await signupState(closed)).toEqual({ open: false, firstAccount: true });
     const res = await signupAs(closed, 'first@example.com');
     expect(res.statusCode).toBe(403);
     expect(res.json()).toEqual({
@@ -130,6 +134,8 @@ describe.skipIf(!postgresAvailable())('sign-up policies (PostgreSQL)', () => {
 
   it('first-user: of 8 concurrent first signups exactly one succeeds, then sign-up is closed', async () => {
     const app = testServer(testDb.handle.db, { env: { SIGNUP: 'first-user' } });
+    // A new install: the sign-in page opens on sign-up.
+    expect(await signupState(app)).toEqual({ open: true, firstAccount: true });
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) => signupAs(app, `owner${i}@example.com`)),
     );
@@ -138,11 +144,13 @@ describe.skipIf(!postgresAvailable())('sign-up policies (PostgreSQL)', () => {
     const later = await signupAs(app, 'late@example.com');
     expect(later.statusCode).toBe(403);
     expect(later.json().error.message).toMatch(/already has its account/);
+    expect(await signupState(app)).toEqual({ open: false, firstAccount: false });
     const rows = await queryRows(testDb.handle.db, sql`SELECT id FROM users`);
     expect(rows).toHaveLength(1);
     await app.close();
     // The same instance with SIGNUP=open lets others in.
     const open = testServer(testDb.handle.db, { env: { SIGNUP: 'open' } });
+    expect(await signupState(open)).toEqual({ open: true, firstAccount: false });
     expect((await signupAs(open, 'second@example.com')).statusCode).toBe(201);
     await open.close();
   });

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loggerOptions } from '@better-uptime/config';
+import { loggerOptions, readableLogLine } from '@better-uptime/config';
 import { postgresAvailable } from '@better-uptime/testing';
 import { startTestApi, stopTestApi, type TestApi, testServer } from './helpers.js';
 
@@ -89,5 +89,46 @@ describe.skipIf(!postgresAvailable())('a statement that PostgreSQL refuses (Post
     expect(text).not.toContain('carol@example.com');
     expect(text).not.toContain('argon2');
     expect(text).not.toContain('a long enough passphrase');
+  });
+});
+
+describe('request lines and readable lines', () => {
+  it('logs one line per request at debug, none at info', async () => {
+    const debug = capture();
+    const info = capture();
+    info.logger.level = 'info';
+    for (const { logger } of [debug, info]) {
+      const server = testServer({} as never, { logger });
+      await server.inject({ method: 'GET', url: '/api/nothing-here?token=x' });
+      await server.close();
+    }
+    const requestLines = debug.lines.filter((l) => l.includes('request completed'));
+    expect(requestLines).toHaveLength(1);
+    expect(JSON.parse(requestLines[0]!)).toMatchObject({
+      level: 20,
+      method: 'GET',
+      url: '/api/nothing-here',
+      statusCode: 404,
+    });
+    expect(info.lines.filter((l) => l.includes('request'))).toEqual([]);
+  });
+
+  it('prints a line for people at a terminal: time, level, name, message, fields, stack', () => {
+    const json = JSON.stringify({
+      level: 40,
+      time: Date.UTC(2031, 0, 2, 3, 4, 5, 678),
+      pid: 1,
+      hostname: 'h',
+      name: 'worker',
+      msg: 'check failed',
+      monitorId: 'abc',
+      reason: 'tls certificate rejected',
+      err: { message: 'boom', stack: 'Error: boom\n    at f (x.ts:1:1)' },
+    });
+    expect(readableLogLine(json)).toBe(
+      '03:04:05.678 WARN  worker: check failed  monitorId=abc reason="tls certificate rejected" err="boom"\n' +
+        '    at f (x.ts:1:1)\n',
+    );
+    expect(readableLogLine('not json\n')).toBe('not json\n');
   });
 });

@@ -27,6 +27,7 @@ export {
   type Logger,
   loggerOptions,
   LOG_REDACT_PATHS,
+  readableLogLine,
   redactSecretValues,
   serializeError,
 } from './logger.js';

@@ -117,5 +117,54 @@ export function loggerOptions(name: string | undefined, level: LogLevel | 'trace
 }
 
 export function createLogger(name: string, level: LogLevel, destination?: DestinationStream): Logger {
-  return destination ? pino(loggerOptions(name, level), destination) : pino(loggerOptions(name, level));
+  if (destination) return pino(loggerOptions(name, level), destination);
+  // A person at a terminal reads lines; anything else (a file, journald, a log shipper) gets JSON.
+  if (process.stdout.isTTY) return pino(loggerOptions(name, level), readableStdout());
+  return pino(loggerOptions(name, level));
+}
+
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO ',
+  40: 'WARN ',
+  50: 'ERROR',
+  60: 'FATAL',
+};
+const OWN_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg']);
+
+/**
+ * One log line (pino's JSON, already redacted) as people read it: `12:05:01.234 INFO  api: message
+ * key=value ...`, an error's stack on the lines below. A line that is not JSON passes unchanged.
+ */
+export function readableLogLine(json: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const time = typeof entry.time === 'number' ? new Date(entry.time).toISOString().slice(11, 23) : '';
+  const level = LEVEL_NAMES[Number(entry.level)] ?? String(entry.level);
+  const fields: string[] = [];
+  let stack = '';
+  for (const [key, value] of Object.entries(entry)) {
+    if (OWN_FIELDS.has(key) || value === undefined) continue;
+    if ((key === 'err' || key === 'error') && typeof value === 'object' && value !== null) {
+      const error = value as { message?: unknown; stack?: unknown };
+      fields.push(`${key}=${JSON.stringify(error.message ?? '')}`);
+      if (typeof error.stack === 'string')
+        stack = `\n    ${error.stack.split('\n').slice(1).join('\n    ').trim()}`;
+      continue;
+    }
+    const text = typeof value === 'string' && /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+    fields.push(`${key}=${text}`);
+  }
+  const name = typeof entry.name === 'string' ? `${entry.name}: ` : '';
+  const rest = fields.length > 0 ? `  ${fields.join(' ')}` : '';
+  return `${time} ${level} ${name}${String(entry.msg ?? '')}${rest}${stack}\n`;
+}
+
+function readableStdout(): DestinationStream {
+  return { write: (line: string) => void process.stdout.write(readableLogLine(line)) };
 }

@@ -21,6 +21,7 @@ import {
   SessionList,
   SessionParams,
   SignupBody,
+  SignupStateResponse,
 } from '../schemas/user.js';
 
 /** The User-Agent kept with a session, so people can tell their sessions apart: printable, bounded. */
@@ -83,6 +84,25 @@ export function authRoutes(app: ApiServer, ctx: ApiContext): void {
     setAuthCookies(reply, ctx.cookies, token, csrfToken);
     return { user: userJson(user), token, csrfToken };
   }
+
+  app.get(
+    '/api/auth/signup',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Whether sign-up is open, and whether there is no account yet',
+        description:
+          'For the sign-in page: a new install (firstAccount) opens on sign-up. open is false when SIGNUP is ' +
+          'closed, or first-user and the account exists.',
+        response: { 200: SignupStateResponse, ...errorResponses() },
+      },
+    },
+    async () => {
+      const firstAccount = !(await userQueries.anyUser(db));
+      const open = policy === 'open' || (policy === 'first-user' && firstAccount);
+      return { open, firstAccount };
+    },
+  );
 
   app.post(
     '/api/auth/signup',

@@ -28,6 +28,14 @@ export const Email = Type.String({
     'Case-insensitive, and a trailing dot of the domain is dropped: Ann@Example.com. and ann@example.com are the same account',
 });
 
+export const SignupStateResponse = Type.Object(
+  {
+    open: Type.Boolean({ description: 'POST /api/auth/signup would accept a new account' }),
+    firstAccount: Type.Boolean({ description: 'There is no account yet: the first sign-up makes it' }),
+  },
+  { title: 'SignupState' },
+);
+
 export const SignupBody = Type.Object(
   {
     email: Email,
