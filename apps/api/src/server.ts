@@ -155,7 +155,6 @@ function closeConnectionsWhenClosing(app: ApiServer): void {
 /** One line per answered request, at debug (LOG_LEVEL=debug shows them). */
 function logRequests(app: ApiServer): void {
   app.addHook('onResponse', async (request, reply) => {
-    if (!request.log.isLevelEnabled('debug')) return;
     request.log.debug(
       {
         method: request.method,
