@@ -105,6 +105,8 @@ describe.skipIf(!chromiumAvailable())('dashboard in a browser', { timeout: 180_0
       { name, url: `${target.url}/ok` },
     );
     expect(status).toBe(201);
+    // Made outside this page (and paused: no check, no event), it is listed when the overview loads.
+    await page.reload();
     await expectPage(page.getByRole('link', { name, exact: true })).toBeVisible({ timeout: 10_000 });
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     await page.getByRole('link', { name, exact: true }).click();

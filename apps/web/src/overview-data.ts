@@ -14,8 +14,11 @@ export const PAGE_SIZE = 50;
 const RECENT_SLOTS = 30;
 /** Events are applied in batches: thousands of monitors checked every 30 s make hundreds per second. */
 const APPLY_EVERY_MS = 1_000;
-/** Counts of monitors not on screen change too; asked for again this long after a change was heard of. */
-const COUNTS_DELAY_MS = 3_000;
+/**
+ * A monitor not loaded changed state (it may belong on screen now, and the counts moved): the rows are
+ * asked for again this long after, once for all such changes meanwhile.
+ */
+const RELOAD_DELAY_MS = 3_000;
 const POLL_MS = 15_000;
 /**
  * With the stream open, the loaded rows are still asked for again now and then: uptime, sparklines and
@@ -160,28 +163,17 @@ function useLiveUpdates(
   useEffect(() => {
     let stopped = false;
     let pending: Array<['state', StateEvent] | ['check', CheckEvent]> = [];
-    let countsTimer: ReturnType<typeof setTimeout> | undefined;
     let pollTimer: ReturnType<typeof setTimeout> | undefined;
     let pollEvery = REFRESH_MS;
     let inFlight = false;
     const controller = new AbortController();
-
-    const refreshCounts = () => {
-      countsTimer = undefined;
-      api.overview({ ...filterRef.current, limit: 1 }, controller.signal).then(
-        (page) => !stopped && setState((s) => ({ ...s, counts: page.counts, tags: page.tags ?? s.tags })),
-        () => undefined,
-      );
-    };
 
     const apply = () => {
       if (pending.length === 0) return;
       const events = pending;
       pending = [];
       const loaded = new Set(stateRef.current.monitors.map((m) => m.id));
-      if (events.some(([type, e]) => type === 'state' && !loaded.has(e.monitorId)) && !countsTimer) {
-        countsTimer = setTimeout(refreshCounts, COUNTS_DELAY_MS);
-      }
+      if (events.some(([type, e]) => type === 'state' && !loaded.has(e.monitorId))) reloadSoon();
       setState((s) => {
         const patched = applyEvents(s, events);
         if (patched.changes.length > 0 && patched.changes.length <= 5) {
@@ -196,6 +188,7 @@ function useLiveUpdates(
 
     const poll = () => {
       pollTimer = undefined;
+      reloadingSoon = false;
       if (stopped) return;
       if (document.hidden) {
         pollTimer = setTimeout(poll, pollEvery);
@@ -228,6 +221,14 @@ function useLiveUpdates(
       );
     };
 
+    let reloadingSoon = false;
+    const reloadSoon = () => {
+      if (inFlight || reloadingSoon) return;
+      reloadingSoon = true;
+      if (pollTimer !== undefined) clearTimeout(pollTimer);
+      pollTimer = setTimeout(poll, RELOAD_DELAY_MS);
+    };
+
     let source: EventSource | undefined;
     const fallBack = () => {
       source?.close();
@@ -247,6 +248,7 @@ function useLiveUpdates(
       // The browser retries a dropped stream by itself; a refused one (CLOSED) is given up for polling.
       source.addEventListener('error', () => {
         if (source?.readyState === EventSource.CLOSED) fallBack();
+        else setLive('connecting');
       });
       source.addEventListener('state', (event) => {
         const data = parse<StateEvent>((event as MessageEvent<string>).data);
@@ -263,7 +265,6 @@ function useLiveUpdates(
       controller.abort();
       source?.close();
       clearInterval(applier);
-      if (countsTimer) clearTimeout(countsTimer);
       if (pollTimer) clearTimeout(pollTimer);
     };
   }, [key]);
