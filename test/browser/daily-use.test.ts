@@ -378,6 +378,7 @@ describe.skipIf(!chromiumAvailable())('the dashboard in daily use', { timeout: 2
     await page.waitForURL(/status=paused/);
     await expectPage(rows.first().locator('.monitor-cell .status')).toHaveText('Paused');
     expect(asked.at(-1)!.searchParams.get('status')).toBe('paused');
+    await expectPage(table).toHaveAttribute('aria-rowcount', String(BULK + 1 + 1)); // and the old landing page
     await page.locator('.count-paused').click();
 
     // Grouped by tag: each group collapsed until opened, then loaded on its own.

@@ -63,7 +63,7 @@ export function OverviewPage() {
     navigate(`/${search ? `?${search}` : ''}`, { replace: true });
   };
   const filtered = Boolean(q || filter.status || filter.tag);
-  const total = counts ? (counts.total ?? MONITOR_STATUSES.reduce((sum, s) => sum + counts[s], 0)) : 0;
+  const total = rowCount(list, undefined);
 
   return (
     <>
@@ -164,7 +164,7 @@ export function OverviewPage() {
           ) : groups && !filter.tag ? (
             <TagGroups filter={{ ...filter, q }} now={now} />
           ) : (
-            <MonitorTable list={list} now={now} label={`${total} monitors`} />
+            <MonitorTable list={list} now={now} label={`${total} monitors`} status={filter.status} />
           )}
         </>
       )}
@@ -218,14 +218,32 @@ function TagGroup({ filter, now }: { filter: OverviewFilter; now: number }) {
   const list = useOverviewList(filter);
   if (list.error && list.monitors.length === 0) return <ErrorNote error={list.error} />;
   if (!list.counts) return <p class="muted">Loading…</p>;
-  return <MonitorTable list={list} now={now} label={`Monitors tagged ${filter.tag ?? ''}`} />;
+  return (
+    <MonitorTable
+      list={list}
+      now={now}
+      label={`Monitors tagged ${filter.tag ?? ''}`}
+      status={filter.status}
+    />
+  );
 }
 
 /**
  * The monitors as a table whose rows exist only while on screen (give or take a few), so ten thousand
  * cost what fifty do; reaching the end of the loaded ones asks for the next page.
  */
-function MonitorTable({ list, now, label }: { list: OverviewList; now: number; label: string }) {
+function MonitorTable({
+  list,
+  now,
+  label,
+  status,
+}: {
+  list: OverviewList;
+  now: number;
+  label: string;
+  /** The state filtered by, if any: the counts say how many rows it has in all. */
+  status: MonitorStatus | undefined;
+}) {
   const phone = useMediaQuery(PHONE);
   const rowHeight = phone ? ROW_HEIGHT.phone : ROW_HEIGHT.wide;
   const body = useRef<HTMLDivElement>(null);
@@ -247,7 +265,7 @@ function MonitorTable({ list, now, label }: { list: OverviewList; now: number; l
       class="monitors"
       role="table"
       aria-label={`${label}; uptime over the last ${list.windowHours} hours`}
-      aria-rowcount={(list.counts?.total ?? monitors.length) + 1}
+      aria-rowcount={rowCount(list, status) + 1}
     >
       <div class="monitors-head" role="rowgroup">
         <div class="monitor-row" role="row" aria-rowindex={1}>
@@ -378,6 +396,14 @@ function MonitorRow({
       </div>
     </div>
   );
+}
+
+/** How many monitors the list has over all its pages. */
+function rowCount(list: OverviewList, status: MonitorStatus | undefined): number {
+  const counts = list.counts;
+  if (!counts) return list.monitors.length;
+  if (status) return counts[status];
+  return counts.total ?? MONITOR_STATUSES.reduce((sum, s) => sum + counts[s], 0);
 }
 
 function latestMs(m: OverviewMonitor): number {
