@@ -25,8 +25,14 @@ export type ErrorCode =
   | 'headers_too_large'
   | 'second_factor_required';
 
+/** An invalid field: its path below the request part ("intervalSeconds", "tags/1") and what is wrong. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
+  error: { code: ErrorCode; message: string; details?: FieldProblem[] };
 }
 
 export class ApiError extends Error {
@@ -34,15 +40,21 @@ export class ApiError extends Error {
     readonly statusCode: number,
     readonly code: ErrorCode,
     message: string,
+    readonly details?: FieldProblem[],
   ) {
     super(message);
     this.name = 'ApiError';
   }
 }
 
+/** "body/tags/1" -> "tags/1": the part is in the message; a form needs the field. */
+const fieldBelowPart = (path: string) => path.replace(/^[a-z]+\/?/, '');
+
 /** A validation failure found by our own rules, worded like the schema's: "body/url must use http or https". */
 export const invalid = (field: string, problem: string): ApiError =>
-  new ApiError(400, 'validation_error', `${field} ${problem}`);
+  new ApiError(400, 'validation_error', `${field} ${problem}`, [
+    { field: fieldBelowPart(field), message: problem },
+  ]);
 
 export const notFound = (what: string): ApiError => new ApiError(404, 'not_found', `${what} not found`);
 
@@ -80,17 +92,36 @@ function describeFrameworkError(error: FastifyError): { code: ErrorCode; message
   }
 }
 
-export function errorBody(code: ErrorCode, message: string): ErrorBody {
-  return { error: { code, message } };
+export function errorBody(code: ErrorCode, message: string, details?: FieldProblem[]): ErrorBody {
+  return { error: details ? { code, message, details } : { code, message } };
+}
+
+/**
+ * A schema's refusal: the message names the first invalid field ("body/intervalSeconds must be at least
+ * 10"), `details` every one of them.
+ */
+function validationBody(error: FastifyError): ErrorBody {
+  const part = error.validationContext ?? 'body';
+  const problems = (error.validation ?? []).map((v) => ({
+    field: v.instancePath.replace(/^\//, ''),
+    message: v.message ?? 'is invalid',
+  }));
+  const [first] = problems;
+  if (!first) return errorBody('validation_error', error.message);
+  return errorBody(
+    'validation_error',
+    `${part}${first.field ? `/${first.field}` : ''} ${first.message}`,
+    problems,
+  );
 }
 
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof ApiError) {
-      return reply.code(error.statusCode).send(errorBody(error.code, error.message));
+      return reply.code(error.statusCode).send(errorBody(error.code, error.message, error.details));
     }
     if (error.validation) {
-      return reply.code(400).send(errorBody('validation_error', error.message));
+      return reply.code(400).send(validationBody(error));
     }
     if (isDatabaseBusy(error)) {
       request.log.warn({ err: error }, 'database statement timed out');

@@ -4,12 +4,34 @@ import type { ApiServer } from './context.js';
 import { SESSION_COOKIE } from './auth/cookies.js';
 import { DOCS_CONTENT_SECURITY_POLICY, setPageSecurityHeaders } from './static.js';
 
+/**
+ * An operation's id from its method and path, for generated clients: `get /api/monitor/:id` ->
+ * `getMonitorById`, `post /api/auth/totp/setup` -> `postAuthTotpSetup`.
+ */
+export function operationIdOf(method: string, url: string): string {
+  const words = url
+    .replace(/^\/api\/?/, '')
+    .split('/')
+    .filter((part) => part !== '')
+    .flatMap((part) => (part.startsWith(':') ? ['by', part.slice(1)] : part.split(/[^A-Za-z0-9]+/)));
+  return [method.toLowerCase(), ...words.map((w) => w.charAt(0).toUpperCase() + w.slice(1))].join('');
+}
+
 /** The OpenAPI 3.1 description, built from the route schemas, and readable docs at /docs. */
 export function registerOpenApi(app: ApiServer): void {
+  // Every documented operation gets an id, and says its security: public routes say so with `[]`.
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { hide?: boolean; operationId?: string; security?: unknown[] } | undefined;
+    if (!schema || schema.hide) return;
+    const method = Array.isArray(route.method) ? route.method[0]! : route.method;
+    schema.operationId ??= operationIdOf(method, route.url);
+    schema.security ??= [];
+  });
   app.register(swagger, {
     transformObject: (document) => exclusiveVariants((document as { openapiObject: object }).openapiObject),
     openapi: {
       openapi: '3.1.0',
+      servers: [{ url: '/', description: 'This server (the API is served beside the dashboard)' }],
       info: {
         title: 'Better Uptime API',
         version: '0.1.0',

@@ -102,12 +102,19 @@ export function checkJson(c: CheckResultRow, kind: string): CheckJson {
   });
 }
 
+/** A check's id: its idempotency key (monitor, region, slot), as opaque text. */
+export function checkId(monitorId: string, region: string, scheduledAt: string): string {
+  return Buffer.from(`${monitorId}|${region}|${scheduledAt}`, 'utf8').toString('base64url');
+}
+
 /** A listed check (resultQueries.CheckView: plain values, timestamps already ISO text): the one shape of a check. */
 export function checkViewJson(c: Omit<resultQueries.CheckView, 'position'>): CheckJson {
   return {
+    id: checkId(c.monitorId, c.region, c.scheduledAt),
     monitorId: c.monitorId,
     kind: c.kind,
     location: c.region,
+    region: c.region,
     status: c.status,
     responseTimeMs: c.responseTimeMs,
     statusCode: c.statusCode,

@@ -8,7 +8,8 @@ import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastif
  * Request validation with TypeBox's compiled checks instead of Fastify's default Ajv, for two reasons:
  * JSON bodies are checked strictly (Ajv's default coercion would turn `"intervalSeconds": "60"` or
  * `"name": 5` into valid input), while query strings and path parameters, which are text by nature, are
- * converted first (see convertText). Only the first error is reported, as "<part>/<field> <what is wrong>".
+ * converted first (see convertText). Every invalid field is reported (up to MAX_ERRORS, one problem each),
+ * worded for people: "must be at least 30".
  */
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -100,10 +101,10 @@ function describe(error: ValueError): string {
       return `must have at least ${String(s.minProperties)} ${s.minProperties === 1 ? 'property' : 'properties'}`;
     case ValueErrorType.IntegerMinimum:
     case ValueErrorType.NumberMinimum:
-      return `must be >= ${String(s.minimum)}`;
+      return `must be at least ${String(s.minimum)}`;
     case ValueErrorType.IntegerMaximum:
     case ValueErrorType.NumberMaximum:
-      return `must be <= ${String(s.maximum)}`;
+      return `must be at most ${String(s.maximum)}`;
     case ValueErrorType.StringMinLength:
       return s.minLength === 1 ? 'must not be empty' : `must be at least ${String(s.minLength)} characters`;
     case ValueErrorType.StringMaxLength:
@@ -187,10 +188,13 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
       const choices = [...union!.variants.keys()].join(', ');
       return { error: [validationError('Union', `/${union!.property}`, `must be one of: ${choices}`)] };
     }
-    const error = firstError(check, value);
-    return error ? { error: [error] } : { value };
+    const errors = errorsOf(check, value);
+    return errors.length > 0 ? { error: errors } : { value };
   };
 };
+
+/** At most this many problems are reported per request part. */
+const MAX_ERRORS = 20;
 
 function pickVariant(union: Discriminated, value: unknown): TypeCheck<TSchema> | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -200,21 +204,25 @@ function pickVariant(union: Discriminated, value: unknown): TypeCheck<TSchema> |
   return name === undefined ? union.unnamed : union.variants.get(String(name));
 }
 
-/** The first problem of a value, worded for people, or null when it is valid. */
-function firstError(check: TypeCheck<TSchema>, value: unknown): FastifySchemaValidationError | null {
+/** The problems of a value, one per field (the first found there), worded for people; none when valid. */
+function errorsOf(check: TypeCheck<TSchema>, value: unknown): FastifySchemaValidationError[] {
   if (check.Check(value)) {
     // PostgreSQL text cannot hold NUL: refused here, naming the field, instead of failing in the database.
     const nulAt = findNul(value, '');
     return nulAt === undefined
-      ? null
-      : validationError('NulCharacter', nulAt, 'must not contain NUL characters');
+      ? []
+      : [validationError('NulCharacter', nulAt, 'must not contain NUL characters')];
   }
-  const first = check.Errors(value).First();
-  return validationError(
-    first ? ValueErrorType[first.type] : 'unknown',
-    first?.path ?? '',
-    first ? describe(first) : 'is invalid',
-  );
+  const errors: FastifySchemaValidationError[] = [];
+  const seen = new Set<string>();
+  for (const error of check.Errors(value)) {
+    // A field inside one already reported (an item of a wrong array) adds nothing.
+    if ([...seen].some((path) => error.path === path || error.path.startsWith(`${path}/`))) continue;
+    seen.add(error.path);
+    errors.push(validationError(ValueErrorType[error.type], error.path, describe(error)));
+    if (errors.length >= MAX_ERRORS) break;
+  }
+  return errors.length > 0 ? errors : [validationError('unknown', '', 'is invalid')];
 }
 
 const compiledChecks = new WeakMap<TSchema, TypeCheck<TSchema>>();
@@ -233,7 +241,7 @@ export function problemOf(
     check = TypeCompiler.Compile(schema);
     compiledChecks.set(schema, check);
   }
-  const error = firstError(check, value);
+  const [error] = errorsOf(check, value);
   return error ? { field: `${part}${error.instancePath}`, problem: error.message ?? 'is invalid' } : null;
 }
 

@@ -25,9 +25,9 @@ interface Stream {
 }
 
 /** Opens the event stream over a real connection, as a browser's EventSource does. */
-function openStream(base: string, headers: Record<string, string>): Promise<Stream> {
+function openStream(base: string, headers: Record<string, string>, query = ''): Promise<Stream> {
   return new Promise((resolve, reject) => {
-    const request = get(`${base}/api/overview/events`, { headers }, (response) => {
+    const request = get(`${base}/api/overview/events${query}`, { headers }, (response) => {
       let received = '';
       const waiters: Array<() => void> = [];
       let ended!: () => void;
@@ -157,6 +157,36 @@ describe.each(databaseVariants())('GET /api/overview/events ($name)', (variant) 
       stream.close();
     },
   );
+
+  it.runIf(variant.available)('sends only the monitors a page names, when it names them', async () => {
+    const shown = (await createMonitor(app, user, { name: 'shown' })).id;
+    const filtered = await openStream(base, user.bearer, `?monitorIds=${shown},${theirs}`);
+    const whole = await openStream(base, user.bearer);
+    await Promise.all([filtered, whole].map((s) => s.until((t) => t.startsWith('retry:'))));
+    const at = Date.now() + 60_000;
+    await recordChecks(db, [
+      { monitorId: mine, region: 'usa', scheduledAt: new Date(at) },
+      { monitorId: theirs, region: 'usa', scheduledAt: new Date(at) },
+    ]);
+    await whole.until((t) => t.includes(mine));
+    await recordChecks(db, [{ monitorId: shown, region: 'usa', scheduledAt: new Date(at) }]);
+    await filtered.until((t) => t.includes(shown));
+    await whole.until((t) => t.includes(shown));
+    // Its check (and its state, if that changed), nothing of the others.
+    const ids = new Set(eventsOf(filtered.text()).map((e) => e.data.monitorId));
+    expect([...ids]).toEqual([shown]);
+    filtered.close();
+    whole.close();
+    for (const query of ['?monitorIds=nope', '?monitorIds=', '?other=1']) {
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/overview/events${query}`,
+        headers: user.bearer,
+      });
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().error.code).toBe('validation_error');
+    }
+  });
 
   it.runIf(variant.available)('sends a heartbeat comment and serves the cookie session too', async () => {
     const stream = await openStream(base, { cookie: user.cookie });

@@ -73,7 +73,7 @@ describe.each(databaseVariants())('overview pages and tags ($name)', (variant) =
         first_byte_ms_sum, first_byte_count, histogram_buckets, histogram_counts)
       VALUES (${ids.epsilon}, 'usa', 'hour', ${at(60 * MINUTE).toISOString()}::timestamptz, 10, 5, 10, 100, 0, 0, 0, 0, 0, 0, 0, 0, '{}', '{}'),
              (${ids.Gamma}, 'usa', 'hour', ${at(60 * MINUTE).toISOString()}::timestamptz, 10, 9, 10, 100, 0, 0, 0, 0, 0, 0, 0, 0, '{}', '{}')`);
-  });
+  }, 180_000);
   afterAll(async () => {
     await app?.close();
     await drop?.();
@@ -268,14 +268,51 @@ describe.each(databaseVariants())('overview pages and tags ($name)', (variant) =
     expect((await get('/api/tags', null)).statusCode).toBe(401);
   });
 
+  it.runIf(variant.available)('lists every invalid field in details, in words', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/monitor',
+      headers: user.bearer,
+      payload: { url: 'https://x.example/', intervalSeconds: 5, timeoutMs: 70_000, name: '', tags: 'prod' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: {
+        code: 'validation_error',
+        message: 'body/name must not be empty',
+        details: [
+          { field: 'name', message: 'must not be empty' },
+          { field: 'intervalSeconds', message: 'must be at least 10' },
+          { field: 'timeoutMs', message: 'must be at most 60000' },
+          { field: 'tags', message: 'must be an array' },
+        ],
+      },
+    });
+    // A rule of our own past the schema names its field too.
+    const tag = await app.inject({
+      method: 'POST',
+      url: '/api/monitor',
+      headers: user.bearer,
+      payload: { url: 'https://x.example/', tags: ['ok', 'a;b'] },
+    });
+    expect(tag.json().error.details).toEqual([
+      { field: 'tags/1', message: 'must be letters, digits, spaces or - _ . : /' },
+    ]);
+    const query = await get('/api/overview?limit=0&sort=age');
+    expect(query.json().error.details).toEqual([
+      { field: 'limit', message: 'must be at least 1' },
+      { field: 'sort', message: 'must be one of: state, name, response, uptime' },
+    ]);
+  });
+
   it.runIf(variant.available)('refuses bad parameters with a 400 naming them', async () => {
     const cursor = (await get('/api/overview?limit=1')).json().nextCursor as string;
     const forged = Buffer.from(JSON.stringify({ s: 'state', k: 'x', n: 'a', id: ids.Alpha })).toString(
       'base64url',
     );
     const cases: Array<[string, string]> = [
-      ['limit=0', 'querystring/limit must be >= 1'],
-      ['limit=501', 'querystring/limit must be <= 500'],
+      ['limit=0', 'querystring/limit must be at least 1'],
+      ['limit=501', 'querystring/limit must be at most 500'],
       ['limit=ten', 'querystring/limit must be an integer'],
       ['status=broken', 'querystring/status must be one of: down, pending, maintenance, up, paused'],
       ['sort=age', 'querystring/sort must be one of: state, name, response, uptime'],

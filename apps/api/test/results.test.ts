@@ -18,6 +18,7 @@ const MINUTE = 60_000;
 const DAY = 86_400_000;
 
 interface CheckJson {
+  id: string;
   location: string;
   scheduledAt: string;
   status: string;
@@ -94,9 +95,11 @@ describe.skipIf(!postgresAvailable())('results API (PostgreSQL)', () => {
         [new Date(base + 10 * MINUTE).toISOString(), 'india'],
       ]);
       expect(checks[0]).toEqual({
+        id: expect.stringMatching(/^[A-Za-z0-9_-]+$/),
         monitorId,
         kind: 'http',
         location: 'usa',
+        region: 'usa',
         status: 'Up',
         responseTimeMs: 42,
         statusCode: 200,
@@ -108,6 +111,8 @@ describe.skipIf(!postgresAvailable())('results API (PostgreSQL)', () => {
         scheduledAt: new Date(base + 11 * MINUTE).toISOString(),
         checkedAt: new Date(base + 11 * MINUTE + 15).toISOString(),
       });
+      // The same check has the same id on every read.
+      expect((await get(`/api/results/${monitorId}/checks?limit=1`)).json().checks[0].id).toBe(checks[0].id);
       const down = checks.find((c: CheckJson) => c.status === 'Down');
       expect(down).toMatchObject({
         location: 'india',
@@ -123,6 +128,8 @@ describe.skipIf(!postgresAvailable())('results API (PostgreSQL)', () => {
       expect(pages.slice(0, -1).every((p) => p.length === limit)).toBe(true);
       expect(flat).toHaveLength(24);
       expect(new Set(flat.map((c) => `${c.scheduledAt}|${c.location}`)).size).toBe(24);
+      // One id per check, the same on every page size.
+      expect(new Set(flat.map((c) => c.id)).size).toBe(24);
       const all = (await get(`/api/results/${monitorId}/checks?limit=100`)).json().checks;
       expect(flat).toEqual(all);
     });
@@ -179,8 +186,8 @@ describe.skipIf(!postgresAvailable())('results API (PostgreSQL)', () => {
     });
 
     it.each([
-      ['limit=0', 'querystring/limit must be >= 1'],
-      ['limit=1001', 'querystring/limit must be <= 1000'],
+      ['limit=0', 'querystring/limit must be at least 1'],
+      ['limit=1001', 'querystring/limit must be at most 1000'],
       ['limit=ten', 'querystring/limit must be an integer'],
       ['from=yesterday', 'querystring/from must be an ISO 8601 date-time'],
       ['to=2031-02-30T00:00:00Z', 'querystring/to must be an ISO 8601 date-time'],
@@ -204,7 +211,7 @@ describe.skipIf(!postgresAvailable())('results API (PostgreSQL)', () => {
     ])('?%s -> 400', async (query, message) => {
       const res = await get(`/api/results/${monitorId}/checks?${query}`);
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toEqual({
+      expect(res.json()).toMatchObject({
         error: { code: 'validation_error', message: expect.stringContaining(message) },
       });
     });
@@ -212,7 +219,7 @@ describe.skipIf(!postgresAvailable())('results API (PostgreSQL)', () => {
     it('answers 404 for a missing monitor and 400 for a malformed id', async () => {
       expect((await get(`/api/results/${newId()}/checks`)).json()).toEqual(NOT_FOUND_MONITOR);
       const bad = await get('/api/results/nope/checks');
-      expect(bad.json()).toEqual({
+      expect(bad.json()).toMatchObject({
         error: { code: 'validation_error', message: 'params/monitorId must be a UUID' },
       });
     });
@@ -297,10 +304,10 @@ describe.skipIf(!postgresAvailable())('results API (PostgreSQL)', () => {
     });
 
     it.each([
-      ['?days=0', 'querystring/days must be >= 1'],
-      ['?days=3651', 'querystring/days must be <= 3650'],
+      ['?days=0', 'querystring/days must be at least 1'],
+      ['?days=3651', 'querystring/days must be at most 3650'],
       ['?days=1.5', 'querystring/days must be an integer'],
-      ['?days=-5', 'querystring/days must be >= 1'],
+      ['?days=-5', 'querystring/days must be at least 1'],
       ['?days=abc', 'querystring/days must be an integer'],
       ['?days=', 'querystring/days must be an integer'],
     ])('%s -> 400 and deletes nothing', async (query, message) => {
@@ -308,7 +315,7 @@ describe.skipIf(!postgresAvailable())('results API (PostgreSQL)', () => {
       await insertChecks(testDb.handle.db, [{ monitorId, scheduledAt: new Date(NOW - 4000 * DAY) }]);
       const res = await cleanup(monitorId, query);
       expect(res.statusCode).toBe(400);
-      expect(res.json().error).toEqual({ code: 'validation_error', message });
+      expect(res.json().error).toMatchObject({ code: 'validation_error', message });
       expect(await countChecks(monitorId)).toBe(1);
     });
 

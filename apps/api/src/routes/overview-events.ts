@@ -4,7 +4,9 @@ import type { LiveNews } from '@better-uptime/incidents';
 import { authOf } from '../auth/authenticate.js';
 import type { ApiContext, ApiServer } from '../context.js';
 import { createLiveFeed } from '../live/feed.js';
+import { invalid } from '../errors.js';
 import { AUTHENTICATED, errorResponses } from '../schemas/common.js';
+import { PATTERN_MESSAGE } from '../validation.js';
 
 /** What an EventSource waits before it reconnects (the stream's `retry:` hint). */
 export const LIVE_RETRY_MS = 5_000;
@@ -37,6 +39,34 @@ export function liveEvents(news: LiveNews): string {
   return text;
 }
 
+/** At most this many monitors in a stream's filter: a page of the overview at its largest. */
+const MAX_FILTERED_MONITORS = 500;
+
+export const OverviewEventsQuery = Type.Object(
+  {
+    monitorIds: Type.Optional(
+      Type.String({
+        maxLength: MAX_FILTERED_MONITORS * 37,
+        pattern: '^[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36})*$',
+        [PATTERN_MESSAGE]: 'must be monitor ids separated by commas',
+        description:
+          `Only these monitors (up to ${MAX_FILTERED_MONITORS}, comma-separated): the ones the page shows. ` +
+          'Without it, every monitor of yours; ids of others’ monitors simply never have news',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** News of the named monitors only. */
+function only(news: LiveNews, monitorIds: ReadonlySet<string> | null): LiveNews {
+  if (monitorIds === null) return news;
+  return {
+    checks: news.checks.filter((c) => monitorIds.has(c.monitorId)),
+    states: news.states.filter((s) => monitorIds.has(s.monitorId)),
+  };
+}
+
 /** GET /api/overview/events: the caller's monitors' state changes and new checks, as they are committed. */
 export function overviewEventRoutes(app: ApiServer, ctx: ApiContext, heartbeatMs = LIVE_HEARTBEAT_MS): void {
   const feed = createLiveFeed(ctx.db, app.log);
@@ -63,12 +93,13 @@ export function overviewEventRoutes(app: ApiServer, ctx: ApiContext, heartbeatMs
           `new check; a comment line every ${LIVE_HEARTBEAT_MS / 1000} s; \`retry: ${LIVE_RETRY_MS}\` first. ` +
           'Events are told when their results are committed; nothing is replayed, so after a reconnect read ' +
           '/api/overview again. A client that does not keep up is disconnected.',
+        querystring: OverviewEventsQuery,
         response: {
           200: {
             description: 'The event stream',
             content: { 'text/event-stream': { schema: Type.String() } },
           },
-          ...errorResponses(401),
+          ...errorResponses(400, 401),
         },
       },
     },
@@ -89,7 +120,15 @@ export function overviewEventRoutes(app: ApiServer, ctx: ApiContext, heartbeatMs
       };
       // Subscribed before the answer starts: a database that cannot be listened to is a 503, not a
       // stream that never says anything.
-      const unsubscribe = await feed.subscribe(userId, (news) => send(liveEvents(news)));
+      const filter = request.query.monitorIds;
+      const monitorIds = filter === undefined ? null : new Set(filter.toLowerCase().split(','));
+      if (monitorIds && monitorIds.size > MAX_FILTERED_MONITORS) {
+        throw invalid('querystring/monitorIds', `must name at most ${MAX_FILTERED_MONITORS} monitors`);
+      }
+      const unsubscribe = await feed.subscribe(userId, (news) => {
+        const shown = only(news, monitorIds);
+        if (shown.checks.length > 0 || shown.states.length > 0) send(liveEvents(shown));
+      });
       reply.hijack();
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',

@@ -6,9 +6,17 @@ const Status = Type.Union([Type.Literal('Up'), Type.Literal('Down')]);
 
 export const Check = Type.Object(
   {
+    id: Type.String({
+      description:
+        'Stable and opaque: one per monitor, region and slot (a check is stored once for them, so the id ' +
+        'never names two)',
+    }),
     monitorId: Uuid('Monitor id'),
     kind: Type.String({ description: 'The monitor’s kind (http, tcp, ...): says what details hold' }),
-    location: Type.String({ description: 'Region that ran the check' }),
+    location: Type.String({
+      description: 'Region that ran the check (the seed’s name; `region` is the same value)',
+    }),
+    region: Type.String({ description: 'Region that ran the check, named as everywhere else' }),
     status: Status,
     responseTimeMs: Type.Integer(),
     statusCode: Nullable(Type.Integer()),

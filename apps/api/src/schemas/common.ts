@@ -6,13 +6,22 @@ export const ErrorResponse = Type.Object(
     error: Type.Object({
       code: Type.String({ description: 'Stable machine-readable code, e.g. validation_error, not_found' }),
       message: Type.String({ description: 'What went wrong, for people' }),
+      details: Type.Optional(
+        Type.Array(
+          Type.Object({
+            field: Type.String({ description: 'The field below the request part: intervalSeconds, tags/1' }),
+            message: Type.String({ description: 'What is wrong with it, in words: must be at least 30' }),
+          }),
+          { description: 'On validation errors: every invalid field, the first of which the message names' },
+        ),
+      ),
     }),
   },
   { title: 'Error' },
 );
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid input: the message names the field',
+  400: 'Invalid input: the message names the first invalid field; details lists every one',
   401: 'Missing, invalid, expired or revoked credentials',
   403: 'Not allowed: a cookie-authenticated write without a valid x-csrf-token header, a write with a read-only API key, a closed sign-up, or a new monitor beyond MAX_MONITORS_PER_USER (quota_exceeded)',
   404: 'No such resource (or not yours: the answer is the same)',
