@@ -144,9 +144,13 @@ export interface MonitorStats {
 }
 
 export interface Check {
+  /** Stable per monitor, region and slot. */
+  id: string;
   monitorId: string;
   kind: string;
+  /** The seed's name of the region; `region` is the same value. */
   location: string;
+  region: string;
   status: CheckStatus;
   responseTimeMs: number;
   statusCode: number | null;

@@ -46,12 +46,9 @@ export function ChecksTable({ monitorId }: { monitorId: string }) {
             </thead>
             <tbody>
               {data.checks.map((check) => (
-                <tr
-                  key={`${check.scheduledAt}-${check.location}`}
-                  class={`check-${check.status.toLowerCase()}`}
-                >
+                <tr key={check.id} class={`check-${check.status.toLowerCase()}`}>
                   <td data-label="Time">{formatTime(check.scheduledAt)}</td>
-                  <td data-label="Region">{check.location}</td>
+                  <td data-label="Region">{check.region}</td>
                   <td data-label="Status">
                     <StatusBadge status={check.status} />
                   </td>

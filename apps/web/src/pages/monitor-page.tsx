@@ -182,8 +182,8 @@ export function MonitorPage({ id }: { id: string }) {
         ) : (
           <ul class="latest-cards">
             {latest.map((check) => (
-              <li key={check.location} class={`card latest latest-${check.status.toLowerCase()}`}>
-                <span class="region-name">{check.location}</span>
+              <li key={check.region} class={`card latest latest-${check.status.toLowerCase()}`}>
+                <span class="region-name">{check.region}</span>
                 <StatusBadge status={check.status} />
                 {/* A push kind's check has no response to time. */}
                 {kind?.probed !== false && <span class="latest-ms">{formatMs(check.responseTimeMs)}</span>}
