@@ -5,12 +5,10 @@
  * also compared with a route sending its own answer's bytes from memory, which splits the gap into the
  * answer's size and the work of reading it.
  */
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
-import { spawnChild } from './lib/children.js';
+import { spawnApi } from './lib/api-child.js';
 import {
   type BenchContext,
   type Figure,
@@ -24,7 +22,6 @@ import { insertMonitors, seedHistory } from './lib/load.js';
 import { createBenchDatabase } from './lib/services.js';
 import { median, round } from './lib/stats.js';
 
-const API_ENTRY = fileURLToPath(new URL('./lib/api-process.ts', import.meta.url));
 const CONNECTIONS = 50;
 const MONITORS = 100;
 const REGIONS = ['usa', 'india'];
@@ -103,21 +100,7 @@ async function load(
 async function run(ctx: BenchContext): Promise<FigureResult> {
   const db = await createBenchDatabase('api');
   ctx.defer(() => db.drop());
-  const api = spawnChild({
-    label: 'api',
-    entry: API_ENTRY,
-    env: {
-      NODE_ENV: 'production',
-      DATABASE_URL: db.url,
-      JWT_SECRET: randomBytes(36).toString('base64'),
-      SECRETS_KEY: randomBytes(36).toString('base64'),
-      // Request logging off: one log line per request would be measured too, and the bare route pays it alike.
-      LOG_LEVEL: 'warn',
-      REGIONS: REGIONS.join(','),
-    },
-    cpuProfileDir: ctx.cpuProfileDir,
-  });
-  ctx.defer(() => api.stop());
+  const api = spawnApi(ctx, db.url, REGIONS);
   const ready = await api.ready();
   const base = String(ready.url);
   const headers = { authorization: `Bearer ${String(ready.token)}` };

@@ -6,14 +6,13 @@
  * reused), for the default sort and for a filter, a search and each other sort. Then the tag filter as a
  * text[] with a GIN index (what the schema has) against a join table, in SQL.
  */
-import { randomBytes } from 'node:crypto';
 import { get } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { createLogger } from '@better-uptime/config';
 import type { ResultRow } from '@better-uptime/db';
 import { recordResults } from '@better-uptime/incidents';
-import { type BenchChild, spawnChild } from './lib/children.js';
+import { spawnApi } from './lib/api-child.js';
+import type { BenchChild } from './lib/children.js';
 import {
   type BenchContext,
   below,
@@ -26,7 +25,6 @@ import { insertMonitors, seedHistory } from './lib/load.js';
 import { createBenchDatabase } from './lib/services.js';
 import { median, round } from './lib/stats.js';
 
-const API_ENTRY = fileURLToPath(new URL('./lib/api-process.ts', import.meta.url));
 const REGIONS = ['usa', 'india'];
 const INTERVAL_SECONDS = 180;
 const SLOTS = 30;
@@ -102,13 +100,14 @@ async function liveLoad(
   monitorIds: readonly string[],
   seconds: number,
   write: boolean,
+  query = '',
 ): Promise<LiveRun> {
   const received = new Array<number>(STREAMS).fill(0);
   const requests = await Promise.all(
     received.map(
       (_, i) =>
         new Promise<{ destroy(): void }>((resolve, reject) => {
-          const request = get(`${base}/api/overview/events`, { headers }, (response) => {
+          const request = get(`${base}/api/overview/events${query}`, { headers }, (response) => {
             if (response.statusCode !== 200) reject(new Error(`stream answered ${response.statusCode}`));
             response.once('data', () => resolve(request));
             response.on('data', (chunk: Buffer) => (received[i]! += chunk.length));
@@ -179,20 +178,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
   let have = 0;
   for (const size of sizes) {
     // A fresh API process per size, so that its first call finds no scan to reuse.
-    const api = spawnChild({
-      label: 'api',
-      entry: API_ENTRY,
-      env: {
-        NODE_ENV: 'production',
-        DATABASE_URL: db.url,
-        JWT_SECRET: randomBytes(36).toString('base64'),
-        SECRETS_KEY: randomBytes(36).toString('base64'),
-        LOG_LEVEL: 'warn',
-        REGIONS: REGIONS.join(','),
-      },
-      cpuProfileDir: ctx.cpuProfileDir,
-    });
-    ctx.defer(() => api.stop());
+    const api = spawnApi(ctx, db.url, REGIONS);
     const ready = await api.ready();
     const base = String(ready.url);
     const headers = { authorization: `Bearer ${String(ready.token)}` };
@@ -267,6 +253,10 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
         `  ${size}: ${STREAMS} event streams, checks every ${LIVE_INTERVAL_SECONDS} s, ${seconds} s`,
       );
       const busy = await liveLoad(api, base, headers, db.handle.db, ids, seconds, true);
+      // As the dashboard subscribes: to the monitors of the page it shows.
+      const page = `?monitorIds=${ids.slice(0, 50).join(',')}`;
+      ctx.progress.step(`  ${size}: the same, each stream naming a page of 50 monitors`);
+      const paged = await liveLoad(api, base, headers, db.handle.db, ids, seconds, true, page);
       ctx.progress.step(
         `    idle: API ${round(idle.apiCpuPercent)} % CPU; with ${round(busy.resultsPerSecond)} results/s: API ` +
           `${round(busy.apiCpuPercent)} % CPU, ${round(busy.bytesPerSecondPerStream)} B/s per stream`,
@@ -278,9 +268,15 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
         baseline: { label: 'streams idle', value: round(idle.apiCpuPercent) },
       });
       metrics.push({
-        label: `${size} monitors: bytes per second per event stream`,
-        value: round(busy.bytesPerSecondPerStream),
+        label: `${size} monitors: bytes per second per event stream, naming the page's 50 monitors`,
+        value: round(paged.bytesPerSecondPerStream),
         unit: 'B/s',
+        baseline: { label: 'every monitor', value: round(busy.bytesPerSecondPerStream) },
+      });
+      metrics.push({
+        label: `${size} monitors, ${STREAMS} event streams naming a page: API CPU`,
+        value: round(paged.apiCpuPercent),
+        unit: '% of a core',
       });
       notes.push(
         `Live updates: ${STREAMS} GET /api/overview/events streams of the same user on one API process; ` +
@@ -288,7 +284,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
           `transaction) at ${round(busy.resultsPerSecond)} results/s (every monitor from both regions every ` +
           `${LIVE_INTERVAL_SECONDS} s) for ${round(busy.seconds)} s; each stream carries every check of the user's monitors.`,
       );
-      details.live = { idle, busy };
+      details.live = { idle, busy, paged };
     }
     details[size] = results;
     const main = results['first page (sort=state)']!;
