@@ -20,6 +20,9 @@ const APPLY_EVERY_MS = 1_000;
  */
 const RELOAD_DELAY_MS = 3_000;
 const POLL_MS = 15_000;
+/** The stream names at most this many monitors (the API's limit is 500); rows on screen are fewer. */
+const WATCH_LIMIT = 200;
+const WATCH_DELAY_MS = 500;
 /**
  * With the stream open, the loaded rows are still asked for again now and then: uptime, sparklines and
  * status codes are not in the events.
@@ -57,6 +60,8 @@ export interface OverviewList {
   /** 'stream' while the event stream is open, 'polling' after it failed. */
   live: 'connecting' | 'stream' | 'polling';
   loadMore: () => void;
+  /** The monitors on screen now: the event stream names them, so it carries only their news. */
+  watch: (monitorIds: string[]) => void;
 }
 
 interface State {
@@ -122,7 +127,16 @@ export function useOverviewList(filter: OverviewFilter): OverviewList {
     return () => controller.current?.abort();
   }, [key]);
 
-  useLiveUpdates(stateRef, setState, setLive, filterRef, key);
+  const [watched, setWatched] = useState('');
+  const watchTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(watchTimer.current), []);
+  const watch = (monitorIds: string[]) => {
+    // While scrolling the rows change every frame: the stream follows once they settle.
+    clearTimeout(watchTimer.current);
+    const next = monitorIds.slice(0, WATCH_LIMIT).join(',');
+    watchTimer.current = setTimeout(() => setWatched(next), WATCH_DELAY_MS);
+  };
+  useLiveUpdates(stateRef, setState, setLive, filterRef, key, watched);
 
   return {
     monitors: state.monitors,
@@ -134,6 +148,7 @@ export function useOverviewList(filter: OverviewFilter): OverviewList {
     error: state.error,
     updatedAt: state.updatedAt,
     live,
+    watch,
     loadMore: () => {
       const s = stateRef.current;
       if (!s.loading && s.nextCursor !== null) load(s.nextCursor);
@@ -159,19 +174,23 @@ function useLiveUpdates(
   setLive: (live: OverviewList['live']) => void,
   filterRef: { current: OverviewFilter },
   key: string,
+  watched: string,
 ): void {
+  const pendingRef = useRef<Array<['state', StateEvent] | ['check', CheckEvent]>>([]);
+  const fallBackRef = useRef<() => void>(() => undefined);
+  /** Set once the server refused the stream: polling from then on. */
+  const refusedRef = useRef(false);
   useEffect(() => {
     let stopped = false;
-    let pending: Array<['state', StateEvent] | ['check', CheckEvent]> = [];
     let pollTimer: ReturnType<typeof setTimeout> | undefined;
     let pollEvery = REFRESH_MS;
     let inFlight = false;
     const controller = new AbortController();
 
     const apply = () => {
-      if (pending.length === 0) return;
-      const events = pending;
-      pending = [];
+      if (pendingRef.current.length === 0) return;
+      const events = pendingRef.current;
+      pendingRef.current = [];
       const loaded = new Set(stateRef.current.monitors.map((m) => m.id));
       if (events.some(([type, e]) => type === 'state' && !loaded.has(e.monitorId))) reloadSoon();
       setState((s) => {
@@ -229,45 +248,50 @@ function useLiveUpdates(
       pollTimer = setTimeout(poll, RELOAD_DELAY_MS);
     };
 
-    let source: EventSource | undefined;
     const fallBack = () => {
-      source?.close();
-      source = undefined;
+      refusedRef.current = true;
       setLive('polling');
       pollEvery = POLL_MS;
       if (pollTimer !== undefined) clearTimeout(pollTimer);
       // A poll under way schedules the next one itself.
       pollTimer = inFlight ? undefined : setTimeout(poll, pollEvery);
     };
+    fallBackRef.current = fallBack;
     pollTimer = setTimeout(poll, pollEvery);
-    if (typeof EventSource === 'undefined') {
-      fallBack();
-    } else {
-      source = new EventSource('/api/overview/events', { withCredentials: true });
-      source.addEventListener('open', () => setLive('stream'));
-      // The browser retries a dropped stream by itself; a refused one (CLOSED) is given up for polling.
-      source.addEventListener('error', () => {
-        if (source?.readyState === EventSource.CLOSED) fallBack();
-        else setLive('connecting');
-      });
-      source.addEventListener('state', (event) => {
-        const data = parse<StateEvent>((event as MessageEvent<string>).data);
-        if (data) pending.push(['state', data]);
-      });
-      source.addEventListener('check', (event) => {
-        const data = parse<CheckEvent>((event as MessageEvent<string>).data);
-        if (data) pending.push(['check', data]);
-      });
-    }
+    if (typeof EventSource === 'undefined' || refusedRef.current) fallBack();
 
     return () => {
       stopped = true;
       controller.abort();
-      source?.close();
       clearInterval(applier);
       if (pollTimer) clearTimeout(pollTimer);
     };
   }, [key]);
+
+  // The stream, naming the monitors on screen; opened again when they change.
+  useEffect(() => {
+    if (watched === '' || refusedRef.current || typeof EventSource === 'undefined') return;
+    const source = new EventSource(`/api/overview/events?monitorIds=${watched}`);
+    source.addEventListener('open', () => setLive('stream'));
+    // The browser retries a dropped stream by itself; a refused one (CLOSED) is given up for polling.
+    source.addEventListener('error', () => {
+      if (source.readyState === EventSource.CLOSED) {
+        source.close();
+        fallBackRef.current();
+      } else {
+        setLive('connecting');
+      }
+    });
+    source.addEventListener('state', (event) => {
+      const data = parse<StateEvent>((event as MessageEvent<string>).data);
+      if (data) pendingRef.current.push(['state', data]);
+    });
+    source.addEventListener('check', (event) => {
+      const data = parse<CheckEvent>((event as MessageEvent<string>).data);
+      if (data) pendingRef.current.push(['check', data]);
+    });
+    return () => source.close();
+  }, [watched]);
 }
 
 function parse<T>(text: string): T | undefined {

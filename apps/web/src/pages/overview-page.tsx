@@ -252,6 +252,9 @@ function MonitorTable({
   useEffect(() => {
     if (hasMore && end >= monitors.length - 10) loadMore();
   }, [end, monitors.length, hasMore]);
+  const onScreen = monitors.slice(start, end).map((m) => m.id);
+  const onScreenKey = onScreen.join(',');
+  useEffect(() => list.watch(onScreen), [onScreenKey]);
 
   if (monitors.length === 0) {
     return list.loading ? (
