@@ -282,6 +282,7 @@ describe.skipIf(!chromiumAvailable())('the dashboard in daily use', { timeout: 2
   it('updates rows live from the event stream, without asking for the overview again', async () => {
     await page.goto('/');
     await expectPage(page.locator('.updated')).toHaveText('Live');
+    await expectPage(page.locator('.updated')).toHaveAttribute('data-live', 'stream');
     const asked: string[] = [];
     const listen = (request: { url(): string }) => {
       if (new URL(request.url()).pathname === '/api/overview') asked.push(request.url());
@@ -299,13 +300,14 @@ describe.skipIf(!chromiumAvailable())('the dashboard in daily use', { timeout: 2
 
   it('polls when the event stream is refused', async () => {
     const polling = await openAs({ viewport: DESKTOP });
-    await polling.other.route('**/api/overview/events', (route) => route.fulfill({ status: 503, body: '' }));
+    await polling.other.route(/\/api\/overview\/events/, (route) => route.fulfill({ status: 503, body: '' }));
     const asked: number[] = [];
     polling.other.on('request', (request) => {
       if (new URL(request.url()).pathname === '/api/overview') asked.push(Date.now());
     });
     await polling.other.goto('/');
     await expectPage(row('Shop', polling.other)).toBeVisible();
+    await expectPage(polling.other.locator('.updated')).toHaveAttribute('data-live', 'polling');
     await expectPage(polling.other.locator('.updated')).toContainText('Updated');
     const first = asked.length;
     await expect.poll(() => asked.length, { timeout: 25_000, interval: 500 }).toBeGreaterThan(first);

@@ -91,7 +91,7 @@ export function OverviewPage() {
                 </span>
               </button>
             ))}
-            <p class="updated muted">
+            <p class="updated muted" data-live={list.live}>
               {list.live === 'stream' ? 'Live' : 'Updated'}
               {list.live !== 'stream' &&
                 ` ${list.updatedAt ? formatAgo(new Date(list.updatedAt).toISOString(), now) : '—'}`}
