@@ -104,7 +104,7 @@ describe.skipIf(!chromiumAvailable())('notification channels in a browser', { ti
     await page.getByLabel('Recheck while failing every (seconds)').fill('5');
     await page.getByLabel('Remind every (minutes)').fill('-1');
     await page.getByRole('button', { name: 'Create monitor' }).click();
-    await expectPage(page.locator('#reminderIntervalMinutes-error')).toHaveText('Must be >= 0');
+    await expectPage(page.locator('#reminderIntervalMinutes-error')).toHaveText('Must be at least 0');
     await page.getByLabel('Remind every (minutes)').fill('60');
     await page.getByRole('button', { name: 'Create monitor' }).click();
     await page.waitForURL(/\/monitors\/[0-9a-f-]{36}$/);

@@ -34,9 +34,10 @@ export interface System {
 
 /**
  * The real system in this process: API (serving the built dashboard), producer and a worker per region,
- * on a PostgreSQL database of its own when the server answers, else on PGlite in a temporary directory.
+ * on a PostgreSQL database of its own when the server answers, else on PGlite in a temporary directory;
+ * `env` sets or overrides settings (as environment variables).
  */
-export async function startSystem(): Promise<System> {
+export async function startSystem(env: Record<string, string> = {}): Promise<System> {
   if (!ensureDashboardBuilt()) throw new Error('the dashboard did not build');
   const dataDir = await mkdtemp(join(tmpdir(), 'bu-browser-'));
   const database: TestDatabase | undefined = postgresAvailable() ? await createTestDatabase(2) : undefined;
@@ -54,6 +55,7 @@ export async function startSystem(): Promise<System> {
     PRODUCER_TICK_MS: '200',
     SCHEDULE_LEAD_MS: '500',
     ...(database ? { DATABASE_URL: database.url } : {}),
+    ...env,
   });
   let system: RunningSystem;
   try {

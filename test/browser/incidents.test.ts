@@ -76,7 +76,7 @@ describe.skipIf(!chromiumAvailable())('incidents and maintenance in a browser', 
     await page.getByLabel('Recheck while failing every (seconds)').fill('3');
     await page.getByRole('button', { name: 'Create monitor' }).click();
     // The API's 400, beside the field it names, which gets focus.
-    await expectPage(page.locator('#retryIntervalSeconds-error')).toHaveText('Must be >= 5');
+    await expectPage(page.locator('#retryIntervalSeconds-error')).toHaveText('Must be at least 5');
     await expectPage(page.getByLabel('Recheck while failing every (seconds)')).toBeFocused();
     await shot('monitor-form-alerts');
     await page.getByLabel('Recheck while failing every (seconds)').fill('5');
@@ -292,12 +292,14 @@ describe.skipIf(!chromiumAvailable())('incidents and maintenance in a browser', 
 
   it('shows the monitor in maintenance on the overview and its page', async () => {
     await page.getByRole('link', { name: 'Monitors', exact: true }).click();
-    const row = page.locator('tr', { has: page.getByRole('link', { name: 'Payments', exact: true }) });
+    const row = page.locator('[role=row]', {
+      has: page.getByRole('link', { name: 'Payments', exact: true }),
+    });
     await expectPage(row.locator('.monitor-cell .status')).toHaveText('Maintenance', { timeout: 20_000 });
     await expectPage(page.locator('.count-maintenance .count-number')).toHaveText('1');
     await page.locator('.count-maintenance').click();
     await page.waitForURL(/status=maintenance/);
-    await expectPage(page.locator('tbody tr')).toHaveCount(1);
+    await expectPage(page.locator('.monitors-body [role=row]')).toHaveCount(1);
     await row.getByRole('link', { name: 'Payments', exact: true }).click();
     // The monitor's own state follows with its next check (the overview knows the window at once).
     await expectPage(page.locator('.monitor-meta .status')).toHaveText('Maintenance', { timeout: 45_000 });

@@ -84,7 +84,7 @@ describe.skipIf(!chromiumAvailable())('the monitor form for every kind', { timeo
       kind: 'Ping (ICMP)',
       name: 'Loopback',
       fields: { Host: '127.0.0.1', Packets: '2' },
-      meta: /Ping \(ICMP\) every .*2 packets, at most 0% lost/,
+      meta: /Ping \(ICMP\) every .*2 packets, at most 0 % lost/,
     },
   ];
 
@@ -101,7 +101,7 @@ describe.skipIf(!chromiumAvailable())('the monitor form for every kind', { timeo
     // The ping to 127.0.0.1 and the TCP connect come back up, with their details.
     await page.getByRole('link', { name: 'Monitors', exact: true }).first().click();
     await page.getByRole('link', { name: 'Loopback' }).first().click();
-    await expectPage(page.locator('.latest-cards .check-detail').first()).toContainText('0% lost', {
+    await expectPage(page.locator('.latest-cards .check-detail').first()).toContainText('0 % lost', {
       timeout: 30_000,
     });
     await shot('monitor-kind-ping');
@@ -109,7 +109,7 @@ describe.skipIf(!chromiumAvailable())('the monitor form for every kind', { timeo
 
   it('shows the API’s 400 beside the kind’s own field', async () => {
     await fillForm('TCP port', 'Bad port', { Host: '127.0.0.1', Port: '70000' });
-    await expectPage(page.locator('#port-error')).toHaveText('Must be <= 65535');
+    await expectPage(page.locator('#port-error')).toHaveText('Must be at most 65535');
     await expectPage(page.getByLabel('Port', { exact: true })).toBeFocused();
     await page.getByLabel('Kind', { exact: true }).selectOption({ label: 'DNS record' });
     await page.getByLabel('Name to query', { exact: true }).fill('example.test');
@@ -129,7 +129,7 @@ describe.skipIf(!chromiumAvailable())('the monitor form for every kind', { timeo
       'Expect a push every (seconds)': '10',
       'Grace (seconds)': '-1',
     });
-    await expectPage(page.locator('#graceSeconds-error')).toHaveText('Must be >= 0');
+    await expectPage(page.locator('#graceSeconds-error')).toHaveText('Must be at least 0');
     // A heartbeat has no timeout nor regions to choose.
     await expectPage(page.getByLabel('Timeout (milliseconds)')).toBeHidden();
     await page.getByLabel('Grace (seconds)', { exact: true }).fill('0');

@@ -8,6 +8,7 @@ import type {
   Monitor,
   MonitorInput,
   MonitorStats,
+  MonitorStatus,
   Overview,
   StatsWindow,
   TimelineEntry,
@@ -19,28 +20,65 @@ import type {
  * storage; writes carry the readable bu_csrf cookie's value as x-csrf-token (the API's double submit).
  */
 
+/** One invalid field as the API names it ("body/intervalSeconds" or "intervalSeconds") and says why. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Every invalid field, when the API lists them. */
+    readonly details: readonly FieldProblem[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
   }
 
   /**
-   * The body field a validation message names ("body/intervalSeconds must be >= 30" names
-   * intervalSeconds; "body/weekly/time must be ..." names weekly/time; an item's index is dropped, so
-   * "body/monitorIds/2 ..." names monitorIds), with the message reworded for display beside it.
+   * The body fields the answer names, each with its message in words for display beside it: every one
+   * in `details` when the API lists them, else the one its message starts with ("body/intervalSeconds
+   * must be >= 30" names intervalSeconds; "body/weekly/time must be ..." names weekly/time). An item's
+   * index is dropped, so "body/monitorIds/2 ..." names monitorIds.
    */
+  get fields(): Array<{ name: string; message: string }> {
+    if (this.details.length > 0) {
+      return this.details.flatMap(({ field, message }) => {
+        const name = fieldName(field);
+        return name ? [{ name, message: inWords(message) }] : [];
+      });
+    }
+    const match = /^(body\/[A-Za-z]+(?:\/[A-Za-z]+)*(?:\/\d+)?)\s+(.*)$/.exec(this.message);
+    return match ? [{ name: fieldName(match[1]!)!, message: inWords(match[2]!) }] : [];
+  }
+
+  /** The first of `fields`. */
   get field(): { name: string; message: string } | null {
-    const match = /^body\/([A-Za-z]+(?:\/[A-Za-z]+)*)(?:\/\d+)?\s+(.*)$/.exec(this.message);
-    return match ? { name: match[1]!, message: capitalise(match[2]!) } : null;
+    return this.fields[0] ?? null;
   }
 }
 
-const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+/** "body/auth/username", "/auth/username" or "auth/username" → "auth/username"; an item's index dropped. */
+function fieldName(path: string): string | null {
+  const name = path
+    .replace(/^(body)?\/?/, '')
+    .replace(/\/\d+$/, '')
+    .replace(/\/\d+\//g, '/');
+  return /^[A-Za-z]+(?:\/[A-Za-z]+)*$/.test(name) ? name : null;
+}
+
+/** A validation message as people say it: "must be >= 30" → "Must be at least 30". */
+export function inWords(message: string): string {
+  const worded = message
+    .replace(/must be >= (\S+)/, 'must be at least $1')
+    .replace(/must be <= (\S+)/, 'must be at most $1')
+    .replace(/must be an integer/, 'must be a whole number')
+    .replace(/must match pattern .*/, 'contains characters that are not allowed');
+  return worded.charAt(0).toUpperCase() + worded.slice(1);
+}
 
 /** Called when the session turns out to be gone, so the app can send the user to the login page. */
 let onUnauthorized: () => void = () => undefined;
@@ -81,13 +119,15 @@ async function request<T>(
   }
   if (response.status === 204) return undefined as T;
   const data = (await response.json().catch(() => null)) as {
-    error?: { code: string; message: string };
+    error?: { code: string; message: string; details?: FieldProblem[] };
+    details?: FieldProblem[];
   } | null;
   if (!response.ok) {
     const error = new ApiError(
       response.status,
       data?.error?.code ?? 'error',
       data?.error?.message ?? `The server answered ${response.status}`,
+      data?.error?.details ?? data?.details ?? [],
     );
     if (response.status === 401 && !path.startsWith('/api/auth/')) onUnauthorized();
     throw error;
@@ -100,6 +140,14 @@ const resultsPath = (id: string) => `/api/results/${encodeURIComponent(id)}`;
 const incidentPath = (id: string) => `/api/incidents/${encodeURIComponent(id)}`;
 const maintenancePath = (id: string) => `/api/maintenance/${encodeURIComponent(id)}`;
 const channelPath = (id: string) => `/api/channels/${encodeURIComponent(id)}`;
+
+export type OverviewSort = 'state' | 'name' | 'response' | 'uptime';
+export interface OverviewFilter {
+  q?: string | undefined;
+  status?: MonitorStatus | undefined;
+  tag?: string | undefined;
+  sort?: OverviewSort | undefined;
+}
 
 export interface IncidentFilter {
   status?: 'open' | 'resolved' | undefined;
@@ -118,6 +166,9 @@ export const api = {
     ),
   signup: (name: string, email: string, password: string) =>
     request<{ user: User }>('POST', '/api/auth/signup', { name, email, password }),
+  /** Whether sign-up is open, and whether no account exists yet. */
+  signupState: (signal?: AbortSignal) =>
+    request<{ open: boolean; firstAccount: boolean }>('GET', '/api/auth/signup', undefined, signal),
   logout: () => request<void>('POST', '/api/auth/logout'),
 
   changePassword: (currentPassword: string, newPassword: string) =>
@@ -143,7 +194,20 @@ export const api = {
     request<void>('POST', '/api/auth/totp/disable', { password, code }),
 
   regions: (signal?: AbortSignal) => request<{ regions: string[] }>('GET', '/api/regions', undefined, signal),
-  overview: (signal?: AbortSignal) => request<Overview>('GET', '/api/overview', undefined, signal),
+  /** One page of the overview, filtered and sorted by the server. */
+  overview: (
+    filter: OverviewFilter & { limit?: number; cursor?: string | undefined },
+    signal?: AbortSignal,
+  ) => {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(filter)) {
+      if (value !== undefined && value !== '') query.set(key, String(value));
+    }
+    const search = query.toString();
+    return request<Overview>('GET', `/api/overview${search ? `?${search}` : ''}`, undefined, signal);
+  },
+  tags: (signal?: AbortSignal) =>
+    request<{ tags: Array<{ name: string; monitors: number }> }>('GET', '/api/tags', undefined, signal),
 
   monitor: (id: string, signal?: AbortSignal) =>
     request<{ monitor: Monitor }>('GET', monitorPath(id), undefined, signal),

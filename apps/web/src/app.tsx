@@ -37,15 +37,31 @@ export function App() {
     );
   }, []);
 
-  // Signed-out visitors go to the login page (and come back afterwards); signed-in ones skip it.
+  // Signed-out visitors go to the login page (and come back afterwards); signed-in ones skip it. A new
+  // install, with no account yet, opens on sign-up instead.
+  const [firstAccount, setFirstAccount] = useState(false);
   useEffect(() => {
-    if (user === null && !isAuthPage) {
+    if (user !== null) {
+      setFirstAccount(false);
+      return;
+    }
+    const controller = new AbortController();
+    api.signupState(controller.signal).then(
+      (state) => setFirstAccount(state.firstAccount && state.open),
+      () => undefined,
+    );
+    return () => controller.abort();
+  }, [user]);
+  useEffect(() => {
+    if (user === null && firstAccount && path !== '/signup') {
+      navigate(`/signup${location.search}`, { replace: true });
+    } else if (user === null && !isAuthPage) {
       const back = path + location.search;
       navigate(back === '/' ? '/login' : `/login?next=${encodeURIComponent(back)}`, { replace: true });
     } else if (user && isAuthPage) {
       navigate(safeNext(query.get('next')), { replace: true });
     }
-  }, [user, path]);
+  }, [user, path, firstAccount]);
 
   useFocusOnNavigation(path);
 

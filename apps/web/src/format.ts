@@ -24,19 +24,28 @@ export function formatAgo(iso: string, now: number): string {
 }
 
 /**
- * Uptime with two decimals, rounded down so that 99.999 % never shows as 100.00 %; a perfect record
- * shows as 100 %.
+ * Uptime, always with two decimals and rounded down, so that 99.999 % never reads as a perfect record:
+ * "0.00 %", "55.55 %", "100.00 %" line up in a column.
  */
 export function formatPercent(value: number | null): string {
   if (value === null) return '—';
-  if (value >= 100) return '100 %';
-  return `${(Math.floor(value * 100) / 100).toFixed(2)} %`;
+  return `${(Math.floor(Math.min(100, Math.max(0, value)) * 100) / 100).toFixed(2)} %`;
 }
 
+/**
+ * A measured or configured time: milliseconds below a second ("87 ms"), seconds from there on, with
+ * the decimals that matter ("1.25 s", "12.5 s", "30 s"). Response times, percentiles, chart axes and
+ * timeouts all read the same.
+ */
 export function formatMs(value: number | null | undefined): string {
   if (value === null || value === undefined) return '—';
-  if (value >= 10_000) return `${Number((value / 1000).toFixed(1))} s`;
-  return `${Math.round(value)} ms`;
+  if (value < 1000) return `${Math.round(value)} ms`;
+  return `${Number((value / 1000).toFixed(value < 10_000 ? 2 : 1))} s`;
+}
+
+/** A percentage that is a setting or a count, not an uptime ("5 %"). */
+export function formatWholePercent(value: number): string {
+  return `${Number(value.toFixed(1))} %`;
 }
 
 const timeFormat = new Intl.DateTimeFormat(undefined, {
@@ -69,6 +78,11 @@ const REASONS: Record<string, string> = {
   redirects: 'too many redirects',
   protocol: 'invalid HTTP response',
   too_large: 'response too large',
+  assertion: 'JSON assertion failed',
+  cert_expiry: 'certificate expires soon',
+  packet_loss: 'too many packets lost',
+  no_heartbeat: 'no heartbeat received in time',
+  reported_down: 'reported down by its push',
 };
 
 export function describeReason(reason: string | null): string {

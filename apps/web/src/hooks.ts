@@ -98,3 +98,16 @@ export function useWidth<E extends Element>(): [(element: E | null) => void, num
   }, []);
   return [ref, width];
 }
+
+/** Whether a media query matches now, following changes (a phone turned, a window resized). */
+export function useMediaQuery(query: string): boolean {
+  const [matches, setMatches] = useState(() => window.matchMedia(query).matches);
+  useEffect(() => {
+    const list = window.matchMedia(query);
+    const onChange = () => setMatches(list.matches);
+    onChange();
+    list.addEventListener('change', onChange);
+    return () => list.removeEventListener('change', onChange);
+  }, [query]);
+  return matches;
+}

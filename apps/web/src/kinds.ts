@@ -5,6 +5,8 @@
  * as a 400 naming its field, shown beside it.
  */
 
+import { formatMs, formatWholePercent } from './format.js';
+
 /** How a field is edited and sent. */
 export type FieldControl =
   /** Text sent as is; `optional` sends an empty box as null. */
@@ -287,7 +289,8 @@ export const KINDS: readonly KindDescription[] = [
     label: 'Ping (ICMP)',
     summary: 'Sends echo requests and measures loss and round trips.',
     probed: true,
-    describe: (s) => `${String(s.packets)} packets, at most ${String(s.maxLossPercent)}% lost`,
+    describe: (s) =>
+      `${String(s.packets)} packets, at most ${formatWholePercent(Number(s.maxLossPercent))} lost`,
     fields: [
       host('The host name or IP address to ping.'),
       { key: 'packets', label: 'Packets', hint: '1 to 10.', control: { type: 'integer' }, initial: '3' },
@@ -353,6 +356,11 @@ export function integer(text: string): unknown {
 }
 
 /** A field's value to send, from its text (or tick); undefined leaves it out (the default applies). */
+/** An address typed without a scheme ("example.com/health") is meant as https. */
+export function withScheme(url: string): string {
+  return url === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`;
+}
+
 export function fieldValue(field: KindField, text: string | boolean): unknown {
   const { control } = field;
   if (control.type === 'checkbox') return text === true;
@@ -362,6 +370,7 @@ export function fieldValue(field: KindField, text: string | boolean): unknown {
       return value.trim() === '' ? (control.optional ? null : undefined) : integer(value);
     case 'text':
     case 'textarea':
+      if (control.type === 'text' && control.inputMode === 'url') return withScheme(value.trim());
       if (control.type === 'text' && !control.optional) return value.trim();
       return value === '' ? (control.optional ? null : undefined) : value;
     case 'select':
@@ -405,7 +414,9 @@ export function checkDetail(check: {
     parts.push(d.answers.length > 0 ? `answers: ${d.answers.join(', ')}` : 'no answers');
   if (typeof d.lossPercent === 'number') {
     const rtt = d.rttMs as { avg: number } | null;
-    parts.push(`${d.lossPercent}% lost${rtt ? `, ${rtt.avg} ms average round trip` : ''}`);
+    parts.push(
+      `${formatWholePercent(d.lossPercent)} lost${rtt ? `, ${formatMs(rtt.avg)} average round trip` : ''}`,
+    );
   }
   if (d.degraded === true) parts.push('degraded');
   if (typeof d.lastPushAt === 'string' || d.lastPushAt === null) {

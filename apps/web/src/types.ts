@@ -34,6 +34,7 @@ export interface Monitor {
   /** Null: a majority of the monitor's regions. */
   regionQuorum: number | null;
   retryIntervalSeconds: number;
+  tags?: string[];
   /** Single-monitor answers only: the channels told of its events, and the reminder cadence (0: off). */
   channelIds?: string[];
   reminderIntervalMinutes?: number;
@@ -87,6 +88,7 @@ export interface OverviewMonitor {
   paused: boolean;
   intervalSeconds: number;
   createdAt: string;
+  tags?: string[];
   status: MonitorStatus;
   stateSince: string;
   openIncidentId: string | null;
@@ -98,8 +100,14 @@ export interface OverviewMonitor {
 export interface Overview {
   generatedAt: string;
   windowHours: number;
-  counts: Record<MonitorStatus, number>;
+  /** Per state over every page matching q and tag; total of those. */
+  counts: Record<MonitorStatus, number> & { total?: number };
+  /** This page, in the order asked for. */
   monitors: OverviewMonitor[];
+  /** Absent from servers that send every monitor at once. */
+  nextCursor?: string | null;
+  /** Every tag of the user's monitors. */
+  tags?: string[];
 }
 
 export interface SeriesBucket {
@@ -136,9 +144,13 @@ export interface MonitorStats {
 }
 
 export interface Check {
+  /** Stable per monitor, region and slot. */
+  id: string;
   monitorId: string;
   kind: string;
+  /** The seed's name of the region; `region` is the same value. */
   location: string;
+  region: string;
   status: CheckStatus;
   responseTimeMs: number;
   statusCode: number | null;

@@ -32,7 +32,7 @@ export function ChecksTable({ monitorId }: { monitorId: string }) {
         <p class="muted">No checks yet.</p>
       ) : (
         <div class="table-scroll">
-          <table class="checks-table">
+          <table class="checks-table stacking">
             <caption class="visually-hidden">Checks, newest first, page {pageIndex + 1}</caption>
             <thead>
               <tr>
@@ -46,18 +46,18 @@ export function ChecksTable({ monitorId }: { monitorId: string }) {
             </thead>
             <tbody>
               {data.checks.map((check) => (
-                <tr
-                  key={`${check.scheduledAt}-${check.location}`}
-                  class={`check-${check.status.toLowerCase()}`}
-                >
-                  <td>{formatTime(check.scheduledAt)}</td>
-                  <td>{check.location}</td>
-                  <td>
+                <tr key={check.id} class={`check-${check.status.toLowerCase()}`}>
+                  <td data-label="Time">{formatTime(check.scheduledAt)}</td>
+                  <td data-label="Region">{check.region}</td>
+                  <td data-label="Status">
                     <StatusBadge status={check.status} />
                   </td>
-                  <td>{check.statusCode ?? '—'}</td>
-                  <td title={check.message ?? undefined}>{describeReason(check.reason) || '—'}</td>
-                  <td>{formatMs(check.responseTimeMs)}</td>
+                  <td data-label="Code">{check.statusCode ?? '—'}</td>
+                  <td data-label="Reason" class="reason-cell">
+                    {describeReason(check.reason) || '—'}
+                    {check.message && <span class="check-message">{check.message}</span>}
+                  </td>
+                  <td data-label="Response">{formatMs(check.responseTimeMs)}</td>
                 </tr>
               ))}
             </tbody>

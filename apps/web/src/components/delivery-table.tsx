@@ -1,4 +1,4 @@
-import { formatDateTime } from '../format.js';
+import { formatDateTime, formatMs } from '../format.js';
 import type { Delivery } from '../types.js';
 
 const EVENT_NAMES: Record<string, string> = {
@@ -14,7 +14,7 @@ export function describeDelivery(d: Delivery): string {
   const last = d.history[d.history.length - 1];
   const tries = `${d.attempts} ${d.attempts === 1 ? 'attempt' : 'attempts'}`;
   const grouped = last && last.grouped > 1 ? `, in a group of ${last.grouped}` : '';
-  if (d.status === 'delivered') return `Delivered (${tries}${grouped}, ${last?.latencyMs ?? 0} ms)`;
+  if (d.status === 'delivered') return `Delivered (${tries}${grouped}, ${formatMs(last?.latencyMs ?? 0)})`;
   if (d.status === 'failed') return `Failed after ${tries}: ${d.lastError ?? 'unknown error'}`;
   if (d.attempts === 0) return 'Waiting to be sent';
   return `Retrying at ${formatDateTime(d.nextAttemptAt ?? d.createdAt)} (${tries}; last: ${d.lastError ?? '—'})`;

@@ -14,6 +14,7 @@ const PHASES = [
 
 const HEIGHT = 220;
 const MARGIN = { top: 10, right: 12, bottom: 26, left: 52 };
+const X_LABEL_PX = 90;
 
 interface Bar {
   bucket: SeriesBucket;
@@ -87,7 +88,9 @@ export function ResponseChart({ region, series, from, to, bucketMs, windowLabel 
   const yMax = yTicks[yTicks.length - 1]!;
   const y = (ms: number) => MARGIN.top + plotHeight - (ms / yMax) * plotHeight;
   const long = to - from > 36 * 3_600_000;
-  const xTicks = Array.from({ length: 5 }, (_, i) => from + ((to - from) * i) / 4);
+  // As many time labels as fit without touching (about 90 px each), from two to five.
+  const xSteps = Math.min(4, Math.max(1, Math.floor(plotWidth / X_LABEL_PX)));
+  const xTicks = Array.from({ length: xSteps + 1 }, (_, i) => from + ((to - from) * i) / xSteps);
 
   // The slowest check of each bucket, as a line broken where buckets are missing.
   let maxPath = '';
@@ -171,9 +174,9 @@ export function ResponseChart({ region, series, from, to, bucketMs, windowLabel 
             <text
               key={tick}
               class="axis-label"
-              x={MARGIN.left + (plotWidth * i) / 4}
+              x={MARGIN.left + (plotWidth * i) / xSteps}
               y={HEIGHT - 8}
-              text-anchor={i === 0 ? 'start' : i === 4 ? 'end' : 'middle'}
+              text-anchor={i === 0 ? 'start' : i === xSteps ? 'end' : 'middle'}
             >
               {(long ? shortDate : shortTime).format(tick)}
             </text>

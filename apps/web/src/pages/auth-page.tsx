@@ -1,4 +1,4 @@
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { useTitle } from '../announcer.js';
 import { Field, focusFirstInvalid } from '../components/field.js';
@@ -21,6 +21,16 @@ export function AuthPage({ mode, onSignedIn }: { mode: Mode; onSignedIn: (user: 
   const [formError, setFormError] = useState('');
   const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  // A closed sign-up offers no link to it.
+  const [signupOpen, setSignupOpen] = useState(true);
+  useEffect(() => {
+    const controller = new AbortController();
+    api.signupState(controller.signal).then(
+      (state) => setSignupOpen(state.open),
+      () => undefined,
+    );
+    return () => controller.abort();
+  }, []);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -33,12 +43,12 @@ export function AuthPage({ mode, onSignedIn }: { mode: Mode; onSignedIn: (user: 
         : await api.login(email, password, askCode ? code : undefined);
       onSignedIn(user);
     } catch (error) {
-      const field = error instanceof ApiError ? error.field : null;
+      const fields = error instanceof ApiError ? error.fields : [];
       if (error instanceof ApiError && error.code === 'second_factor_required') {
         setAskCode(true);
         setFormError('Enter the code from your authenticator app, or a recovery code.');
-      } else if (field) {
-        setErrors({ [field.name]: field.message });
+      } else if (fields.length > 0) {
+        setErrors(Object.fromEntries(fields.map((f) => [f.name, f.message])));
         focusFirstInvalid(form.current);
       } else {
         setFormError((error as Error).message);
@@ -126,7 +136,7 @@ export function AuthPage({ mode, onSignedIn }: { mode: Mode; onSignedIn: (user: 
           {busy ? 'Please wait…' : signup ? 'Create account' : 'Log in'}
         </button>
       </form>
-      <p class="auth-switch">
+      <p class="auth-switch" hidden={!signup && !signupOpen}>
         {signup ? 'Already have an account? ' : 'New here? '}
         <a href={signup ? '/login' + location.search : '/signup' + location.search} onClick={followLink}>
           {signup ? 'Log in' : 'Create an account'}

@@ -4,7 +4,7 @@ import { announce, useTitle } from '../announcer.js';
 import { Field, focusFirstInvalid } from '../components/field.js';
 import { ErrorNote, isNotFound, PageHeading } from '../components/layout.js';
 import { followLink, navigate } from '../router.js';
-import { fieldText, fieldValue, integer, type KindField, kindNamed, KINDS } from '../kinds.js';
+import { fieldText, fieldValue, integer, type KindField, kindNamed, KINDS, withScheme } from '../kinds.js';
 import type { Channel, Monitor, MonitorInput } from '../types.js';
 import './monitor-form.css';
 
@@ -26,6 +26,10 @@ interface Draft {
   /** Undefined on a new monitor until the channels load (then the default ones are ticked). */
   channelIds: string[] | undefined;
   reminderIntervalMinutes: string;
+  /** Comma-separated, as typed. */
+  tags: string;
+  /** Whether the monitor came with tags (a server without them is not sent any). */
+  hadTags: boolean;
 }
 
 /** Each kind's fields as a new monitor has them, or as `monitor` (of that kind) has them. */
@@ -58,6 +62,8 @@ const EMPTY: Draft = {
   retryIntervalSeconds: '10',
   channelIds: undefined,
   reminderIntervalMinutes: '0',
+  tags: '',
+  hadTags: false,
 };
 
 function draftOf(m: Monitor): Draft {
@@ -75,6 +81,8 @@ function draftOf(m: Monitor): Draft {
     retryIntervalSeconds: String(m.retryIntervalSeconds),
     channelIds: m.channelIds ?? [],
     reminderIntervalMinutes: String(m.reminderIntervalMinutes ?? 0),
+    tags: (m.tags ?? []).join(', '),
+    hadTags: m.tags !== undefined,
   };
 }
 
@@ -98,6 +106,12 @@ function inputOf(draft: Draft): MonitorInput {
   }
   const typed = draft.settings[kind.name] ?? {};
   for (const field of kind.fields) input[field.key] = fieldValue(field, typed[field.key] ?? field.initial);
+  if (draft.hadTags || draft.tags.trim() !== '') {
+    input.tags = draft.tags
+      .split(',')
+      .map((tag) => tag.trim())
+      .filter(Boolean);
+  }
   // An empty name lets the API name the monitor after what it checks.
   if (draft.name.trim() !== '') input.name = draft.name;
   for (const key of Object.keys(input)) {
@@ -195,15 +209,20 @@ export function MonitorFormPage({ id }: { id?: string }) {
       }
       navigate(`/monitors/${encodeURIComponent(monitor.id)}`);
     } catch (error) {
-      const field = error instanceof ApiError ? error.field : null;
-      // A setting's sub-field ("auth/username") is shown at its setting.
-      const name = field?.name.split('/')[0] ?? '';
-      if (field && (name in draft || kind.fields.some((f) => f.key === name))) {
-        setErrors({ [name]: field.message });
-        focusFirstInvalid(form.current);
-      } else {
-        setFormError((error as Error).message);
+      // Every field the API names, each beside its control; a setting's sub-field ("auth/username") at
+      // its setting. What names no control here is said above the form.
+      const shown: Record<string, string> = {};
+      const elsewhere: string[] = [];
+      for (const field of error instanceof ApiError ? error.fields : []) {
+        const name = field.name.split('/')[0]!;
+        if (name in draft || kind.fields.some((f) => f.key === name)) shown[name] ??= field.message;
+        else elsewhere.push(`${field.name}: ${field.message}`);
       }
+      setErrors(shown);
+      if (Object.keys(shown).length === 0 || elsewhere.length > 0) {
+        setFormError(elsewhere.length > 0 ? elsewhere.join('. ') : (error as Error).message);
+      }
+      if (Object.keys(shown).length > 0) focusFirstInvalid(form.current);
     } finally {
       setBusy(false);
     }
@@ -290,6 +309,14 @@ export function MonitorFormPage({ id }: { id?: string }) {
           error={errors.name}
         >
           {text('name', { autoComplete: 'off' })}
+        </Field>
+        <Field
+          id="tags"
+          label="Tags"
+          hint="Optional, separated by commas, e.g. “production, eu”: to filter and group the overview."
+          error={errors.tags}
+        >
+          {text('tags', { autoComplete: 'off' })}
         </Field>
         <div class="field-row">
           <Field
@@ -549,6 +576,12 @@ function KindFieldInput({
             }
             placeholder={control.type === 'text' ? control.placeholder : undefined}
             onInput={(e) => onChange(e.currentTarget.value)}
+            // Shows the scheme the address will be saved with as soon as the box is left.
+            onBlur={
+              control.type === 'text' && control.inputMode === 'url'
+                ? (e) => onChange(withScheme(e.currentTarget.value.trim()))
+                : undefined
+            }
           />
         );
       }}

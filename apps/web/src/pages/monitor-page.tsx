@@ -36,6 +36,7 @@ import {
 
 const REFRESH_MS = 5_000;
 const RECENT_INCIDENTS = 5;
+const HOUR_MS = 3_600_000;
 const WINDOW_LABELS: Record<StatsWindow, string> = {
   '1h': 'last hour',
   '24h': 'last 24 hours',
@@ -59,14 +60,18 @@ function safeHref(url: string): string | undefined {
 
 export function MonitorPage({ id }: { id: string }) {
   const { query } = useLocation();
-  const statsWindow = (STATS_WINDOWS as string[]).includes(query.get('window') ?? '')
+  const chosenWindow = (STATS_WINDOWS as string[]).includes(query.get('window') ?? '')
     ? (query.get('window') as StatsWindow)
-    : '24h';
+    : undefined;
+  // Without a choice, a monitor younger than an hour opens on the last hour (24 h would show a sliver);
+  // the default is settled at the first load, so the chart does not jump while it is being read.
+  const defaultWindow = useRef<StatsWindow | undefined>(undefined);
   const page = usePolling<PageData>(
     async (signal) => {
       // In sequence: the three are small, and one connection per page view is kinder to the database.
       const { monitor } = await api.monitor(id, signal);
-      const stats = await api.stats(id, statsWindow, signal);
+      defaultWindow.current ??= Date.now() - Date.parse(monitor.createdAt) < HOUR_MS ? '1h' : '24h';
+      const stats = await api.stats(id, chosenWindow ?? defaultWindow.current, signal);
       const { latest } = await api.latest(id, signal);
       const recent = await api.incidents({ monitorId: id, limit: RECENT_INCIDENTS }, signal);
       return {
@@ -78,7 +83,7 @@ export function MonitorPage({ id }: { id: string }) {
       };
     },
     REFRESH_MS,
-    `${id}:${statsWindow}`,
+    `${id}:${chosenWindow ?? ''}`,
   );
   const now = useNow(1_000);
   const data = page.data;
@@ -99,6 +104,7 @@ export function MonitorPage({ id }: { id: string }) {
     return <p class="muted">Loading…</p>;
   }
   const { monitor, stats, latest, incidents } = data;
+  const statsWindow = stats.window;
   const from = Date.parse(stats.from);
   const to = Date.parse(stats.to);
   const href = monitor.kind === 'http' ? safeHref(monitor.target) : undefined;
@@ -176,8 +182,8 @@ export function MonitorPage({ id }: { id: string }) {
         ) : (
           <ul class="latest-cards">
             {latest.map((check) => (
-              <li key={check.location} class={`card latest latest-${check.status.toLowerCase()}`}>
-                <span class="region-name">{check.location}</span>
+              <li key={check.region} class={`card latest latest-${check.status.toLowerCase()}`}>
+                <span class="region-name">{check.region}</span>
                 <StatusBadge status={check.status} />
                 {/* A push kind's check has no response to time. */}
                 {kind?.probed !== false && <span class="latest-ms">{formatMs(check.responseTimeMs)}</span>}
@@ -185,6 +191,9 @@ export function MonitorPage({ id }: { id: string }) {
                   {describeOutcome(check.statusCode, check.reason) ||
                     (kind?.probed === false ? '' : 'no response')}
                 </span>
+                {check.status === 'Down' && check.message && (
+                  <span class="check-message">{check.message}</span>
+                )}
                 {checkDetail(check) && <span class="muted check-detail">{checkDetail(check)}</span>}
                 <span class="muted">checked {formatAgo(check.checkedAt, now)}</span>
               </li>
@@ -224,11 +233,7 @@ export function MonitorPage({ id }: { id: string }) {
                 key={w}
                 type="button"
                 aria-pressed={w === statsWindow}
-                onClick={() =>
-                  navigate(`/monitors/${encodeURIComponent(id)}${w === '24h' ? '' : `?window=${w}`}`, {
-                    replace: true,
-                  })
-                }
+                onClick={() => navigate(`/monitors/${encodeURIComponent(id)}?window=${w}`, { replace: true })}
               >
                 {w}
               </button>
@@ -289,7 +294,7 @@ function alertSettingsText(monitor: Monitor): string {
 function RegionStatsTable({ stats }: { stats: MonitorStats }) {
   return (
     <div class="table-scroll">
-      <table class="stats-table">
+      <table class="stats-table stacking">
         <caption class="visually-hidden">Per region, {WINDOW_LABELS[stats.window]}</caption>
         <thead>
           <tr>
@@ -306,12 +311,12 @@ function RegionStatsTable({ stats }: { stats: MonitorStats }) {
           {stats.regions.map((r) => (
             <tr key={r.region}>
               <th scope="row">{r.region}</th>
-              <td>{formatPercent(r.uptimePercent)}</td>
-              <td>{formatMs(r.p50Ms)}</td>
-              <td>{formatMs(r.p95Ms)}</td>
-              <td>{formatMs(r.p99Ms)}</td>
-              <td>{formatMs(r.avgMs)}</td>
-              <td>
+              <td data-label="Uptime">{formatPercent(r.uptimePercent)}</td>
+              <td data-label="p50">{formatMs(r.p50Ms)}</td>
+              <td data-label="p95">{formatMs(r.p95Ms)}</td>
+              <td data-label="p99">{formatMs(r.p99Ms)}</td>
+              <td data-label="Average">{formatMs(r.avgMs)}</td>
+              <td data-label="Checks">
                 {r.checks}
                 {r.checks > r.up && <span class="down-text"> ({r.checks - r.up} down)</span>}
               </td>

@@ -1,21 +1,22 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api } from '../api.js';
-import { announce, useTitle } from '../announcer.js';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { api, type OverviewFilter, type OverviewSort } from '../api.js';
+import { useTitle } from '../announcer.js';
 import { CheckBar } from '../components/check-bar.js';
 import { ErrorNote, PageHeading } from '../components/layout.js';
 import { Sparkline } from '../components/sparkline.js';
 import { StatusBadge } from '../components/status.js';
 import { formatAgo, formatDuration, formatMs, formatPercent } from '../format.js';
-import { useNow, usePolling } from '../hooks.js';
+import { useMediaQuery, useNow } from '../hooks.js';
+import { type OverviewList, useOverviewList } from '../overview-data.js';
 import { followLink, navigate, useLocation } from '../router.js';
 import { MONITOR_STATUSES, type MonitorStatus, type OverviewMonitor } from '../types.js';
 
-const REFRESH_MS = 5_000;
 const RECENT_SLOTS = 30;
-/** Rows rendered at first and added per "Show more": a thousand rows of bars and lines would be slow. */
-const PAGE_ROWS = 100;
+/** Rows have one height each, so only those on screen need to exist (see VirtualRows). */
+const ROW_HEIGHT = { wide: 64, phone: 88 } as const;
+const PHONE = '(max-width: 760px)';
+const SEARCH_DELAY_MS = 250;
 
-const STATUS_ORDER: Record<MonitorStatus, number> = { down: 0, pending: 1, maintenance: 2, up: 3, paused: 4 };
 const STATUS_LABELS: Record<MonitorStatus, string> = {
   up: 'Up',
   down: 'Down',
@@ -23,39 +24,36 @@ const STATUS_LABELS: Record<MonitorStatus, string> = {
   paused: 'Paused',
   pending: 'Pending',
 };
-type SortKey = 'status' | 'name' | 'uptime' | 'response' | 'newest';
-const SORTS: Record<SortKey, { label: string; compare: (a: OverviewMonitor, b: OverviewMonitor) => number }> =
-  {
-    status: {
-      label: 'Status (down first)',
-      compare: (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status],
-    },
-    name: { label: 'Name', compare: (a, b) => a.name.localeCompare(b.name) },
-    uptime: {
-      label: 'Uptime (lowest first)',
-      compare: (a, b) => (a.uptimePercent ?? 101) - (b.uptimePercent ?? 101),
-    },
-    response: { label: 'Response time (slowest first)', compare: (a, b) => latestMs(b) - latestMs(a) },
-    newest: { label: 'Newest first', compare: (a, b) => b.createdAt.localeCompare(a.createdAt) },
-  };
+const SORTS: Record<OverviewSort, string> = {
+  state: 'Status (down first)',
+  name: 'Name',
+  response: 'Response (slowest first)',
+  uptime: 'Uptime (lowest first)',
+};
 const FILTERS: Array<MonitorStatus | 'all'> = ['all', ...MONITOR_STATUSES];
 
-function latestMs(m: OverviewMonitor): number {
-  return Math.max(-1, ...m.regions.map((r) => r.responseTimeMs ?? -1));
+/** Filters live in the address, so a filtered view can be bookmarked and survives a reload. */
+function filterOf(query: URLSearchParams): OverviewFilter & { groups: boolean } {
+  const status = query.get('status') ?? '';
+  const sort = query.get('sort') ?? '';
+  return {
+    q: query.get('q') ?? '',
+    status: (MONITOR_STATUSES as string[]).includes(status) ? (status as MonitorStatus) : undefined,
+    tag: query.get('tag') ?? '',
+    sort: sort in SORTS ? (sort as OverviewSort) : 'state',
+    groups: query.get('groups') === 'tags',
+  };
 }
 
 export function OverviewPage() {
   const { query } = useLocation();
-  const overview = usePolling((signal) => api.overview(signal), REFRESH_MS, 'overview');
+  const { groups, ...filter } = filterOf(query);
+  // The address follows each key stroke; the server is asked once typing pauses.
+  const q = useDebounced(filter.q ?? '', SEARCH_DELAY_MS);
+  const list = useOverviewList({ ...filter, q, sort: filter.sort === 'state' ? undefined : filter.sort });
   const now = useNow(5_000);
-  // Filters live in the address, so a filtered view can be bookmarked and survives a reload.
-  const text = query.get('q') ?? '';
-  const statusFilter = (FILTERS as string[]).includes(query.get('status') ?? '')
-    ? (query.get('status') as MonitorStatus | 'all')
-    : 'all';
-  const sort: SortKey = (query.get('sort') as SortKey) in SORTS ? (query.get('sort') as SortKey) : 'status';
-  const [shown, setShown] = useState(PAGE_ROWS);
-  useAnnounceChanges(overview.data?.monitors);
+  const counts = list.counts;
+  useTitle(counts && counts.down > 0 ? `(${counts.down} down) Monitors` : 'Monitors');
 
   const setQuery = (key: string, value: string, fallback: string) => {
     const next = new URLSearchParams(location.search);
@@ -63,21 +61,9 @@ export function OverviewPage() {
     else next.set(key, value);
     const search = next.toString();
     navigate(`/${search ? `?${search}` : ''}`, { replace: true });
-    setShown(PAGE_ROWS);
   };
-
-  const visible = useMemo(() => {
-    const needle = text.trim().toLowerCase();
-    return (overview.data?.monitors ?? [])
-      .filter((m) => statusFilter === 'all' || m.status === statusFilter)
-      .filter(
-        (m) => !needle || m.name.toLowerCase().includes(needle) || m.target.toLowerCase().includes(needle),
-      )
-      .sort((a, b) => SORTS[sort].compare(a, b) || a.name.localeCompare(b.name));
-  }, [overview.data, text, statusFilter, sort]);
-
-  const data = overview.data;
-  useTitle(data && data.counts.down > 0 ? `(${data.counts.down} down) Monitors` : 'Monitors');
+  const filtered = Boolean(q || filter.status || filter.tag);
+  const total = rowCount(list, undefined);
 
   return (
     <>
@@ -86,43 +72,48 @@ export function OverviewPage() {
           New monitor
         </a>
       </PageHeading>
-      {overview.error && <ErrorNote error={overview.error} stale={data !== undefined} />}
-      {!data && !overview.error && <p class="muted">Loading…</p>}
-      {data && (
+      {list.error && <ErrorNote error={list.error} stale={counts !== undefined} />}
+      {!counts && !list.error && <p class="muted">Loading…</p>}
+      {counts && (
         <>
           <section class="counts" aria-label="Monitors by status">
             {MONITOR_STATUSES.map((status) => (
               <button
                 key={status}
                 type="button"
-                class={`count count-${status}${data.counts[status] > 0 ? ' count-nonzero' : ''}`}
-                aria-pressed={statusFilter === status}
-                onClick={() => setQuery('status', statusFilter === status ? 'all' : status, 'all')}
+                class={`count count-${status}${counts[status] > 0 ? ' count-nonzero' : ''}`}
+                aria-pressed={filter.status === status}
+                onClick={() => setQuery('status', filter.status === status ? 'all' : status, 'all')}
               >
-                <span class="count-number">{data.counts[status]}</span>
+                <span class="count-number">{counts[status]}</span>
                 <span class="count-label">
                   {status === 'down' ? 'Down (incident open)' : STATUS_LABELS[status]}
                 </span>
               </button>
             ))}
-            <p class="updated muted">
-              Updated {overview.updatedAt ? formatAgo(new Date(overview.updatedAt).toISOString(), now) : '—'}
+            <p class="updated muted" data-live={list.live}>
+              {list.live === 'stream' ? 'Live' : 'Updated'}
+              {list.live !== 'stream' &&
+                ` ${list.updatedAt ? formatAgo(new Date(list.updatedAt).toISOString(), now) : '—'}`}
             </p>
           </section>
 
           <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
-            <label>
+            <label class="filter-search">
               <span>Search</span>
               <input
                 type="search"
-                value={text}
+                value={filter.q}
                 placeholder="Name or URL"
                 onInput={(e) => setQuery('q', e.currentTarget.value, '')}
               />
             </label>
             <label>
               <span>Status</span>
-              <select value={statusFilter} onChange={(e) => setQuery('status', e.currentTarget.value, 'all')}>
+              <select
+                value={filter.status ?? 'all'}
+                onChange={(e) => setQuery('status', e.currentTarget.value, 'all')}
+              >
                 {FILTERS.map((f) => (
                   <option key={f} value={f}>
                     {f === 'all' ? 'All' : STATUS_LABELS[f]}
@@ -130,60 +121,50 @@ export function OverviewPage() {
                 ))}
               </select>
             </label>
-            <label>
-              <span>Sort by</span>
-              <select value={sort} onChange={(e) => setQuery('sort', e.currentTarget.value, 'status')}>
-                {(Object.keys(SORTS) as SortKey[]).map((key) => (
-                  <option key={key} value={key}>
-                    {SORTS[key].label}
+            <label class="filter-tag">
+              <span>Tag</span>
+              <select value={filter.tag} onChange={(e) => setQuery('tag', e.currentTarget.value, '')}>
+                <option value="">All</option>
+                {list.tags.map((tag) => (
+                  <option key={tag} value={tag}>
+                    {tag}
                   </option>
                 ))}
               </select>
             </label>
+            <label class="filter-sort">
+              <span>Sort by</span>
+              <select value={filter.sort} onChange={(e) => setQuery('sort', e.currentTarget.value, 'state')}>
+                {(Object.keys(SORTS) as OverviewSort[]).map((key) => (
+                  <option key={key} value={key}>
+                    {SORTS[key]}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {list.tags.length > 0 && (
+              <label class="inline filter-groups">
+                <input
+                  type="checkbox"
+                  checked={groups}
+                  onChange={(e) => setQuery('groups', e.currentTarget.checked ? 'tags' : '', '')}
+                />{' '}
+                Group by tag
+              </label>
+            )}
           </form>
 
-          {data.monitors.length === 0 ? (
+          {total === 0 && !filtered ? (
             <div class="empty">
               <p>No monitors yet.</p>
               <a class="button primary" href="/monitors/new" onClick={followLink}>
                 Create your first monitor
               </a>
             </div>
-          ) : visible.length === 0 ? (
-            <p class="empty">No monitor matches these filters.</p>
+          ) : groups && !filter.tag ? (
+            <TagGroups filter={{ ...filter, q }} now={now} />
           ) : (
-            <>
-              <table class="monitors">
-                <caption class="visually-hidden">
-                  {visible.length} of {data.monitors.length} monitors; uptime over the last {data.windowHours}{' '}
-                  hours
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Monitor</th>
-                    <th scope="col">Regions</th>
-                    <th scope="col">Uptime {data.windowHours} h</th>
-                    <th scope="col">Recent checks</th>
-                    <th scope="col">Response</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {visible.slice(0, shown).map((monitor) => (
-                    <MonitorRow key={monitor.id} monitor={monitor} now={now} />
-                  ))}
-                </tbody>
-              </table>
-              {visible.length > shown && (
-                <p class="more">
-                  <span class="muted">
-                    Showing {shown} of {visible.length}.
-                  </span>{' '}
-                  <button type="button" class="button" onClick={() => setShown(shown + PAGE_ROWS)}>
-                    Show {Math.min(PAGE_ROWS, visible.length - shown)} more
-                  </button>
-                </p>
-              )}
-            </>
+            <MonitorTable list={list} now={now} label={`${total} monitors`} status={filter.status} />
           )}
         </>
       )}
@@ -191,11 +172,167 @@ export function OverviewPage() {
   );
 }
 
-function MonitorRow({ monitor, now }: { monitor: OverviewMonitor; now: number }) {
-  const href = `/monitors/${encodeURIComponent(monitor.id)}`;
+/** Every tag as a group, collapsed; an opened one loads its own monitors, page by page. */
+function TagGroups({ filter, now }: { filter: OverviewFilter; now: number }) {
+  const [tags, setTags] = useState<Array<{ name: string; monitors: number }> | undefined>(undefined);
+  const [error, setError] = useState<Error>();
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  useEffect(() => {
+    const controller = new AbortController();
+    api.tags(controller.signal).then(
+      (r) => setTags(r.tags),
+      (e: Error) => e.name !== 'AbortError' && setError(e),
+    );
+    return () => controller.abort();
+  }, []);
+  if (error) return <ErrorNote error={error} />;
+  if (!tags) return <p class="muted">Loading…</p>;
+  const toggle = (name: string) => {
+    const next = new Set(open);
+    if (next.has(name)) next.delete(name);
+    else next.add(name);
+    setOpen(next);
+  };
   return (
-    <tr class={`row-${monitor.status}`} data-monitor-id={monitor.id}>
-      <th scope="row" class="monitor-cell">
+    <div class="tag-groups">
+      {tags.map((tag) => (
+        <section key={tag.name} class="tag-group">
+          <h2 class="tag-group-heading">
+            <button type="button" aria-expanded={open.has(tag.name)} onClick={() => toggle(tag.name)}>
+              <span class="tag-group-arrow" aria-hidden="true" />
+              <span class="tag">{tag.name}</span>{' '}
+              <span class="muted">
+                {tag.monitors} {tag.monitors === 1 ? 'monitor' : 'monitors'}
+              </span>
+            </button>
+          </h2>
+          {open.has(tag.name) && <TagGroup filter={{ ...filter, tag: tag.name }} now={now} />}
+        </section>
+      ))}
+      <p class="muted">Monitors without a tag are listed when “Group by tag” is off.</p>
+    </div>
+  );
+}
+
+function TagGroup({ filter, now }: { filter: OverviewFilter; now: number }) {
+  const list = useOverviewList(filter);
+  if (list.error && list.monitors.length === 0) return <ErrorNote error={list.error} />;
+  if (!list.counts) return <p class="muted">Loading…</p>;
+  return (
+    <MonitorTable
+      list={list}
+      now={now}
+      label={`Monitors tagged ${filter.tag ?? ''}`}
+      status={filter.status}
+    />
+  );
+}
+
+/**
+ * The monitors as a table whose rows exist only while on screen (give or take a few), so ten thousand
+ * cost what fifty do; reaching the end of the loaded ones asks for the next page.
+ */
+function MonitorTable({
+  list,
+  now,
+  label,
+  status,
+}: {
+  list: OverviewList;
+  now: number;
+  label: string;
+  /** The state filtered by, if any: the counts say how many rows it has in all. */
+  status: MonitorStatus | undefined;
+}) {
+  const phone = useMediaQuery(PHONE);
+  const rowHeight = phone ? ROW_HEIGHT.phone : ROW_HEIGHT.wide;
+  const body = useRef<HTMLDivElement>(null);
+  const { start, end } = useWindowRange(body, list.monitors.length, rowHeight);
+  const { monitors, hasMore, loadMore } = list;
+  useEffect(() => {
+    if (hasMore && end >= monitors.length - 10) loadMore();
+  }, [end, monitors.length, hasMore]);
+  const onScreen = monitors.slice(start, end).map((m) => m.id);
+  const onScreenKey = onScreen.join(',');
+  useEffect(() => list.watch(onScreen), [onScreenKey]);
+
+  if (monitors.length === 0) {
+    return list.loading ? (
+      <p class="muted">Loading…</p>
+    ) : (
+      <p class="empty">No monitor matches these filters.</p>
+    );
+  }
+  return (
+    <div
+      class="monitors"
+      role="table"
+      aria-label={`${label}; uptime over the last ${list.windowHours} hours`}
+      aria-rowcount={rowCount(list, status) + 1}
+    >
+      <div class="monitors-head" role="rowgroup">
+        <div class="monitor-row" role="row" aria-rowindex={1}>
+          <span role="columnheader">Monitor</span>
+          <span role="columnheader">Regions</span>
+          <span role="columnheader" class="uptime-cell">
+            Uptime {list.windowHours} h
+          </span>
+          <span role="columnheader">Recent checks</span>
+          <span role="columnheader" class="response-cell">
+            Response
+          </span>
+        </div>
+      </div>
+      <div
+        class="monitors-body"
+        role="rowgroup"
+        ref={body}
+        style={{ height: `${monitors.length * rowHeight}px` }}
+      >
+        {monitors.slice(start, end).map((monitor, i) => (
+          <MonitorRow
+            key={monitor.id}
+            monitor={monitor}
+            now={now}
+            index={start + i}
+            top={(start + i) * rowHeight}
+            height={rowHeight}
+          />
+        ))}
+      </div>
+      {(hasMore || list.loading) && (
+        <p class="more muted" aria-live="polite">
+          Loading more…
+        </p>
+      )}
+    </div>
+  );
+}
+
+function MonitorRow({
+  monitor,
+  now,
+  index,
+  top,
+  height,
+}: {
+  monitor: OverviewMonitor;
+  now: number;
+  index: number;
+  top: number;
+  height: number;
+}) {
+  const href = `/monitors/${encodeURIComponent(monitor.id)}`;
+  const latest = latestMs(monitor);
+  return (
+    <div
+      class={`monitor-row row-${monitor.status}`}
+      role="row"
+      aria-rowindex={index + 2}
+      data-monitor-id={monitor.id}
+      style={{ transform: `translateY(${top}px)`, height: `${height}px` }}
+    >
+      <div role="rowheader" class="monitor-cell">
         <span class="state-line">
           <StatusBadge status={monitor.status} />{' '}
           <span class="muted state-since">{stateSinceText(monitor, now)}</span>
@@ -213,42 +350,67 @@ function MonitorRow({ monitor, now }: { monitor: OverviewMonitor; now: number })
         <a class="monitor-name" href={href} onClick={followLink}>
           {monitor.name}
         </a>
-        <span class="monitor-url muted">{monitor.target}</span>
-      </th>
-      <td class="regions-cell" data-label="Regions">
+        <span class="monitor-url muted">
+          {monitor.target}
+          {(monitor.tags ?? []).map((tag) => (
+            <span key={tag} class="tag">
+              {tag}
+            </span>
+          ))}
+        </span>
+      </div>
+      <div role="cell" class="regions-cell">
         <ul class="region-states">
           {monitor.regions.map((region) => (
             <li
               key={region.region}
               class={`region-state region-${regionClass(region.status, monitor.paused)}`}
+              title={sinceText(region.since, region.lastCheckedAt, now, monitor.paused)}
             >
               <span class="region-name">{region.region}</span>{' '}
               <span class="region-status">
                 {region.status ?? (monitor.paused ? 'Not checked' : 'Pending')}
               </span>{' '}
-              <span class="muted">{sinceText(region.since, region.lastCheckedAt, now, monitor.paused)}</span>
+              <span class="muted region-since">
+                {sinceText(region.since, region.lastCheckedAt, now, monitor.paused)}
+              </span>
             </li>
           ))}
         </ul>
-      </td>
-      <td class="uptime-cell" data-label="Uptime 24 h">
+      </div>
+      <div role="cell" class="uptime-cell">
         <span title={monitor.regions.map((r) => `${r.region}: ${formatPercent(r.uptimePercent)}`).join('\n')}>
           {formatPercent(monitor.uptimePercent)}
         </span>
-      </td>
-      <td class="bar-cell" data-label="Recent checks">
+      </div>
+      <div role="cell" class="bar-cell">
         <CheckBar checks={monitor.recent} slots={RECENT_SLOTS} />
-      </td>
-      <td
+      </div>
+      <div
+        role="cell"
         class="response-cell"
-        data-label="Response"
         title="Average response time per hour over the last 24 h, and the newest check"
       >
-        <Sparkline series={monitor.regions.map((r) => r.hourlyResponseMs)} />
-        <span class="latest-ms">{formatMs(latestMs(monitor) >= 0 ? latestMs(monitor) : null)}</span>
-      </td>
-    </tr>
+        {/* The line's box is kept when it has nothing to draw, so the numbers line up. */}
+        <span class="sparkline-box">
+          <Sparkline series={monitor.regions.map((r) => r.hourlyResponseMs)} />
+        </span>
+        <span class="latest-ms">{formatMs(latest >= 0 ? latest : null)}</span>
+      </div>
+    </div>
   );
+}
+
+/** How many monitors the list has over all its pages. */
+function rowCount(list: OverviewList, status: MonitorStatus | undefined): number {
+  const counts = list.counts;
+  if (!counts) return list.monitors.length;
+  if (status) return counts[status];
+  return counts.total ?? MONITOR_STATUSES.reduce((sum, s) => sum + counts[s], 0);
+}
+
+function latestMs(m: OverviewMonitor): number {
+  return Math.max(-1, ...m.regions.map((r) => r.responseTimeMs ?? -1));
 }
 
 function stateSinceText(monitor: OverviewMonitor, now: number): string {
@@ -267,23 +429,46 @@ function sinceText(since: string | null, lastCheckedAt: string | null, now: numb
   return `for ${formatDuration(now - Date.parse(since))}`;
 }
 
-/** Tells screen readers when a monitor changes status between refreshes. */
-function useAnnounceChanges(monitors: OverviewMonitor[] | undefined): void {
-  const previous = useRef<Map<string, MonitorStatus> | undefined>(undefined);
+/** The rows of a fixed-height list that are on screen (and a few either side), following the page's scroll. */
+function useWindowRange(
+  body: { current: HTMLElement | null },
+  count: number,
+  rowHeight: number,
+): { start: number; end: number } {
+  const OVERSCAN = 6;
+  const [range, setRange] = useState({ start: 0, end: Math.min(count, 20) });
+  useLayoutEffect(() => {
+    let frame = 0;
+    const measure = () => {
+      frame = 0;
+      const top = body.current?.getBoundingClientRect().top ?? 0;
+      const start = Math.max(0, Math.floor(-top / rowHeight) - OVERSCAN);
+      const end = Math.min(
+        count,
+        Math.max(start, Math.ceil((window.innerHeight - top) / rowHeight) + OVERSCAN),
+      );
+      setRange((r) => (r.start === start && r.end === end ? r : { start, end }));
+    };
+    const schedule = () => {
+      if (!frame) frame = requestAnimationFrame(measure);
+    };
+    measure();
+    window.addEventListener('scroll', schedule, { passive: true });
+    window.addEventListener('resize', schedule);
+    return () => {
+      if (frame) cancelAnimationFrame(frame);
+      window.removeEventListener('scroll', schedule);
+      window.removeEventListener('resize', schedule);
+    };
+  }, [count, rowHeight]);
+  return range;
+}
+
+function useDebounced<T>(value: T, delayMs: number): T {
+  const [settled, setSettled] = useState(value);
   useEffect(() => {
-    if (!monitors) return;
-    const current = new Map(monitors.map((m) => [m.id, m.status]));
-    if (previous.current) {
-      const changes = monitors.filter((m) => {
-        const before = previous.current!.get(m.id);
-        return before !== undefined && before !== m.status && m.status !== 'paused' && before !== 'paused';
-      });
-      if (changes.length > 0 && changes.length <= 5) {
-        announce(changes.map((m) => `${m.name} is now ${m.status}`).join('. '));
-      } else if (changes.length > 5) {
-        announce(`${changes.length} monitors changed status`);
-      }
-    }
-    previous.current = current;
-  }, [monitors]);
+    const timer = setTimeout(() => setSettled(value), delayMs);
+    return () => clearTimeout(timer);
+  }, [value, delayMs]);
+  return settled;
 }
