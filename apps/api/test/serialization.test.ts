@@ -38,6 +38,7 @@ function monitorOf(kind: (typeof MONITOR_KINDS)[number], i: number) {
     recoveryThreshold: 2,
     regionQuorum: null,
     retryIntervalSeconds: 10,
+    tags: ['prod'],
     state: 'up',
     stateSince: now,
     openIncidentId: null,
