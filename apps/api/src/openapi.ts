@@ -28,7 +28,8 @@ export function registerOpenApi(app: ApiServer): void {
     schema.security ??= [];
   });
   app.register(swagger, {
-    transformObject: (document) => exclusiveVariants((document as { openapiObject: object }).openapiObject),
+    transformObject: (document) =>
+      namedComponents(exclusiveVariants((document as { openapiObject: object }).openapiObject)),
     openapi: {
       openapi: '3.1.0',
       servers: [{ url: '/', description: 'This server (the API is served beside the dashboard)' }],
@@ -114,5 +115,61 @@ function exclusiveVariants<T extends object>(document: T): T {
     Object.values(schema).forEach(visit);
   };
   visit(document);
+  return document;
+}
+
+/**
+ * Every schema with a `title` (TypeBox's `{ title: 'Monitor' }`) moves to `components.schemas` under that
+ * name and is referred to by `$ref`, innermost first, so generated clients get named types (a `Monitor`,
+ * an `HttpMonitor`) instead of one anonymous type per use. Two different schemas under one title get
+ * numbered names. A discriminated union whose variants all became references gets its `mapping`.
+ */
+function namedComponents<T extends object>(document: T): T {
+  const doc = document as { paths?: unknown; components?: { schemas?: Record<string, unknown> } };
+  doc.components ??= {};
+  const components = (doc.components.schemas ??= {});
+  const texts = new Map<string, string>(
+    Object.entries(components).map(([name, s]) => [JSON.stringify(s), name]),
+  );
+  const nameOf = (title: string, schema: object): string => {
+    const text = JSON.stringify(schema);
+    const known = texts.get(text);
+    if (known !== undefined) return known;
+    const base = title
+      .split(/[^A-Za-z0-9]+/)
+      .filter((word) => word !== '')
+      .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+      .join('');
+    let name = base;
+    for (let n = 2; name in components; n++) name = `${base}${n}`;
+    components[name] = schema;
+    texts.set(text, name);
+    return name;
+  };
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (typeof node !== 'object' || node === null) return node;
+    const schema = node as SchemaNode & { title?: unknown; $ref?: unknown };
+    for (const [key, value] of Object.entries(schema)) schema[key] = visit(value);
+    const variants = (schema.oneOf ?? schema.anyOf) as Array<{ $ref?: string }> | undefined;
+    const property = schema.discriminator?.propertyName;
+    if (property && variants?.every((variant) => typeof variant.$ref === 'string')) {
+      const mapping: Record<string, string> = {};
+      for (const variant of variants) {
+        const target = components[variant.$ref!.split('/').pop()!] as SchemaNode | undefined;
+        const properties = target?.properties as
+          Record<string, { const?: unknown; enum?: unknown[] }> | undefined;
+        const tag = properties?.[property];
+        const value = tag?.const ?? (tag?.enum?.length === 1 ? tag.enum[0] : undefined);
+        if (typeof value === 'string') mapping[value] = variant.$ref!;
+      }
+      schema.discriminator = { propertyName: property, mapping } as SchemaNode['discriminator'];
+    }
+    if (typeof schema.title !== 'string' || schema.$ref !== undefined) return schema;
+    const { description, ...shared } = schema;
+    const ref = `#/components/schemas/${nameOf(schema.title, shared)}`;
+    return description === undefined ? { $ref: ref } : { $ref: ref, description };
+  };
+  doc.paths = visit(doc.paths);
   return document;
 }

@@ -32,6 +32,29 @@ describe('the OpenAPI document, for client generators', () => {
     expect(doc.paths['/api/auth/login']!.post!.security).toEqual([]);
   });
 
+  it('names its schemas in components.schemas, refers to them, and maps each discriminator value', async () => {
+    const app = testServer({} as Database);
+    await app.ready();
+    const doc = app.swagger() as {
+      components: { schemas: Record<string, { discriminator?: { mapping?: Record<string, string> } }> };
+      paths: Record<string, Record<string, unknown>>;
+    };
+    await app.close();
+    const schemas = doc.components.schemas;
+    expect(Object.keys(schemas)).toEqual(
+      expect.arrayContaining(['Monitor', 'HttpMonitor', 'Channel', 'Error']),
+    );
+    const list = JSON.stringify(doc.paths['/api/monitor']!.get);
+    expect(list).toContain('"items":{"$ref":"#/components/schemas/Monitor"}');
+    expect(schemas.Monitor!.discriminator!.mapping!.http).toBe('#/components/schemas/HttpMonitor');
+    expect(Object.keys(schemas.Channel!.discriminator!.mapping!)).toContain('webhook');
+    // Every reference resolves.
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
+      (m) => m[1]!,
+    );
+    expect(refs.filter((name) => !(name in schemas))).toEqual([]);
+  });
+
   it('passes redocly lint with the recommended rules, without errors', { timeout: 120_000 }, async () => {
     const app = testServer({} as Database);
     await app.ready();

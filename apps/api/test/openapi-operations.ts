@@ -52,6 +52,7 @@ export interface Operation {
 }
 
 interface Document {
+  components?: { schemas?: Record<string, unknown> };
   paths: Record<
     string,
     Record<
@@ -66,7 +67,18 @@ interface Document {
   >;
 }
 
-export function operationsOf(doc: Document): Operation[] {
+/** A schema with each `$ref` to `components.schemas` replaced by what it names (the document has no cycles). */
+function inlined<T>(node: T, schemas: Record<string, unknown>): T {
+  if (Array.isArray(node)) return node.map((item) => inlined(item, schemas)) as T;
+  if (typeof node !== 'object' || node === null) return node;
+  const { $ref, ...rest } = node as { $ref?: string } & Record<string, unknown>;
+  const target = $ref === undefined ? {} : inlined(schemas[$ref.split('/').pop()!], schemas);
+  const own = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, inlined(value, schemas)]));
+  return { ...(target as object), ...own } as T;
+}
+
+export function operationsOf(document: Document): Operation[] {
+  const doc = inlined(document, document.components?.schemas ?? {});
   return Object.entries(doc.paths).flatMap(([path, ops]) =>
     Object.entries(ops).map(([method, op]) => {
       const documented = new Set(Object.keys(op.responses).map(Number));
