@@ -18,6 +18,7 @@ interface Draft {
   timeoutMs: string;
   regions: string[];
   paused: boolean;
+  publicBadges: boolean;
   failureThreshold: string;
   recoveryThreshold: string;
   /** '' for a majority of the regions (the API's null). */
@@ -52,6 +53,7 @@ const EMPTY: Draft = {
   timeoutMs: '',
   regions: [],
   paused: false,
+  publicBadges: false,
   failureThreshold: '2',
   recoveryThreshold: '2',
   regionQuorum: '',
@@ -69,6 +71,7 @@ function draftOf(m: Monitor): Draft {
     timeoutMs: String(m.timeoutMs),
     regions: m.regions,
     paused: m.paused,
+    publicBadges: m.publicBadges ?? false,
     failureThreshold: String(m.failureThreshold),
     recoveryThreshold: String(m.recoveryThreshold),
     regionQuorum: m.regionQuorum === null ? '' : String(m.regionQuorum),
@@ -88,6 +91,7 @@ function inputOf(draft: Draft): MonitorInput {
     regionQuorum: draft.regionQuorum === '' ? null : integer(draft.regionQuorum),
     retryIntervalSeconds: integer(draft.retryIntervalSeconds),
     paused: draft.paused,
+    publicBadges: draft.publicBadges,
     channelIds: draft.channelIds,
     reminderIntervalMinutes: integer(draft.reminderIntervalMinutes),
   };
@@ -456,6 +460,15 @@ export function MonitorFormPage({ id }: { id?: string }) {
               onChange={(e) => set('paused', e.currentTarget.checked)}
             />{' '}
             Paused
+          </label>
+          <label class="inline">
+            <input
+              type="checkbox"
+              name="publicBadges"
+              checked={draft.publicBadges}
+              onChange={(e) => set('publicBadges', e.currentTarget.checked)}
+            />{' '}
+            Public badges (status, uptime and response-time images anyone can load)
           </label>
         </div>
         <div class="form-actions">

@@ -38,9 +38,11 @@ function emptyDraft(): Draft {
 }
 
 function draftOf(page: StatusPage): Draft {
-  return { ...page, customDomain: page.customDomain ?? '' };
+  const { slug, title, description, sections, show, published } = page;
+  return { slug, title, description, sections, show, published, customDomain: page.customDomain ?? '' };
 }
 
+/** Every field (PUT replaces the page); an empty custom domain is none. */
 function inputOf(draft: Draft): StatusPageInput {
   const customDomain = draft.customDomain.trim();
   return { ...draft, slug: draft.slug.trim(), customDomain: customDomain === '' ? null : customDomain };
