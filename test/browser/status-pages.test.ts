@@ -80,16 +80,14 @@ describe.skipIf(!chromiumAvailable())('status pages in a browser', { timeout: 12
     await shot('monitor-badges');
   });
 
-  /** Creates, reads, edits and deletes a status page through the dashboard on `on`. */
-  async function roundTrip(on: Page, slug: string) {
-    await on.goto('/status-pages');
-    await expectPage(on.getByText('No status page yet.')).toBeVisible();
-    await on.getByRole('link', { name: 'New status page' }).click();
+  /** Fills the new status page form with the monitor under `displayName` (a bad address first) and saves. */
+  async function createThroughForm(on: Page, slug: string, displayName: string) {
+    await on.getByRole('link', { name: 'New status page' }).first().click();
     await on.waitForURL((url) => url.pathname === '/status-pages/new');
     await on.getByLabel('Title').fill('Acme status');
     await on.getByLabel('Address').fill('Not A Slug');
     await on.getByRole('checkbox', { name: 'API server' }).check();
-    await on.getByLabel('Name visitors see for API server').fill('Public API');
+    await on.getByLabel('Name visitors see for API server').fill(displayName);
     await on.getByRole('button', { name: 'Create status page' }).click();
     await expectPage(on.locator('#slug-error')).toHaveText(
       'Must be lower-case letters, digits and inner hyphens (URL-safe)',
@@ -98,6 +96,13 @@ describe.skipIf(!chromiumAvailable())('status pages in a browser', { timeout: 12
     await on.getByLabel('Address').fill(slug);
     await on.getByRole('button', { name: 'Create status page' }).click();
     await on.waitForURL((url) => url.pathname === '/status-pages');
+  }
+
+  /** Creates, reads, edits and deletes a status page through the dashboard on `on`. */
+  async function roundTrip(on: Page, slug: string) {
+    await on.goto('/status-pages');
+    await expectPage(on.getByText('No status page yet.')).toBeVisible();
+    await createThroughForm(on, slug, 'Public API');
     const card = on.locator('.window', { hasText: 'Acme status' });
     await expectPage(card).toContainText('1 section, 1 monitor');
     const overflow = await on.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -164,6 +169,27 @@ describe.skipIf(!chromiumAvailable())('status pages in a browser', { timeout: 12
     expect(overflow).toBeLessThanOrEqual(0);
     await context.close();
     expect(phoneProblems).toEqual([]);
+  });
+
+  it('posts an incident update (a 400 beside its field first) that the status page shows', async () => {
+    await page.goto('/status-pages');
+    await createThroughForm(page, 'acme-incidents', 'Public API');
+    // The target answers 404 at /: the monitor's incident opens after its recheck.
+    await page.goto(`/monitors/${monitorId}`);
+    const incident = page.locator('.incidents .incident-link').first();
+    await expectPage(incident).toBeVisible({ timeout: 60_000 });
+    await incident.click();
+    await page.waitForURL(/\/incidents\/[0-9a-f-]{36}$/);
+    await page.getByRole('button', { name: 'Post update' }).click();
+    await expectPage(page.locator('#update-message-error')).toHaveText('Must not be empty');
+    await page.locator('#update-status').selectOption('identified');
+    await page.getByLabel('Message').fill('The health route answers 404 since the deploy.');
+    await page.getByRole('button', { name: 'Post update' }).click();
+    await expectPage(page.getByRole('status').filter({ hasText: 'Posted “Identified”' })).toBeVisible();
+
+    await page.goto('/status/acme-incidents');
+    await expectPage(page.getByText('The health route answers 404 since the deploy.')).toBeVisible();
+    await shot('status-page-public');
     expect(problems).toEqual([]);
   });
 });
