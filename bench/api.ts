@@ -14,7 +14,7 @@ import {
   below,
   goalMet,
 } from './lib/figure.js';
-import { CONNECTIONS, loadRoute, type RouteRun, startBenchApi } from './lib/api-load.js';
+import { CONNECTIONS, loadRounds, startBenchApi } from './lib/api-load.js';
 import { insertMonitors, seedHistory } from './lib/load.js';
 import { createBenchDatabase } from './lib/services.js';
 import { median, round } from './lib/stats.js';
@@ -73,21 +73,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
     if (route.sizedAs !== undefined) await api.child.request('setSizedBody', { name: route.sizedAs, body });
   }
   const seconds = ctx.quick ? 3 : 10;
-  const runs = new Map<string, RouteRun[]>(routes.map((r) => [r.name, []]));
-  for (let n = 1; n <= ctx.runs; n++) {
-    for (const route of routes) {
-      ctx.progress.step(`round ${n}/${ctx.runs}: ${route.name}, ${CONNECTIONS} connections for ${seconds} s`);
-      const result = await loadRoute(api, route.url, route.headers, seconds, db.pool);
-      if (result.non2xx > 0 || result.errors > 0)
-        throw new Error(`${route.name}: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
-      ctx.progress.step(
-        `  ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms, ` +
-          `CPU per request: API ${result.cpuMsPerRequest.toFixed(3)} ms, ` +
-          `PostgreSQL ${result.postgresCpuMsPerRequest?.toFixed(3) ?? '?'} ms`,
-      );
-      runs.get(route.name)!.push(result);
-    }
-  }
+  const runs = await loadRounds(ctx, api, routes, seconds, db.pool);
   const summary = (name: string) => ({
     rps: median(runs.get(name)!.map((r) => r.requestsPerSecond)),
     p99: median(runs.get(name)!.map((r) => r.p99Ms)),

@@ -7,7 +7,7 @@
  */
 import { rollups } from '@better-uptime/db';
 import { type BenchContext, type Figure, type FigureResult, type Metric } from './lib/figure.js';
-import { CONNECTIONS, loadRoute, type RouteRun, startBenchApi } from './lib/api-load.js';
+import { CONNECTIONS, loadRounds, type RouteRun, startBenchApi } from './lib/api-load.js';
 import { insertMonitors } from './lib/load.js';
 import { createBenchDatabase } from './lib/services.js';
 import { median, round } from './lib/stats.js';
@@ -98,21 +98,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
     answerBytes.set(route.name, Buffer.byteLength(body));
   }
   const seconds = ctx.quick ? 3 : 10;
-  const runs = new Map<string, RouteRun[]>(routes.map((r) => [r.name, []]));
-  for (let n = 1; n <= ctx.runs; n++) {
-    for (const route of routes) {
-      ctx.progress.step(`round ${n}/${ctx.runs}: ${route.name}, ${CONNECTIONS} connections for ${seconds} s`);
-      const result = await loadRoute(api, route.url, {}, seconds, db.pool);
-      if (result.non2xx > 0 || result.errors > 0)
-        throw new Error(`${route.name}: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
-      ctx.progress.step(
-        `  ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms, ` +
-          `CPU per request: API ${result.cpuMsPerRequest.toFixed(3)} ms, ` +
-          `PostgreSQL ${result.postgresCpuMsPerRequest?.toFixed(3) ?? '?'} ms`,
-      );
-      runs.get(route.name)!.push(result);
-    }
-  }
+  const runs = await loadRounds(ctx, api, routes, seconds, db.pool);
   const of = (name: string, pick: (r: RouteRun) => number) => median(runs.get(name)!.map(pick));
   const bareRuns = runs.get('bare route')!;
   const bareRps = of('bare route', (r) => r.requestsPerSecond);

@@ -122,3 +122,38 @@ export async function loadRoute(
     errors: result.errors + result.timeouts,
   };
 }
+
+export interface LoadedRoute {
+  name: string;
+  url: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * `ctx.runs` rounds over the routes in turn (so each round compares them at the same moment of the
+ * machine), each route for `seconds`; any non-2xx answer or error fails the figure. Runs by route name.
+ */
+export async function loadRounds(
+  ctx: BenchContext,
+  api: BenchApi,
+  routes: readonly LoadedRoute[],
+  seconds: number,
+  pool: pg.Pool,
+): Promise<Map<string, RouteRun[]>> {
+  const runs = new Map<string, RouteRun[]>(routes.map((r) => [r.name, []]));
+  for (let n = 1; n <= ctx.runs; n++) {
+    for (const route of routes) {
+      ctx.progress.step(`round ${n}/${ctx.runs}: ${route.name}, ${CONNECTIONS} connections for ${seconds} s`);
+      const result = await loadRoute(api, route.url, route.headers ?? {}, seconds, pool);
+      if (result.non2xx > 0 || result.errors > 0)
+        throw new Error(`${route.name}: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
+      ctx.progress.step(
+        `  ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms, ` +
+          `CPU per request: API ${result.cpuMsPerRequest.toFixed(3)} ms, ` +
+          `PostgreSQL ${result.postgresCpuMsPerRequest?.toFixed(3) ?? '?'} ms`,
+      );
+      runs.get(route.name)!.push(result);
+    }
+  }
+  return runs;
+}

@@ -162,7 +162,7 @@ export async function seedHistory(pool: pg.Pool, db: Database, spec: HistorySpec
                 CASE WHEN d.down THEN 'Down'::check_status ELSE 'Up'::check_status END,
                 40 + (random() * 160)::int,
                 CASE WHEN d.down THEN 503 ELSE 200 END,
-                CASE WHEN d.down THEN 'http_status'::failure_reason END,
+                CASE WHEN d.down THEN 'http_status' END,
                 CASE WHEN d.down THEN 'status 503 is not one of the expected 200-299' END,
                 1, 3 + (random() * 5)::int, 8 + (random() * 10)::int, 20 + (random() * 120)::int
          FROM unnest($1::uuid[]) WITH ORDINALITY AS m0(id, n)

@@ -70,7 +70,7 @@ describe.skipIf(!chromiumAvailable())('status pages in a browser', { timeout: 12
     ]);
     // Each preview loaded (a 404 or a broken SVG leaves the image without width).
     await page.waitForFunction(() =>
-      [...document.querySelectorAll<HTMLImageElement>('.badges-panel img')].every(
+      Array.from(document.querySelectorAll<HTMLImageElement>('.badges-panel img')).every(
         (img) => img.complete && img.naturalWidth > 0,
       ),
     );
