@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
 import { Field, focusFirstInvalid } from '../components/field.js';
-import { ErrorNote, isNotFound, PageHeading } from '../components/layout.js';
+import { LoadFailed, PageHeading } from '../components/layout.js';
 import { followLink, navigate } from '../router.js';
 import { fieldText, fieldValue, integer, type KindField, kindNamed, KINDS } from '../kinds.js';
 import type { Channel, Monitor, MonitorInput } from '../types.js';
@@ -158,13 +158,12 @@ export function MonitorFormPage({ id }: { id?: string }) {
 
   if (loadError) {
     return (
-      <>
-        <PageHeading title={isNotFound(loadError) ? 'Monitor not found' : 'Edit monitor'} />
-        <ErrorNote error={loadError} />
-        <a href="/" onClick={followLink}>
-          Back to monitors
-        </a>
-      </>
+      <LoadFailed
+        error={loadError}
+        title="Edit monitor"
+        notFound="Monitor not found"
+        back={{ href: '/', label: 'Back to monitors' }}
+      />
     );
   }
   if (!draft) return <p class="muted">Loading…</p>;

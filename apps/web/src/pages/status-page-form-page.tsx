@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
 import { Field, focusFirstInvalid } from '../components/field.js';
-import { ErrorNote, isNotFound, PageHeading } from '../components/layout.js';
+import { LoadFailed, PageHeading } from '../components/layout.js';
 import { value } from '../forms.js';
 import { followLink, navigate } from '../router.js';
 import type { Monitor, StatusPage, StatusPageInput, StatusPageSection, StatusPageShow } from '../types.js';
@@ -90,13 +90,12 @@ export function StatusPageFormPage({ id }: { id?: string }) {
 
   if (loadError) {
     return (
-      <>
-        <PageHeading title={isNotFound(loadError) ? 'Status page not found' : 'Status page'} />
-        <ErrorNote error={loadError} />
-        <a href="/status-pages" onClick={followLink}>
-          Back to status pages
-        </a>
-      </>
+      <LoadFailed
+        error={loadError}
+        title="Status page"
+        notFound="Status page not found"
+        back={{ href: '/status-pages', label: 'Back to status pages' }}
+      />
     );
   }
   if (!draft || !monitors) return <p class="muted">Loading…</p>;
