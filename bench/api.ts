@@ -5,10 +5,6 @@
  * also compared with a route sending its own answer's bytes from memory, which splits the gap into the
  * answer's size and the work of reading it.
  */
-import autocannon from 'autocannon';
-import { readFileSync } from 'node:fs';
-import type pg from 'pg';
-import { spawnApi } from './lib/api-child.js';
 import {
   type BenchContext,
   type Figure,
@@ -18,11 +14,11 @@ import {
   below,
   goalMet,
 } from './lib/figure.js';
+import { CONNECTIONS, loadRounds, startBenchApi } from './lib/api-load.js';
 import { insertMonitors, seedHistory } from './lib/load.js';
 import { createBenchDatabase } from './lib/services.js';
 import { median, round } from './lib/stats.js';
 
-const CONNECTIONS = 50;
 const MONITORS = 100;
 const REGIONS = ['usa', 'india'];
 /** 100 monitors × 2 regions × 5000 slots = 1 000 000 rows (a minute apart: about 3.5 days). */
@@ -30,83 +26,14 @@ const SLOTS = 5_000;
 /** Names the same-size companion of a measured route. */
 const SIZED_PREFIX = 'same bytes from memory as ';
 
-interface RouteRun {
-  requestsPerSecond: number;
-  p99Ms: number;
-  /** CPU time (user + system) of the API process per answered request, in ms. */
-  cpuMsPerRequest: number;
-  /** CPU time of the PostgreSQL backends serving this database per answered request, in ms (Linux only). */
-  postgresCpuMsPerRequest: number | null;
-  non2xx: number;
-  errors: number;
-}
-
-type CpuUsage = { user: number; system: number };
-
-/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
-const TICKS_PER_SECOND = 100;
-
-/**
- * CPU time (ms) so far of each PostgreSQL backend connected to the bench database, read from /proc (so
- * only where the server runs on this machine); null where that is not possible.
- */
-async function postgresCpuMs(pool: pg.Pool): Promise<Map<number, number> | null> {
-  const { rows } = await pool.query<{ pid: number }>(
-    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
-  );
-  const times = new Map<number, number>();
-  try {
-    for (const { pid } of rows) {
-      // Fields after the parenthesised command: state is the 3rd, utime the 14th, stime the 15th.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      times.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND);
-    }
-  } catch {
-    return null;
-  }
-  return times;
-}
-
-async function load(
-  url: string,
-  headers: Record<string, string>,
-  seconds: number,
-  cpu: () => Promise<CpuUsage>,
-  pool: pg.Pool,
-): Promise<RouteRun> {
-  const before = await cpu();
-  const postgresBefore = await postgresCpuMs(pool);
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers });
-  const after = await cpu();
-  const postgresAfter = await postgresCpuMs(pool);
-  const cpuUs = after.user - before.user + (after.system - before.system);
-  let postgresMs: number | null = null;
-  if (postgresBefore && postgresAfter) {
-    postgresMs = 0;
-    for (const [pid, ms] of postgresAfter) postgresMs += ms - (postgresBefore.get(pid) ?? 0);
-  }
-  const requests = Math.max(result.requests.total, 1);
-  return {
-    requestsPerSecond: result.requests.average,
-    p99Ms: result.latency.p99,
-    cpuMsPerRequest: cpuUs / 1000 / requests,
-    postgresCpuMsPerRequest: postgresMs === null ? null : postgresMs / requests,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-  };
-}
-
 async function run(ctx: BenchContext): Promise<FigureResult> {
   const db = await createBenchDatabase('api');
   ctx.defer(() => db.drop());
-  const api = spawnApi(ctx, db.url, REGIONS);
-  const ready = await api.ready();
-  const base = String(ready.url);
-  const headers = { authorization: `Bearer ${String(ready.token)}` };
+  const api = await startBenchApi(ctx, db, REGIONS);
+  const { base, headers } = api;
 
   const monitorIds = await insertMonitors(db.pool, {
-    userId: String(ready.userId),
+    userId: api.userId,
     count: MONITORS,
     url: (i) => `https://example.com/health/${i}`,
     intervalSeconds: 60,
@@ -143,25 +70,10 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
     const body = await response.text();
     if (response.status !== 200) throw new Error(`${route.name} answered ${response.status}: ${body}`);
     answerBytes.set(route.name, Buffer.byteLength(body));
-    if (route.sizedAs !== undefined) await api.request('setSizedBody', { name: route.sizedAs, body });
+    if (route.sizedAs !== undefined) await api.child.request('setSizedBody', { name: route.sizedAs, body });
   }
   const seconds = ctx.quick ? 3 : 10;
-  const runs = new Map<string, RouteRun[]>(routes.map((r) => [r.name, []]));
-  for (let n = 1; n <= ctx.runs; n++) {
-    for (const route of routes) {
-      ctx.progress.step(`round ${n}/${ctx.runs}: ${route.name}, ${CONNECTIONS} connections for ${seconds} s`);
-      const cpu = () => api.request<CpuUsage>('cpu');
-      const result = await load(route.url, route.headers, seconds, cpu, db.pool);
-      if (result.non2xx > 0 || result.errors > 0)
-        throw new Error(`${route.name}: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
-      ctx.progress.step(
-        `  ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms, ` +
-          `CPU per request: API ${result.cpuMsPerRequest.toFixed(3)} ms, ` +
-          `PostgreSQL ${result.postgresCpuMsPerRequest?.toFixed(3) ?? '?'} ms`,
-      );
-      runs.get(route.name)!.push(result);
-    }
-  }
+  const runs = await loadRounds(ctx, api, routes, seconds, db.pool);
   const summary = (name: string) => ({
     rps: median(runs.get(name)!.map((r) => r.requestsPerSecond)),
     p99: median(runs.get(name)!.map((r) => r.p99Ms)),

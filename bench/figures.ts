@@ -26,6 +26,7 @@ const FIGURES: ReadonlyArray<{ name: string; load: () => Promise<Figure> }> = [
   },
   { name: 'storm-lateness', load: async () => (await import('./storm-lateness.js')).stormLateness },
   { name: 'rollups', load: async () => (await import('./rollups.js')).rollupsFigure },
+  { name: 'status-page', load: async () => (await import('./status-page.js')).statusPageFigure },
   { name: 'monitor-kinds', load: async () => (await import('./monitor-kinds.js')).monitorKinds },
   { name: 'probe-throughput', load: async () => (await import('./probe-throughput.js')).probeThroughput },
 ];

@@ -10,6 +10,9 @@ import type {
   MonitorStats,
   MonitorStatus,
   Overview,
+  StatusPage,
+  StatusPageInput,
+  IncidentUpdateStatus,
   StatsWindow,
   TimelineEntry,
   User,
@@ -140,6 +143,7 @@ const resultsPath = (id: string) => `/api/results/${encodeURIComponent(id)}`;
 const incidentPath = (id: string) => `/api/incidents/${encodeURIComponent(id)}`;
 const maintenancePath = (id: string) => `/api/maintenance/${encodeURIComponent(id)}`;
 const channelPath = (id: string) => `/api/channels/${encodeURIComponent(id)}`;
+const statusPagePath = (id: string) => `/api/status-pages/${encodeURIComponent(id)}`;
 
 export type OverviewSort = 'state' | 'name' | 'response' | 'uptime';
 export interface OverviewFilter {
@@ -297,6 +301,22 @@ export const api = {
     ),
   incidentDeliveries: (id: string, signal?: AbortSignal) =>
     request<{ deliveries: Delivery[] }>('GET', `${incidentPath(id)}/deliveries`, undefined, signal),
+  statusPages: (signal?: AbortSignal) =>
+    request<{ statusPages: StatusPage[] }>('GET', '/api/status-pages', undefined, signal),
+  statusPage: (id: string, signal?: AbortSignal) =>
+    request<{ statusPage: StatusPage }>('GET', statusPagePath(id), undefined, signal),
+  createStatusPage: (input: StatusPageInput) =>
+    request<{ statusPage: StatusPage }>('POST', '/api/status-pages', input),
+  updateStatusPage: (id: string, input: StatusPageInput) =>
+    request<{ statusPage: StatusPage }>('PUT', statusPagePath(id), input),
+  deleteStatusPage: (id: string) => request<void>('DELETE', statusPagePath(id)),
+  /** An update shown under the incident on the status pages of its monitor. */
+  postIncidentUpdate: (id: string, status: IncidentUpdateStatus, message: string) =>
+    request<{ update: { id: string; status: IncidentUpdateStatus; message: string; at: string } }>(
+      'POST',
+      `${incidentPath(id)}/updates`,
+      { status, message },
+    ),
   /** Every monitor's id and name, for choosing some (the list's pages followed). */
   monitorNames: async (signal?: AbortSignal) => {
     const all: Array<Pick<Monitor, 'id' | 'name'>> = [];

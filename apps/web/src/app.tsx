@@ -13,6 +13,8 @@ import { MonitorFormPage } from './pages/monitor-form-page.js';
 import { MonitorPage } from './pages/monitor-page.js';
 import { OverviewPage } from './pages/overview-page.js';
 import { ProbesPage } from './pages/probes-page.js';
+import { StatusPageFormPage } from './pages/status-page-form-page.js';
+import { StatusPagesPage } from './pages/status-pages-page.js';
 import { followLink, match, navigate, useLocation } from './router.js';
 import type { User } from './types.js';
 
@@ -111,6 +113,13 @@ export function App() {
               Channels
             </a>
             <a
+              href="/status-pages"
+              onClick={followLink}
+              aria-current={path.startsWith('/status-pages') ? 'page' : undefined}
+            >
+              Status pages
+            </a>
+            <a
               href="/probes"
               onClick={followLink}
               aria-current={path.startsWith('/probes') ? 'page' : undefined}
@@ -170,6 +179,10 @@ function Routes({ path, onSignedOut }: { path: string; onSignedOut: () => void }
   if (path === '/maintenance/new') return <MaintenanceFormPage />;
   const windowId = match('/maintenance/:id/edit', path)?.id;
   if (windowId !== undefined) return <MaintenanceFormPage key={windowId} id={windowId} />;
+  if (path === '/status-pages' || path === '/status-pages/') return <StatusPagesPage />;
+  if (path === '/status-pages/new') return <StatusPageFormPage />;
+  const statusPageId = match('/status-pages/:id/edit', path)?.id;
+  if (statusPageId !== undefined) return <StatusPageFormPage key={statusPageId} id={statusPageId} />;
   return <NotFound />;
 }
 

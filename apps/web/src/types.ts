@@ -49,6 +49,8 @@ export interface Monitor {
   /** Heartbeat monitors, single-monitor answers: the push URL (whole only where it was just made). */
   pushUrl?: string;
   lastPush?: { at: string; status: 'up' | 'down'; message: string | null } | null;
+  /** Its badges are served to anyone at /api/badges/:id/... */
+  publicBadges?: boolean;
   /** The settings of the monitor's kind (the http ones are named above). */
   [setting: string]: unknown;
 }
@@ -292,3 +294,38 @@ export interface Delivery {
     grouped: number;
   }>;
 }
+
+/** The figures a status page shows (each on unless turned off). */
+export interface StatusPageShow {
+  uptimeBars: boolean;
+  uptimePercent: boolean;
+  incidents: boolean;
+  maintenance: boolean;
+}
+
+export interface StatusPageSection {
+  name: string;
+  monitors: Array<{ monitorId: string; displayName: string }>;
+}
+
+/** A public page of some of the user's monitors, at /status/:slug (and at customDomain's /). */
+export interface StatusPage {
+  id: string;
+  slug: string;
+  title: string;
+  description: string;
+  sections: StatusPageSection[];
+  show: StatusPageShow;
+  published: boolean;
+  customDomain: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type StatusPageInput = Pick<
+  StatusPage,
+  'slug' | 'title' | 'description' | 'sections' | 'show' | 'published' | 'customDomain'
+>;
+
+export const INCIDENT_UPDATE_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
+export type IncidentUpdateStatus = (typeof INCIDENT_UPDATE_STATUSES)[number];

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import type { ApiError } from '../api.js';
+import { followLink } from '../router.js';
 
 /** The page's h1, which receives focus after navigation so screen readers start at the new page. */
 export function PageHeading({ title, children }: { title: string; children?: ComponentChildren }) {
@@ -23,4 +24,27 @@ export function ErrorNote({ error, stale = false }: { error: Error; stale?: bool
 
 export function isNotFound(error: Error | undefined): boolean {
   return (error as ApiError | undefined)?.status === 404;
+}
+
+/** A page whose record did not load: "<thing> not found" on a 404, the error, and a way back. */
+export function LoadFailed({
+  error,
+  title,
+  notFound,
+  back,
+}: {
+  error: Error;
+  title: string;
+  notFound: string;
+  back: { href: string; label: string };
+}) {
+  return (
+    <>
+      <PageHeading title={isNotFound(error) ? notFound : title} />
+      <ErrorNote error={error} />
+      <a href={back.href} onClick={followLink}>
+        {back.label}
+      </a>
+    </>
+  );
 }

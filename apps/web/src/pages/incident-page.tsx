@@ -8,6 +8,7 @@ import {
   monitorHref,
 } from '../components/incident-list.js';
 import { DeliveryTable } from '../components/delivery-table.js';
+import { IncidentUpdateForm } from '../components/incident-update-form.js';
 import { ErrorNote, isNotFound, PageHeading } from '../components/layout.js';
 import { IncidentBadge } from '../components/status.js';
 import { describeOutcome, describeResolution, describeState, formatDateTime } from '../format.js';
@@ -144,6 +145,8 @@ export function IncidentPage({ id }: { id: string }) {
           </div>
         </section>
       )}
+
+      <IncidentUpdateForm incidentId={data.incident.id} />
 
       <section aria-labelledby="timeline-heading">
         <h2 id="timeline-heading">Timeline</h2>

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
 import { Field, focusFirstInvalid } from '../components/field.js';
-import { ErrorNote, isNotFound, PageHeading } from '../components/layout.js';
+import { LoadFailed, PageHeading } from '../components/layout.js';
 import {
   browserTimeZone,
   DAY_LABELS,
@@ -142,13 +142,12 @@ export function MaintenanceFormPage({ id }: { id?: string }) {
 
   if (loadError) {
     return (
-      <>
-        <PageHeading title={isNotFound(loadError) ? 'Maintenance window not found' : 'Maintenance window'} />
-        <ErrorNote error={loadError} />
-        <a href="/maintenance" onClick={followLink}>
-          Back to maintenance windows
-        </a>
-      </>
+      <LoadFailed
+        error={loadError}
+        title="Maintenance window"
+        notFound="Maintenance window not found"
+        back={{ href: '/maintenance', label: 'Back to maintenance windows' }}
+      />
     );
   }
   if (!draft || !monitors) return <p class="muted">Loading…</p>;

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
 import { Field, focusFirstInvalid } from '../components/field.js';
-import { ErrorNote, isNotFound, PageHeading } from '../components/layout.js';
+import { LoadFailed, PageHeading } from '../components/layout.js';
 import { followLink, navigate } from '../router.js';
 import { fieldText, fieldValue, integer, type KindField, kindNamed, KINDS, withScheme } from '../kinds.js';
 import type { Channel, Monitor, MonitorInput } from '../types.js';
@@ -18,6 +18,7 @@ interface Draft {
   timeoutMs: string;
   regions: string[];
   paused: boolean;
+  publicBadges: boolean;
   failureThreshold: string;
   recoveryThreshold: string;
   /** '' for a majority of the regions (the API's null). */
@@ -56,6 +57,7 @@ const EMPTY: Draft = {
   timeoutMs: '',
   regions: [],
   paused: false,
+  publicBadges: false,
   failureThreshold: '2',
   recoveryThreshold: '2',
   regionQuorum: '',
@@ -75,6 +77,7 @@ function draftOf(m: Monitor): Draft {
     timeoutMs: String(m.timeoutMs),
     regions: m.regions,
     paused: m.paused,
+    publicBadges: m.publicBadges ?? false,
     failureThreshold: String(m.failureThreshold),
     recoveryThreshold: String(m.recoveryThreshold),
     regionQuorum: m.regionQuorum === null ? '' : String(m.regionQuorum),
@@ -96,6 +99,7 @@ function inputOf(draft: Draft): MonitorInput {
     regionQuorum: draft.regionQuorum === '' ? null : integer(draft.regionQuorum),
     retryIntervalSeconds: integer(draft.retryIntervalSeconds),
     paused: draft.paused,
+    publicBadges: draft.publicBadges,
     channelIds: draft.channelIds,
     reminderIntervalMinutes: integer(draft.reminderIntervalMinutes),
   };
@@ -168,13 +172,12 @@ export function MonitorFormPage({ id }: { id?: string }) {
 
   if (loadError) {
     return (
-      <>
-        <PageHeading title={isNotFound(loadError) ? 'Monitor not found' : 'Edit monitor'} />
-        <ErrorNote error={loadError} />
-        <a href="/" onClick={followLink}>
-          Back to monitors
-        </a>
-      </>
+      <LoadFailed
+        error={loadError}
+        title="Edit monitor"
+        notFound="Monitor not found"
+        back={{ href: '/', label: 'Back to monitors' }}
+      />
     );
   }
   if (!draft) return <p class="muted">Loading…</p>;
@@ -483,6 +486,15 @@ export function MonitorFormPage({ id }: { id?: string }) {
               onChange={(e) => set('paused', e.currentTarget.checked)}
             />{' '}
             Paused
+          </label>
+          <label class="inline">
+            <input
+              type="checkbox"
+              name="publicBadges"
+              checked={draft.publicBadges}
+              onChange={(e) => set('publicBadges', e.currentTarget.checked)}
+            />{' '}
+            Public badges (status, uptime and response-time images anyone can load)
           </label>
         </div>
         <div class="form-actions">

@@ -1,6 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
+import { BadgesPanel } from '../components/badges-panel.js';
 import { ChecksTable } from '../components/checks-table.js';
 import { ConfirmDeleteDialog } from '../components/confirm-dialog.js';
 import {
@@ -152,6 +153,7 @@ export function MonitorPage({ id }: { id: string }) {
         </a>
       </p>
       {monitor.pushUrl !== undefined && <PushPanel monitor={monitor} now={now} />}
+      {monitor.publicBadges && <BadgesPanel monitor={monitor} />}
       {page.error && <ErrorNote error={page.error} stale />}
       {openIncident && (
         <div class="incident-banner" role="status">
