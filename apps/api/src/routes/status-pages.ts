@@ -15,7 +15,6 @@ import {
   type StatusPageJson,
   StatusPageParams,
 } from '../schemas/status-page.js';
-import { renderStatusPage } from '../status-pages/html.js';
 import {
   buildPublicPage,
   createPageCache,
@@ -24,9 +23,12 @@ import {
 } from '../status-pages/public-page.js';
 
 const MAX_PAGES_PER_USER = 100;
-/** How long the Host → custom-domain page lookup is reused (also when no page has that domain). */
-const DOMAIN_TTL_MS = 5_000;
-const MAX_CACHED_DOMAINS = 1_000;
+/**
+ * How long a public page's lookup (by slug, or by the Host of a custom domain) is reused, also when no page
+ * matches; this process's own edits clear them at once.
+ */
+const LOOKUP_TTL_MS = 5_000;
+const MAX_CACHED_LOOKUPS = 1_000;
 
 function pageJson(p: statusPageQueries.StatusPageRecord): StatusPageJson {
   return {
@@ -101,7 +103,18 @@ export function statusPageRoutes(app: ApiServer, ctx: ApiContext): void {
   const tags = ['status pages'];
   const security = AUTHENTICATED;
   const cache = createPageCache((page) => buildPublicPage(db, page, ctx.now()));
-  const domains = new Map<string, { at: number; page: statusPageQueries.StatusPageRecord | null }>();
+  const lookups = new Map<string, { at: number; page: statusPageQueries.StatusPageRecord | null }>();
+
+  async function lookup(key: string, find: () => Promise<statusPageQueries.StatusPageRecord | null>) {
+    let entry = lookups.get(key);
+    if (!entry || performance.now() - entry.at >= LOOKUP_TTL_MS) {
+      entry = { at: performance.now(), page: await find() };
+      lookups.delete(key);
+      lookups.set(key, entry);
+      if (lookups.size > MAX_CACHED_LOOKUPS) lookups.delete(lookups.keys().next().value!);
+    }
+    return entry.page;
+  }
 
   app.post(
     '/api/status-pages',
@@ -127,7 +140,7 @@ export function statusPageRoutes(app: ApiServer, ctx: ApiContext): void {
       const page = await saving(() =>
         statusPageQueries.insertStatusPage(db, { id: newId(), userId, ...fields }),
       );
-      domains.clear();
+      lookups.clear();
       return reply.code(201).send({ statusPage: pageJson(page) });
     },
   );
@@ -193,7 +206,7 @@ export function statusPageRoutes(app: ApiServer, ctx: ApiContext): void {
         statusPageQueries.replaceStatusPage(db, userId, request.params.id, fields),
       );
       if (!page) throw notFound('Status page');
-      domains.clear();
+      lookups.clear();
       return { statusPage: pageJson(page) };
     },
   );
@@ -214,13 +227,13 @@ export function statusPageRoutes(app: ApiServer, ctx: ApiContext): void {
       if (!(await statusPageQueries.deleteStatusPage(db, authOf(request).user.id, request.params.id))) {
         throw notFound('Status page');
       }
-      domains.clear();
+      lookups.clear();
       return reply.code(204).send(null);
     },
   );
 
   async function published(slug: string) {
-    const page = await statusPageQueries.findPublishedPage(db, { slug });
+    const page = await lookup(`slug:${slug}`, () => statusPageQueries.findPublishedPage(db, { slug }));
     if (!page) throw notFound('Status page');
     return cache.get(page);
   }
@@ -236,7 +249,7 @@ export function statusPageRoutes(app: ApiServer, ctx: ApiContext): void {
         'content-security-policy',
         "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
       )
-      .send(renderStatusPage(rendered.json));
+      .send(rendered.html());
   }
 
   app.get(
@@ -252,7 +265,8 @@ export function statusPageRoutes(app: ApiServer, ctx: ApiContext): void {
     async (request, reply) => {
       const rendered = await published(request.params.slug);
       if (cached(request, reply, rendered)) return reply;
-      return rendered.json;
+      // A string with a JSON type is sent as it is: the cached bytes, already written through the schema.
+      return reply.type('application/json; charset=utf-8').send(rendered.body as never);
     },
   );
 
@@ -265,18 +279,11 @@ export function statusPageRoutes(app: ApiServer, ctx: ApiContext): void {
     if (request.method !== 'GET' || request.url.split('?')[0] !== '/') return;
     const host = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     if (!host) return;
-    let entry = domains.get(host);
-    if (!entry || performance.now() - entry.at >= DOMAIN_TTL_MS) {
-      entry = {
-        at: performance.now(),
-        page: await statusPageQueries.findPublishedPage(db, { customDomain: host }),
-      };
-      domains.delete(host);
-      domains.set(host, entry);
-      if (domains.size > MAX_CACHED_DOMAINS) domains.delete(domains.keys().next().value!);
-    }
-    if (!entry.page) return;
-    await sendHtml(request, reply, await cache.get(entry.page));
+    const page = await lookup(`host:${host}`, () =>
+      statusPageQueries.findPublishedPage(db, { customDomain: host }),
+    );
+    if (!page) return;
+    await sendHtml(request, reply, await cache.get(page));
     return reply;
   });
 }

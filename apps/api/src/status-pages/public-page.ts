@@ -1,7 +1,9 @@
 import { type Database, maintenanceWindowQueries, rollups, statusPageQueries } from '@better-uptime/db';
 import { activeAt, currentOrNext, shownState, windowRule } from '@better-uptime/incidents';
 import { etagOf } from '../http-cache.js';
-import type { PublicStatusPageJson } from '../schemas/status-page.js';
+import { PublicStatusPage, type PublicStatusPageJson } from '../schemas/status-page.js';
+import { serializerCompiler } from '../serialization.js';
+import { renderStatusPage } from './html.js';
 
 const DAY_MS = 86_400_000;
 const BAR_DAYS = 90;
@@ -138,12 +140,25 @@ export async function buildPublicPage(
 
 export interface RenderedPage {
   json: PublicStatusPageJson;
+  /** The JSON answer's bytes, written through its response schema once per computation. */
+  body: string;
   etag: string;
+  /** The HTML page, rendered on first use and kept with the rest. */
+  html(): string;
 }
+
+/** The public JSON as the route's response schema writes it: only the fields the schema declares. */
+const writePublicPage = serializerCompiler({
+  schema: PublicStatusPage,
+  method: 'GET',
+  url: '/api/public/status-pages/:slug',
+  httpStatus: '200',
+}) as (page: PublicStatusPageJson) => string;
 
 /**
  * One computation per page per PAGE_TTL_MS however many visitors: concurrent requests share the one in
- * flight. Keyed by page id, so a renamed slug or a changed page is recomputed when the owner saves it.
+ * flight, and its JSON and HTML bytes too (writing 200-300 KB per request cost more than the rest of it).
+ * Keyed by page id, so a renamed slug or a changed page is recomputed when the owner saves it.
  */
 export function createPageCache(
   compute: (page: statusPageQueries.StatusPageRecord) => Promise<PublicStatusPageJson>,
@@ -155,10 +170,11 @@ export function createPageCache(
       const now = performance.now();
       if (cached && now - cached.at < PAGE_TTL_MS && cached.updatedAt === page.updatedAt.getTime())
         return cached.result;
-      const result = compute(page).then((json) => ({
-        json,
-        etag: etagOf(JSON.stringify(json)),
-      }));
+      const result = compute(page).then((json): RenderedPage => {
+        const body = writePublicPage(json);
+        let html: string | undefined;
+        return { json, body, etag: etagOf(body), html: () => (html ??= renderStatusPage(json)) };
+      });
       result.catch(() => entries.delete(page.id));
       entries.delete(page.id);
       entries.set(page.id, { at: now, updatedAt: page.updatedAt.getTime(), result });
