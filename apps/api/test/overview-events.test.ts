@@ -158,6 +158,40 @@ describe.each(databaseVariants())('GET /api/overview/events ($name)', (variant) 
     },
   );
 
+  it.runIf(variant.available)(
+    'tells of a monitor made elsewhere, and of a pause and a restart, as state changes',
+    async () => {
+      const stream = await openStream(base, user.bearer);
+      await stream.until((t) => t.startsWith('retry:'));
+      const made = (await createMonitor(app, user, { name: 'made in another tab' })).id;
+      await stream.until((t) => eventsOf(t).some((e) => e.event === 'state' && e.data.monitorId === made));
+      const pause = (paused: boolean) =>
+        app.inject({ method: 'PUT', url: `/api/monitor/${made}`, headers: user.bearer, payload: { paused } });
+      expect((await pause(true)).statusCode).toBe(200);
+      await stream.until((t) =>
+        eventsOf(t).some((e) => e.data.monitorId === made && e.data.status === 'paused'),
+      );
+      expect((await pause(false)).statusCode).toBe(200);
+      await stream.until(
+        (t) =>
+          eventsOf(t).filter((e) => e.data.monitorId === made && e.data.status === 'pending').length >= 2,
+      );
+      expect(
+        eventsOf(stream.text())
+          .filter((e) => e.event === 'state' && e.data.monitorId === made)
+          .map((e) => e.data.status),
+      ).toEqual(['pending', 'paused', 'pending']);
+      // The other user hears nothing of it.
+      const theirStream = await openStream(base, stranger.bearer);
+      await theirStream.until((t) => t.startsWith('retry:'));
+      expect((await pause(true)).statusCode).toBe(200);
+      await stream.until((t) => eventsOf(t).filter((e) => e.data.status === 'paused').length >= 2);
+      expect(theirStream.text()).not.toContain(made);
+      theirStream.close();
+      stream.close();
+    },
+  );
+
   it.runIf(variant.available)('sends only the monitors a page names, when it names them', async () => {
     const shown = (await createMonitor(app, user, { name: 'shown' })).id;
     const filtered = await openStream(base, user.bearer, `?monitorIds=${shown},${theirs}`);

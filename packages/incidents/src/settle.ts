@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type Database, incidentQueries } from '@better-uptime/db';
 import { incidentEvent } from './events.js';
+import { notifyLive } from './live.js';
 
 /** Why a monitor's state was settled by its owner rather than by its checks. */
 export type SettleReason = 'paused' | 'resumed' | 'settings_changed' | 'monitor_deleted';
@@ -55,6 +56,13 @@ export async function settleMonitorState(
       settledAt: now,
     },
   ]);
+  if (state.state !== to) {
+    // Open dashboards hear of a pause or a restart as of any other change of state.
+    await notifyLive(tx, {
+      checks: [],
+      states: [{ monitorId: monitor.id, userId: monitor.userId, status: to, since: now }],
+    });
+  }
   return { resolvedIncidentId };
 }
 

@@ -13,6 +13,7 @@ import {
   settleMonitorState,
   settleReasonFor,
   shownState,
+  notifyLive,
 } from '@better-uptime/incidents';
 import { checkChanged, nextSlotAfter } from '@better-uptime/scheduler';
 import { authOf } from '../auth/authenticate.js';
@@ -125,6 +126,14 @@ export function monitorRoutes(app: ApiServer, ctx: ApiContext): void {
           maxMonitorsPerUser,
         );
         if (row) await saveNotificationFields(t, user.id, id, notification, true);
+        // Other open dashboards learn of the new monitor (as a first state) and load it.
+        if (row) {
+          const status = row.paused ? 'paused' : 'pending';
+          await notifyLive(t, {
+            checks: [],
+            states: [{ monitorId: id, userId: user.id, status, since: ctx.now() }],
+          });
+        }
         if (row && isPushKind(row.kind))
           pushUrl = await newPushUrl(t, ctx.config.notifications.publicUrl, id, ctx.now());
         return row;
