@@ -484,10 +484,16 @@ describe.skipIf(!postgresAvailable())('monitor API (PostgreSQL)', () => {
     it('describes each kind under a kind discriminator in the OpenAPI document', async () => {
       const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
       const body = doc.paths['/api/monitor'].post.requestBody.content['application/json'].schema;
-      expect(body.discriminator).toEqual({ propertyName: 'kind' });
-      const titles = body.anyOf.map((variant: { title: string }) => variant.title);
+      expect(body.discriminator.propertyName).toBe('kind');
+      // Each variant is a named schema in components.schemas.
+      const variants = body.anyOf.map(
+        (variant: { $ref: string }) =>
+          doc.components.schemas[variant.$ref.replace('#/components/schemas/', '')],
+      );
+      const titles = variants.map((variant: { title: string }) => variant.title);
       expect(titles).toEqual(KIND_NAMES.map((kind) => `New ${kind} monitor`));
-      const tcp = body.anyOf[titles.indexOf('New tcp monitor')];
+      expect(body.discriminator.mapping.tcp).toBe('#/components/schemas/NewTcpMonitor');
+      const tcp = variants[titles.indexOf('New tcp monitor')];
       expect(tcp.required).toEqual(expect.arrayContaining(['kind', 'host', 'port']));
       expect(tcp.properties.port).toMatchObject({ minimum: 1, maximum: 65535 });
     });
