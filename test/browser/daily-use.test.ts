@@ -155,17 +155,22 @@ describe.skipIf(!chromiumAvailable())('the dashboard in daily use', { timeout: 2
     await create({ name: 'Flip', url: `${target.url}/flip`, intervalSeconds: 10, failureThreshold: 1 });
     await create({ name: 'Old landing page', url: `${target.url}/old`, paused: true, tags: ['marketing'] });
     await page.goto('/');
+    // A new monitor is up after its recovery threshold (2) of good checks: two slots of a 30 s interval,
+    // the first of which may be almost an interval away (measured: up to 60 s), and a margin.
+    const twoIntervals = 100_000;
     for (const name of ['Shop', 'Checkout API', 'Blog', 'Flip']) {
-      await expectPage(row(name).locator('.monitor-cell .status')).toHaveText('Up', { timeout: 30_000 });
+      await expectPage(row(name).locator('.monitor-cell .status')).toHaveText('Up', {
+        timeout: twoIntervals,
+      });
     }
     await expectPage(row('Legacy TLS').locator('.monitor-cell .status')).toHaveText('Down', {
-      timeout: 30_000,
+      timeout: twoIntervals,
     });
   });
 
   it('lines up every column on a desktop, tints a down row across, one uptime format', async () => {
     await page.goto('/');
-    await expectPage(row('Shop').locator('.sparkline')).toBeAttached({ timeout: 30_000 });
+    await expectPage(row('Shop').locator('.sparkline')).toBeAttached({ timeout: 100_000 });
     const rows = page.locator('.monitors-body [role=row]');
     await expectPage(rows).toHaveCount(6);
     // The newest response's right edge is the same with or without a sparkline (the paused row has none).
