@@ -187,8 +187,15 @@ describe.skipIf(!chromiumAvailable())('status pages in a browser', { timeout: 12
     await page.getByRole('button', { name: 'Post update' }).click();
     await expectPage(page.getByRole('status').filter({ hasText: 'Posted “Identified”' })).toBeVisible();
 
-    await page.goto('/status/acme-incidents');
-    await expectPage(page.getByText('The health route answers 404 since the deploy.')).toBeVisible();
+    // The public page is computed at most once per 5 s (its max-age): it may show the update after that.
+    const posted = page.getByText('The health route answers 404 since the deploy.');
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      await page.goto('/status/acme-incidents');
+      if ((await posted.count()) > 0 || Date.now() > deadline) break;
+      await page.waitForTimeout(1_000);
+    }
+    await expectPage(posted).toBeVisible();
     await shot('status-page-public');
     expect(problems).toEqual([]);
   });
