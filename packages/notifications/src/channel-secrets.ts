@@ -71,16 +71,17 @@ const SNAPSHOT_WAIT_MS = 10_000;
 const SNAPSHOT_POLL_MS = 50;
 
 /**
- * Waits, for a bounded time, until no other session still sees the table as it was before the sealing
- * transaction: a rewrite keeps every row version that some snapshot may read, so one taken before the
- * sealing (a long query, autovacuum's ANALYZE) would carry the secrets in the clear into the new file.
+ * Waits, for a bounded time, until a rewrite would drop the row versions the sealing transaction replaced:
+ * while a snapshot from before it may still read them (a long query, autovacuum's ANALYZE, or any older
+ * transaction of the server still running), the rewrite carries the secrets in the clear into the new file.
  */
-async function waitForOlderSnapshots(db: Database, sealingTransaction: string): Promise<void> {
+async function waitForOlderSnapshots(db: Database, sealingTransaction: string): Promise<boolean> {
   const deadline = Date.now() + SNAPSHOT_WAIT_MS;
-  while ((await notificationQueries.sessionsSeeingBefore(db, sealingTransaction)) > 0) {
-    if (Date.now() >= deadline) return;
+  while (await notificationQueries.olderTransactionsRunning(db, sealingTransaction)) {
+    if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, SNAPSHOT_POLL_MS));
   }
+  return true;
 }
 
 /**
@@ -132,7 +133,12 @@ export async function sealStoredChannelSecrets(
     // The replaced row versions, with the secrets in the clear, stay in the table's pages until they are
     // reused; rewriting the (small) table drops them now. Best effort: it needs a moment's exclusive lock.
     try {
-      await waitForOlderSnapshots(db, sealingTransaction);
+      if (!(await waitForOlderSnapshots(db, sealingTransaction))) {
+        options.logger.warn(
+          { waitedMs: SNAPSHOT_WAIT_MS },
+          'a transaction older than the sealing still runs; the rewrite may keep old row versions until autovacuum',
+        );
+      }
       await notificationQueries.rewriteChannels(db);
     } catch (error) {
       options.logger.warn(

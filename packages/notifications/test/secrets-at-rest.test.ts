@@ -143,14 +143,7 @@ describe.each(databaseVariants())('channel secrets at rest on $name', (variant) 
         expect(results[0]!.sealed + results[1]!.sealed).toBe(2);
         expect((await sealStoredChannelSecrets(db, secrets, { rotating: false, logger })).sealed).toBe(0);
 
-        let bytes = await storedBytes(db);
-        if ([BOT_TOKEN, oldSecret].some((secret) => bytes.includes(secret))) {
-          // Seen in 2 of 7 CI runs under load, cause not found yet (snapshots older than the sealing are
-          // waited for): the first rewrite kept an old version. Known defect, written up in the notes; a
-          // second rewrite leaves none, and the rest of the test still holds.
-          await notificationQueries.rewriteChannels(db);
-          bytes = await storedBytes(db);
-        }
+        const bytes = await storedBytes(db);
         for (const secret of [BOT_TOKEN, oldSecret, 'old-topic-in-clear']) {
           expect(bytes.includes(secret), `round ${round}: ${secret}`).toBe(false);
         }
@@ -184,6 +177,31 @@ describe.each(databaseVariants())('channel secrets at rest on $name', (variant) 
       );
       expect((await sealing).sealed).toBe(1);
       expect((await storedBytes(db)).includes(BOT_TOKEN)).toBe(false);
+    },
+  );
+
+  it.skipIf(!variant.available || variant.name !== 'postgres')(
+    'waits for a writer in another database whose transaction predates the sealing (the rewrite’s own snapshot would keep the old copy)',
+    async () => {
+      const db = handle.db;
+      const userId = await seedUser(db);
+      await plainChannel(db, userId, 'telegram', { botToken: BOT_TOKEN, chatId: '78' });
+      // Another database of the same server, as another application or test suite would have.
+      const other = await variant.create();
+      try {
+        let sealing!: Promise<{ sealed: number }>;
+        await other.handle.db.transaction(async (tx) => {
+          // A write gives the transaction an id older than the sealing's; every snapshot taken while it
+          // runs, the rewrite's own included, counts it as in progress, whatever its database.
+          await seedUser(tx as unknown as Database);
+          sealing = sealStoredChannelSecrets(db, secrets, { rotating: false, logger });
+          await new Promise((resolve) => setTimeout(resolve, 400));
+        });
+        expect((await sealing).sealed).toBe(1);
+        expect((await storedBytes(db)).includes(BOT_TOKEN)).toBe(false);
+      } finally {
+        await other.drop();
+      }
     },
   );
 

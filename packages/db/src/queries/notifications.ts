@@ -131,25 +131,29 @@ export async function lockChannelsForSealing(tx: Database): Promise<void> {
   await tx.execute(sql`LOCK TABLE channels IN SHARE ROW EXCLUSIVE MODE`);
 }
 
-/** The current transaction's id, as the 32-bit xid that sessions' snapshots are compared with. */
+/** The current transaction's id (64-bit, as text), to compare running transactions and snapshots with. */
 export async function currentTransactionId(tx: Database): Promise<string> {
-  const [row] = await queryRows<{ xid: string }>(tx, sql`SELECT pg_current_xact_id()::xid::text AS xid`);
+  const [row] = await queryRows<{ xid: string }>(tx, sql`SELECT pg_current_xact_id()::text AS xid`);
   return row!.xid;
 }
 
 /**
- * Other sessions of this database whose snapshot is older than the given transaction (autovacuum's
- * ANALYZE included): while one remains, a row version that transaction replaced is still visible to
- * someone, and a rewrite keeps it.
+ * Whether a rewrite now would still keep the row versions the given (committed) transaction replaced: it
+ * keeps every version that the oldest snapshot it must respect could read. That horizon is held back by
+ * another session of this database whose snapshot predates the transaction (a long query, autovacuum's
+ * ANALYZE), and by any transaction of the whole server, whatever its database, that began before it and
+ * still runs: every snapshot taken meanwhile, the rewrite's own included, counts it as in progress. The
+ * first shows in pg_stat_activity; the second in the current snapshot's xmin, which needs no privilege.
  */
-export async function sessionsSeeingBefore(db: Database, xid: string): Promise<number> {
-  const [row] = await queryRows<{ count: number }>(
+export async function olderTransactionsRunning(db: Database, xid: string): Promise<boolean> {
+  const [row] = await queryRows<{ running: boolean }>(
     db,
-    sql`SELECT count(*)::int AS count FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid()
-          AND backend_xmin IS NOT NULL AND age(backend_xmin) >= age(${xid}::xid)`,
+    sql`SELECT pg_snapshot_xmin(pg_current_snapshot()) <= ${xid}::xid8
+          OR EXISTS (SELECT 1 FROM pg_stat_activity
+                     WHERE datname = current_database() AND pid <> pg_backend_pid()
+                       AND backend_xmin IS NOT NULL AND age(backend_xmin) >= age(${xid}::xid8::xid)) AS running`,
   );
-  return row!.count;
+  return row!.running;
 }
 
 /** Rewrites the channels table, so no page keeps a replaced row version (VACUUM FULL; outside a transaction). */
