@@ -7,7 +7,7 @@
  */
 import { rollups } from '@better-uptime/db';
 import { type BenchContext, type Figure, type FigureResult, type Metric } from './lib/figure.js';
-import { CONNECTIONS, loadRounds, type RouteRun, startBenchApi } from './lib/api-load.js';
+import { CONNECTIONS, type LoadedRoute, loadRounds, type RouteRun, startBenchApi } from './lib/api-load.js';
 import { insertMonitors } from './lib/load.js';
 import { createBenchDatabase } from './lib/services.js';
 import { median, round } from './lib/stats.js';
@@ -82,20 +82,28 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
   if (created.status !== 201)
     throw new Error(`creating the status page answered ${created.status}: ${await created.text()}`);
 
-  const routes = [
+  const gzip = { 'accept-encoding': 'gzip' };
+  const routes: LoadedRoute[] = [
     { name: 'bare route', url: `${api.base}/bench/bare` },
     { name: 'GET /status/:slug (HTML)', url: `${api.base}/status/${SLUG}` },
+    { name: 'GET /status/:slug (HTML, gzip)', url: `${api.base}/status/${SLUG}`, headers: gzip },
     { name: 'GET /api/public/status-pages/:slug (JSON)', url: `${api.base}/api/public/status-pages/${SLUG}` },
+    {
+      name: 'GET /api/public/status-pages/:slug (JSON, gzip)',
+      url: `${api.base}/api/public/status-pages/${SLUG}`,
+      headers: gzip,
+    },
   ];
   // Each route answers once before it is measured (also the first computation of the cached page).
   const answerBytes = new Map<string, number>();
   for (const route of routes) {
-    const response = await fetch(route.url);
+    // Node's fetch asks for gzip unless told otherwise, and decodes it; the bytes sent are Content-Length.
+    const response = await fetch(route.url, { headers: { 'accept-encoding': 'identity', ...route.headers } });
     const body = await response.text();
     if (response.status !== 200) throw new Error(`${route.name} answered ${response.status}: ${body}`);
     if (route.name !== 'bare route' && !body.includes(`Service ${MONITORS - 1}`))
       throw new Error(`${route.name} does not show the ${MONITORS}th monitor`);
-    answerBytes.set(route.name, Buffer.byteLength(body));
+    answerBytes.set(route.name, Number(response.headers.get('content-length') ?? Buffer.byteLength(body)));
   }
   const seconds = ctx.quick ? 3 : 10;
   const runs = await loadRounds(ctx, api, routes, seconds, db.pool);

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** A strong ETag of a response body (or of what it is made from). */
@@ -20,4 +22,48 @@ export function sendNotModified(
   if (request.headers['if-none-match'] !== etag) return false;
   reply.code(304).send();
   return true;
+}
+
+export const gzipAsync = promisify(gzip);
+
+/** Whether the client takes a gzipped answer (and so, that the answer varies with Accept-Encoding). */
+export function acceptsGzip(request: FastifyRequest, reply: FastifyReply): boolean {
+  reply.header('vary', 'accept-encoding');
+  return /\bgzip\b/.test(request.headers['accept-encoding'] ?? '');
+}
+
+/** A body kept with its gzipped bytes, compressed once on first use, and the ETags of both. */
+export interface CachedBody {
+  plain: string;
+  etag: string;
+  gzipped(): Promise<Buffer>;
+  /** A gzipped answer is another representation, so it has its own strong ETag. */
+  gzippedEtag: string;
+}
+
+export function cachedBody(plain: string): CachedBody {
+  const etag = etagOf(plain);
+  let gzipped: Promise<Buffer> | undefined;
+  return {
+    plain,
+    etag,
+    gzipped: () => (gzipped ??= gzipAsync(plain, { level: 9 })),
+    gzippedEtag: `${etag.slice(0, -1)}-gzip"`,
+  };
+}
+
+/**
+ * Sends a cached public body: 304 when the client has it, else gzipped (compressed once per computation)
+ * when the client accepts it, else as it is.
+ */
+export async function sendCachedBody(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  body: CachedBody,
+  maxAgeSeconds: number,
+): Promise<FastifyReply> {
+  const gzipped = acceptsGzip(request, reply);
+  if (sendNotModified(request, reply, gzipped ? body.gzippedEtag : body.etag, maxAgeSeconds)) return reply;
+  if (!gzipped) return reply.send(body.plain);
+  return reply.header('content-encoding', 'gzip').send(await body.gzipped());
 }

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '@better-uptime/db';
 import { postgresAvailable, type TestDatabase } from '@better-uptime/testing';
@@ -270,6 +271,34 @@ describe.skipIf(!postgresAvailable())('status pages (PostgreSQL)', () => {
       headers: { 'if-none-match': etag },
     });
     expect(notModified.statusCode).toBe(304);
+  });
+
+  it('sends the cached page gzipped to clients that take it, as its own representation', async () => {
+    for (const url of ['/api/public/status-pages/acme', '/status/acme']) {
+      const plain = await app.inject({ method: 'GET', url });
+      const zipped = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'br, gzip' } });
+      expect(zipped.statusCode).toBe(200);
+      expect(zipped.headers['content-encoding']).toBe('gzip');
+      expect(zipped.headers.vary).toContain('accept-encoding');
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(gunzipSync(zipped.rawPayload).toString()).toBe(plain.body);
+      expect(zipped.rawPayload.length).toBeLessThan(plain.rawPayload.length / 4);
+      // Each representation has its ETag, and each is answered 304 by its own.
+      expect(zipped.headers.etag).not.toBe(plain.headers.etag);
+      const again = await app.inject({
+        method: 'GET',
+        url,
+        headers: { 'accept-encoding': 'gzip', 'if-none-match': zipped.headers.etag as string },
+      });
+      expect(again.statusCode).toBe(304);
+      const plainAgain = await app.inject({
+        method: 'GET',
+        url,
+        headers: { 'if-none-match': zipped.headers.etag as string },
+      });
+      expect(plainAgain.statusCode).toBe(200);
+      expect(plainAgain.body).toBe(plain.body);
+    }
   });
 
   it('renders HTML that shows without JavaScript, escaped, at /status/:slug and at / of its custom domain', async () => {

@@ -1,5 +1,3 @@
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HEARTBEAT_REGION, judgedRegions, PUSH_KIND_NAMES } from '@better-uptime/checker';
 import { isUuid, monitorQueries, overviewQueries, statsQueries } from '@better-uptime/db';
@@ -8,6 +6,7 @@ import { authOf } from '../auth/authenticate.js';
 import type { ApiContext, ApiServer } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { notFound } from '../errors.js';
+import { acceptsGzip, gzipAsync } from '../http-cache.js';
 import { ResultParams } from '../schemas/check.js';
 import { AUTHENTICATED, errorResponses } from '../schemas/common.js';
 import {
@@ -43,7 +42,6 @@ const WINDOW_SCAN_CACHE_MONITORS = 20_000;
 /** A status change makes the scan run again, but not more often than this. */
 const WINDOW_RESCAN_MIN_MS = 5_000;
 
-const gzipAsync = promisify(gzip);
 const iso = (epochMs: number | null) => (epochMs === null ? null : new Date(epochMs).toISOString());
 /** Fractional milliseconds to 0.1 ms; percentages to 4 decimals (99.9931). */
 const round = (value: number | null, digits: number) =>
@@ -52,8 +50,7 @@ const round = (value: number | null, digits: number) =>
 /** An onSend hook: gzip large JSON bodies for clients that accept it (Fastify does not compress). */
 async function compressLargeBody(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
   if (typeof payload !== 'string' || payload.length < COMPRESS_ABOVE_BYTES) return payload;
-  reply.header('vary', 'accept-encoding');
-  if (!/\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) return payload;
+  if (!acceptsGzip(request, reply)) return payload;
   reply.header('content-encoding', 'gzip');
   return gzipAsync(payload, { level: 6 });
 }

@@ -4,7 +4,7 @@ import { newId, ownedIds, sqlState, statusPageQueries, UNIQUE_VIOLATION } from '
 import { authOf } from '../auth/authenticate.js';
 import type { ApiContext, ApiServer } from '../context.js';
 import { ApiError, invalid, notFound } from '../errors.js';
-import { sendNotModified } from '../http-cache.js';
+import { sendCachedBody } from '../http-cache.js';
 import { AUTHENTICATED, errorResponses, NoContent } from '../schemas/common.js';
 import {
   PublicStatusPage,
@@ -238,18 +238,14 @@ export function statusPageRoutes(app: ApiServer, ctx: ApiContext): void {
     return cache.get(page);
   }
 
-  const cached = (request: FastifyRequest, reply: FastifyReply, rendered: RenderedPage) =>
-    sendNotModified(request, reply, rendered.etag, PAGE_TTL_MS / 1000);
-
   function sendHtml(request: FastifyRequest, reply: FastifyReply, rendered: RenderedPage) {
-    if (cached(request, reply, rendered)) return reply;
-    return reply
+    reply
       .header('content-type', 'text/html; charset=utf-8')
       .header(
         'content-security-policy',
         "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-      )
-      .send(rendered.html());
+      );
+    return sendCachedBody(request, reply, rendered.html(), PAGE_TTL_MS / 1000);
   }
 
   app.get(
@@ -264,9 +260,9 @@ export function statusPageRoutes(app: ApiServer, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const rendered = await published(request.params.slug);
-      if (cached(request, reply, rendered)) return reply;
-      // A string with a JSON type is sent as it is: the cached bytes, already written through the schema.
-      return reply.type('application/json; charset=utf-8').send(rendered.body as never);
+      // Bytes with a JSON type are sent as they are: the cached answer, already written through the schema.
+      reply.type('application/json; charset=utf-8');
+      return sendCachedBody(request, reply, rendered.body, PAGE_TTL_MS / 1000) as never;
     },
   );
 

@@ -1,6 +1,6 @@
 import { type Database, maintenanceWindowQueries, rollups, statusPageQueries } from '@better-uptime/db';
 import { activeAt, currentOrNext, shownState, windowRule } from '@better-uptime/incidents';
-import { etagOf } from '../http-cache.js';
+import { type CachedBody, cachedBody } from '../http-cache.js';
 import { PublicStatusPage, type PublicStatusPageJson } from '../schemas/status-page.js';
 import { serializerCompiler } from '../serialization.js';
 import { renderStatusPage } from './html.js';
@@ -140,11 +140,10 @@ export async function buildPublicPage(
 
 export interface RenderedPage {
   json: PublicStatusPageJson;
-  /** The JSON answer's bytes, written through its response schema once per computation. */
-  body: string;
-  etag: string;
+  /** The JSON answer, written through its response schema once per computation. */
+  body: CachedBody;
   /** The HTML page, rendered on first use and kept with the rest. */
-  html(): string;
+  html(): CachedBody;
 }
 
 /** The public JSON as the route's response schema writes it: only the fields the schema declares. */
@@ -157,7 +156,7 @@ const writePublicPage = serializerCompiler({
 
 /**
  * One computation per page per PAGE_TTL_MS however many visitors: concurrent requests share the one in
- * flight, and its JSON and HTML bytes too (writing 200-300 KB per request cost more than the rest of it).
+ * flight, and its JSON and HTML bytes too (writing and compressing 200-300 KB per request cost more than the rest of it).
  * Keyed by page id, so a renamed slug or a changed page is recomputed when the owner saves it.
  */
 export function createPageCache(
@@ -171,9 +170,12 @@ export function createPageCache(
       if (cached && now - cached.at < PAGE_TTL_MS && cached.updatedAt === page.updatedAt.getTime())
         return cached.result;
       const result = compute(page).then((json): RenderedPage => {
-        const body = writePublicPage(json);
-        let html: string | undefined;
-        return { json, body, etag: etagOf(body), html: () => (html ??= renderStatusPage(json)) };
+        let html: CachedBody | undefined;
+        return {
+          json,
+          body: cachedBody(writePublicPage(json)),
+          html: () => (html ??= cachedBody(renderStatusPage(json))),
+        };
       });
       result.catch(() => entries.delete(page.id));
       entries.delete(page.id);
