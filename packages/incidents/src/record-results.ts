@@ -297,6 +297,7 @@ function outcomeOf(result: ResultRow): CheckOutcome {
     reason: result.reason,
     statusCode: result.statusCode,
     message: result.message,
+    responseTimeMs: result.responseTimeMs,
   };
 }
 

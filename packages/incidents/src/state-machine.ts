@@ -13,7 +13,8 @@ export type MonitorState = 'pending' | 'up' | 'down' | 'maintenance' | 'paused';
  * One region's view of a monitor (a row of region_states). Times are epoch milliseconds. `since` is the
  * first slot of the streak that gave the region its status; `failures` and `successes` count the current
  * run (at most one is non-zero), which began at `streakStartedAt`; `lastSlotAt` is the newest slot
- * applied; the last failure's reason, status code and message are kept while failing or down.
+ * applied, and `lastResponseMs` its response time; the last failure's reason, status code and message are
+ * kept while failing or down.
  */
 export type RegionState = Omit<incidentQueries.RegionStateRow, 'monitorId'>;
 
@@ -24,6 +25,7 @@ export interface CheckOutcome {
   reason: string | null;
   statusCode: number | null;
   message: string | null;
+  responseTimeMs: number;
 }
 
 export interface Thresholds {
@@ -55,6 +57,7 @@ export function pendingRegion(region: string, at: number): RegionState {
     lastReason: null,
     lastStatusCode: null,
     lastMessage: null,
+    lastResponseMs: null,
   };
 }
 
@@ -68,7 +71,7 @@ export function applyCheck(
   check: CheckOutcome,
   thresholds: Thresholds,
 ): { state: RegionState; transition: RegionTransition | null } {
-  const next: RegionState = { ...state, lastSlotAt: check.scheduledAt };
+  const next: RegionState = { ...state, lastSlotAt: check.scheduledAt, lastResponseMs: check.responseTimeMs };
   if (check.up) {
     if (next.successes === 0) next.streakStartedAt = check.scheduledAt;
     next.successes += 1;

@@ -20,6 +20,7 @@ const good = (slot: number): CheckOutcome => ({
   reason: null,
   statusCode: 200,
   message: null,
+  responseTimeMs: 40 + (slot % 7),
 });
 const bad = (slot: number, reason = 'http_status'): CheckOutcome => ({
   scheduledAt: slot,
@@ -27,6 +28,7 @@ const bad = (slot: number, reason = 'http_status'): CheckOutcome => ({
   reason,
   statusCode: 503,
   message: 'HTTP 503',
+  responseTimeMs: 900,
 });
 
 function run(
@@ -50,6 +52,8 @@ describe('a region’s state', () => {
     const { state, transitions } = run(checks);
     expect(transitions.map((t) => t.to)).toEqual(['up']);
     expect(state.status).toBe('up');
+    // The newest check's response time is kept with the state (the overview sorts by it).
+    expect(state.lastResponseMs).toBe(checks.at(-1)!.responseTimeMs);
   });
 
   it('goes down at the threshold, dated by the first failure of the streak, and up after the recovery run', () => {

@@ -98,6 +98,7 @@ export interface RegionStateRow {
   lastReason: string | null;
   lastStatusCode: number | null;
   lastMessage: string | null;
+  lastResponseMs: number | null;
 }
 
 export async function regionStatesOf(db: Database, monitorIds: readonly string[]): Promise<RegionStateRow[]> {
@@ -106,7 +107,8 @@ export async function regionStatesOf(db: Database, monitorIds: readonly string[]
     db,
     sql`SELECT monitor_id AS "monitorId", region, status, ${ms('since')} AS since, failures, successes,
           ${ms('streak_started_at')} AS "streakStartedAt", ${ms('last_slot_at')} AS "lastSlotAt",
-          last_reason AS "lastReason", last_status_code AS "lastStatusCode", last_message AS "lastMessage"
+          last_reason AS "lastReason", last_status_code AS "lastStatusCode", last_message AS "lastMessage",
+          last_response_ms AS "lastResponseMs"
         FROM region_states WHERE monitor_id = ANY(${sql.param([...monitorIds])}::uuid[])
         ORDER BY monitor_id, region`,
   );
@@ -116,18 +118,19 @@ export async function saveRegionStates(tx: Database, rows: readonly RegionStateR
   if (rows.length === 0) return;
   const column = <T>(pick: (row: RegionStateRow) => T) => sql.param(rows.map(pick));
   await tx.execute(sql`INSERT INTO region_states (monitor_id, region, status, since, failures, successes,
-      streak_started_at, last_slot_at, last_reason, last_status_code, last_message)
+      streak_started_at, last_slot_at, last_reason, last_status_code, last_message, last_response_ms)
     SELECT * FROM unnest(
       ${column((r) => r.monitorId)}::uuid[], ${column((r) => r.region)}::text[], ${column((r) => r.status)}::text[],
       ${isoArray(rows.map((r) => r.since))}::timestamptz[], ${column((r) => r.failures)}::int[],
       ${column((r) => r.successes)}::int[], ${isoArray(rows.map((r) => r.streakStartedAt))}::timestamptz[],
       ${isoArray(rows.map((r) => r.lastSlotAt))}::timestamptz[], ${column((r) => r.lastReason)}::text[],
-      ${column((r) => r.lastStatusCode)}::int[], ${column((r) => r.lastMessage)}::text[])
+      ${column((r) => r.lastStatusCode)}::int[], ${column((r) => r.lastMessage)}::text[],
+      ${column((r) => r.lastResponseMs)}::int[])
     ON CONFLICT (monitor_id, region) DO UPDATE SET status = excluded.status, since = excluded.since,
       failures = excluded.failures, successes = excluded.successes,
       streak_started_at = excluded.streak_started_at, last_slot_at = excluded.last_slot_at,
       last_reason = excluded.last_reason, last_status_code = excluded.last_status_code,
-      last_message = excluded.last_message`);
+      last_message = excluded.last_message, last_response_ms = excluded.last_response_ms`);
 }
 
 /** Forgets a monitor's region states (all, or those of regions it no longer checks from). */

@@ -13,8 +13,8 @@ import { type Database, queryRows } from '../client.js';
  * Paging is by keyset on that triple (`(sortKey, nameKey, id) > cursor`), never OFFSET, so a page costs
  * the same wherever it is. The shown state (maintenance applies now) and the response and uptime keys are
  * computed, not indexed: every page ranks the matching monitors (a top-N sort), which BENCHMARKS.md
- * measures at 100,000. The response key is each monitor's newest check within the window (one index probe
- * per monitor); the uptime key comes from the hourly rollups of the window (so it may trail the shown
+ * measures at 100,000. The response key is each monitor's newest check within the window, as its regions'
+ * states keep it (a probe of region_states per monitor, not of check_results' daily partitions); the uptime key comes from the hourly rollups of the window (so it may trail the shown
  * uptime by up to an hour). A monitor whose key changes between two pages may be skipped or shown twice.
  */
 
@@ -100,9 +100,9 @@ function sortKey(sort: OverviewSort, now: Date, windowMs: number): SQL {
       return sql`0::float8`;
     case 'response':
       // Negated, so the slowest comes first in ascending order; -(-1) = 1 puts "no check" after any response.
-      return sql`-COALESCE((SELECT r.response_time_ms FROM check_results r
-          WHERE r.monitor_id = c.id AND r.scheduled_at > ${from} AND r.scheduled_at <= ${to}
-          ORDER BY r.scheduled_at DESC NULLS LAST LIMIT 1), -1)::float8`;
+      return sql`-COALESCE((SELECT s.last_response_ms FROM region_states s
+          WHERE s.monitor_id = c.id AND s.last_slot_at > ${from} AND s.last_slot_at <= ${to}
+          ORDER BY s.last_slot_at DESC LIMIT 1), -1)::float8`;
     case 'uptime':
       // 101: after any uptime, for monitors without rolled-up checks in the window.
       return sql`COALESCE((SELECT sum(u.up)::float8 * 100 / NULLIF(sum(u.checks), 0) FROM check_rollups u
