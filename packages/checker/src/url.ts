@@ -37,6 +37,17 @@ export function hostProblem(host: string): string | null {
   return isIP(host) !== 0 || validHost(host) ? null : 'must be a valid host name or IP address';
 }
 
+/** The `refine` of a kind whose settings name a `host`: the settings, or the host's problem. */
+export function refineHost<S extends { host: string }>(settings: S): S | { field: 'host'; problem: string } {
+  const problem = hostProblem(settings.host);
+  return problem ? { field: 'host', problem } : settings;
+}
+
+/** host:port as people write it, an IPv6 address in brackets. */
+export function hostPortTarget(settings: { host: string; port: number }): string {
+  return `${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${settings.port}`;
+}
+
 function validHost(hostname: string): boolean {
   if (hostname === '') return false;
   // The URL parser has already validated and normalised IP literals ("[::1]", "0x7f.1" -> "127.0.0.1").

@@ -9,7 +9,7 @@ import { Type } from '@sinclair/typebox';
 import { tidyMessage, type Failure } from '../errors.js';
 import { refusalFor, systemResolver } from '../ssrf.js';
 import type { CheckOutcome } from '../types.js';
-import { hostProblem } from '../url.js';
+import { refineHost } from '../url.js';
 import { defineKind } from './kind.js';
 import { Host } from './schema.js';
 
@@ -52,10 +52,7 @@ export const pingKind = defineKind({
     }),
   }),
   secrets: () => [],
-  refine(settings) {
-    const problem = hostProblem(settings.host);
-    return problem ? { field: 'host', problem } : settings;
-  },
+  refine: refineHost,
   target: (settings) => settings.host,
   async probe(settings, options) {
     const startedAt = Date.now();

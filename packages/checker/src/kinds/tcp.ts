@@ -8,7 +8,7 @@ import { BodyScanner } from '../body.js';
 import { openConnection } from '../connection.js';
 import { tidyMessage, type Failure } from '../errors.js';
 import type { CheckOutcome } from '../types.js';
-import { hostProblem } from '../url.js';
+import { hostPortTarget, refineHost } from '../url.js';
 import { defineKind } from './kind.js';
 import { Host, Port } from './schema.js';
 
@@ -34,12 +34,8 @@ export const tcpKind = defineKind({
     }),
   }),
   secrets: () => [],
-  refine(settings) {
-    const problem = hostProblem(settings.host);
-    return problem ? { field: 'host', problem } : settings;
-  },
-  target: (settings) =>
-    `${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${settings.port}`,
+  refine: refineHost,
+  target: hostPortTarget,
   async probe(settings, options) {
     const startedAt = Date.now();
     const began = performance.now();

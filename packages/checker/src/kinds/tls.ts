@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { openConnection } from '../connection.js';
 import type { Failure } from '../errors.js';
 import type { CheckOutcome } from '../types.js';
-import { hostProblem } from '../url.js';
+import { hostPortTarget, refineHost } from '../url.js';
 import { defineKind } from './kind.js';
 import { Host, Port } from './schema.js';
 
@@ -25,12 +25,8 @@ export const tlsKind = defineKind({
     }),
   }),
   secrets: () => [],
-  refine(settings) {
-    const problem = hostProblem(settings.host);
-    return problem ? { field: 'host', problem } : settings;
-  },
-  target: (settings) =>
-    `${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${settings.port}`,
+  refine: refineHost,
+  target: hostPortTarget,
   async probe(settings, options) {
     const startedAt = Date.now();
     const began = performance.now();
