@@ -136,7 +136,7 @@ export interface HistorySpec {
  * so progress shows, on two connections at once. Each monitor's slots sit on its own phase; 1 % of checks
  * are Down. Daily partitions are made for the whole range first, as the producer's maintenance would have.
  * Foreign-key triggers are skipped for the load (session_replication_role = replica): the monitors exist,
- * and the figures measure reads, not this load.
+ * and the figures measure reads, not this load. Each region's state is then set from its newest slot.
  */
 export async function seedHistory(pool: pg.Pool, db: Database, spec: HistorySpec): Promise<number> {
   const intervalMs = spec.intervalSeconds * 1000;
@@ -185,6 +185,24 @@ export async function seedHistory(pool: pg.Pool, db: Database, spec: HistorySpec
     [0, 1].map(async () => {
       for (let day = queue.shift(); day !== undefined; day = queue.shift()) await writeDay(day);
     }),
+  );
+  // Each region's state at its newest slot, as the results transaction leaves it (the overview reads it).
+  await pool.query(
+    `INSERT INTO region_states (monitor_id, region, status, since, failures, successes, streak_started_at,
+       last_slot_at, last_reason, last_status_code, last_message, last_response_ms)
+     SELECT DISTINCT ON (c.monitor_id, c.region) c.monitor_id, c.region,
+            CASE WHEN c.status = 'Up' THEN 'up' ELSE 'down' END, c.scheduled_at,
+            (c.status = 'Down')::int, (c.status = 'Up')::int, c.scheduled_at, c.scheduled_at,
+            c.reason, c.status_code, c.message, c.response_time_ms
+     FROM check_results c
+     WHERE c.monitor_id = ANY($1::uuid[]) AND c.scheduled_at >= $2::timestamptz
+     ORDER BY c.monitor_id, c.region, c.scheduled_at DESC
+     ON CONFLICT (monitor_id, region) DO UPDATE SET status = excluded.status, since = excluded.since,
+       failures = excluded.failures, successes = excluded.successes, streak_started_at = excluded.streak_started_at,
+       last_slot_at = excluded.last_slot_at, last_reason = excluded.last_reason,
+       last_status_code = excluded.last_status_code, last_message = excluded.last_message,
+       last_response_ms = excluded.last_response_ms`,
+    [spec.monitorIds, new Date(newest)],
   );
   return written;
 }
