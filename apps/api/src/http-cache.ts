@@ -35,6 +35,8 @@ export function acceptsGzip(request: FastifyRequest, reply: FastifyReply): boole
 /** A body kept with its gzipped bytes, compressed once on first use, and the ETags of both. */
 export interface CachedBody {
   plain: string;
+  /** The plain body's UTF-8 bytes, encoded once (a string would be encoded again for every answer). */
+  plainBytes(): Buffer;
   etag: string;
   gzipped(): Promise<Buffer>;
   /** A gzipped answer is another representation, so it has its own strong ETag. */
@@ -44,8 +46,10 @@ export interface CachedBody {
 export function cachedBody(plain: string): CachedBody {
   const etag = etagOf(plain);
   let gzipped: Promise<Buffer> | undefined;
+  let bytes: Buffer | undefined;
   return {
     plain,
+    plainBytes: () => (bytes ??= Buffer.from(plain)),
     etag,
     gzipped: () => (gzipped ??= gzipAsync(plain, { level: 9 })),
     gzippedEtag: `${etag.slice(0, -1)}-gzip"`,
@@ -64,6 +68,6 @@ export async function sendCachedBody(
 ): Promise<FastifyReply> {
   const gzipped = acceptsGzip(request, reply);
   if (sendNotModified(request, reply, gzipped ? body.gzippedEtag : body.etag, maxAgeSeconds)) return reply;
-  if (!gzipped) return reply.send(body.plain);
+  if (!gzipped) return reply.send(body.plainBytes());
   return reply.header('content-encoding', 'gzip').send(await body.gzipped());
 }
