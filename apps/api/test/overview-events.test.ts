@@ -222,6 +222,49 @@ describe.each(databaseVariants())('GET /api/overview/events ($name)', (variant) 
     }
   });
 
+  it.runIf(variant.available)(
+    'tells when a maintenance window starts and ends, for the monitors it covers (no transaction does)',
+    async () => {
+      const covered = (await createMonitor(app, user, { name: 'covered' })).id;
+      const other = (await createMonitor(app, user, { name: 'not covered' })).id;
+      // Theirs starts at the same time: never told to this user.
+      const schedule = async (who: TestUser, monitorIds: string[], startsAt: number, endsAt: number) => {
+        const res = await app.inject({
+          method: 'POST',
+          url: '/api/maintenance',
+          headers: who.bearer,
+          payload: {
+            name: 'deploy',
+            monitorIds,
+            startsAt: new Date(startsAt).toISOString(),
+            endsAt: new Date(endsAt).toISOString(),
+          },
+        });
+        expect(res.statusCode).toBe(201);
+      };
+      const startsAt = Date.now() + 1_500;
+      const endsAt = startsAt + 1_500;
+      await schedule(user, [covered], startsAt, endsAt);
+      await schedule(stranger, [theirs], startsAt, endsAt);
+      const stream = await openStream(base, user.bearer, `?monitorIds=${covered},${other},${theirs}`);
+      const whole = await openStream(base, user.bearer);
+      const told = (t: string) => eventsOf(t).filter((e) => e.event === 'maintenance');
+      await stream.until((t) => told(t).length >= 2, 10_000);
+      expect(told(stream.text()).map((e) => e.data)).toEqual([
+        { monitorId: covered, inMaintenance: true, at: expect.any(String) },
+        { monitorId: covered, inMaintenance: false, at: expect.any(String) },
+      ]);
+      const [entered, left] = told(stream.text()).map((e) => Date.parse(String(e.data.at)));
+      expect(entered).toBeGreaterThanOrEqual(startsAt);
+      expect(entered! - startsAt).toBeLessThan(1_000);
+      expect(left).toBeGreaterThanOrEqual(endsAt);
+      await whole.until((t) => told(t).length >= 2, 5_000);
+      expect(told(whole.text()).every((e) => e.data.monitorId === covered)).toBe(true);
+      stream.close();
+      whole.close();
+    },
+  );
+
   it.runIf(variant.available)('sends a heartbeat comment and serves the cookie session too', async () => {
     const stream = await openStream(base, { cookie: user.cookie });
     expect(stream.response.statusCode).toBe(200);

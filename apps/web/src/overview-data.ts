@@ -178,6 +178,7 @@ function useLiveUpdates(
 ): void {
   const pendingRef = useRef<Array<['state', StateEvent] | ['check', CheckEvent]>>([]);
   const fallBackRef = useRef<() => void>(() => undefined);
+  const reloadSoonRef = useRef<() => void>(() => undefined);
   /** Set once the server refused the stream: polling from then on. */
   const refusedRef = useRef(false);
   useEffect(() => {
@@ -257,6 +258,7 @@ function useLiveUpdates(
       pollTimer = inFlight ? undefined : setTimeout(poll, pollEvery);
     };
     fallBackRef.current = fallBack;
+    reloadSoonRef.current = reloadSoon;
     pollTimer = setTimeout(poll, pollEvery);
     if (typeof EventSource === 'undefined' || refusedRef.current) fallBack();
 
@@ -286,6 +288,8 @@ function useLiveUpdates(
       const data = parse<StateEvent>((event as MessageEvent<string>).data);
       if (data) pendingRef.current.push(['state', data]);
     });
+    // A maintenance window started or ended: the shown states (and the counts) are the server's to say.
+    source.addEventListener('maintenance', () => reloadSoonRef.current());
     source.addEventListener('check', (event) => {
       const data = parse<CheckEvent>((event as MessageEvent<string>).data);
       if (data) pendingRef.current.push(['check', data]);

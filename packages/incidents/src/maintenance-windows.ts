@@ -72,6 +72,22 @@ export function lastEndWithin(rule: WindowRule, after: number, at: number): numb
   return ends.length > 0 ? Math.max(...ends) : null;
 }
 
+/**
+ * The first instant after `at` and up to `until` at which one of the windows starts or ends, when what is
+ * in maintenance changes; null when none does.
+ */
+export function nextBoundary(rules: readonly WindowRule[], at: number, until: number): number | null {
+  let next: number | null = null;
+  for (const rule of rules) {
+    for (const { start, end } of occurrencesBetween(rule, at, until)) {
+      for (const edge of [start, end]) {
+        if (edge > at && edge <= until && (next === null || edge < next)) next = edge;
+      }
+    }
+  }
+  return next;
+}
+
 /** The occurrence in effect at `at`, or else the next one to start (within a few weeks). */
 export function currentOrNext(rule: WindowRule, at: number): Occurrence | null {
   return occurrencesBetween(rule, at, at + 15 * DAY_MS)[0] ?? null;

@@ -5,6 +5,7 @@ import {
   isValidTimeZone,
   lastEndWithin,
   maintenanceAt,
+  nextBoundary,
   type WindowRule,
 } from '../src/maintenance-windows.js';
 
@@ -80,6 +81,25 @@ describe('maintenance windows', () => {
       end: utc('2031-04-13T01:30:00Z'),
     });
     expect(maintenanceAt([oneOff, sundays], utc('2031-03-01T10:30:00Z'), 0)).toMatchObject({ active: true });
+  });
+
+  it('tells the next start or end of any window, within a horizon', () => {
+    const week = 7 * 86_400_000;
+    // Before the one-off window: its start; inside it: its end; after both, the Sunday's start (01:30 UTC).
+    expect(nextBoundary([oneOff, sundays], utc('2031-03-01T09:00:00Z'), utc('2031-03-01T12:00:00Z'))).toBe(
+      oneOff.startsAt,
+    );
+    expect(nextBoundary([oneOff, sundays], utc('2031-03-01T10:00:00Z'), utc('2031-03-01T12:00:00Z'))).toBe(
+      oneOff.endsAt,
+    );
+    const after = utc('2031-03-01T11:00:00Z');
+    expect(nextBoundary([oneOff, sundays], after, after + week)).toBe(utc('2031-03-02T01:30:00Z'));
+    // Within the weekly window, its end; nothing within a horizon that ends before the next edge.
+    expect(nextBoundary([sundays], utc('2031-03-02T02:00:00Z'), after + week)).toBe(
+      utc('2031-03-02T02:30:00Z'),
+    );
+    expect(nextBoundary([oneOff, sundays], after, after + 3_600_000)).toBeNull();
+    expect(nextBoundary([], after, after + week)).toBeNull();
   });
 
   it('knows real time zones from made-up ones', () => {

@@ -4,6 +4,7 @@ import type { LiveNews } from '@better-uptime/incidents';
 import { authOf } from '../auth/authenticate.js';
 import type { ApiContext, ApiServer } from '../context.js';
 import { createLiveFeed } from '../live/feed.js';
+import { type MaintenanceChange, watchMaintenance } from '../live/maintenance-watch.js';
 import { invalid } from '../errors.js';
 import { AUTHENTICATED, errorResponses } from '../schemas/common.js';
 import { PATTERN_MESSAGE } from '../validation.js';
@@ -37,6 +38,16 @@ export function liveEvents(news: LiveNews): string {
     text += `event: check\ndata: ${JSON.stringify(check)}\n\n`;
   }
   return text;
+}
+
+/** Monitors entering or leaving maintenance as server-sent events. */
+export function maintenanceEvents(changes: readonly MaintenanceChange[]): string {
+  return changes
+    .map(
+      (c) =>
+        `event: maintenance\ndata: ${JSON.stringify({ monitorId: c.monitorId, inMaintenance: c.inMaintenance, at: iso(c.at) })}\n\n`,
+    )
+    .join('');
 }
 
 /** At most this many monitors in a stream's filter: a page of the overview at its largest. */
@@ -88,8 +99,10 @@ export function overviewEventRoutes(app: ApiServer, ctx: ApiContext, heartbeatMs
         summary: 'Live updates of your monitors, as server-sent events',
         description:
           'A text/event-stream that stays open. `event: state` with `{monitorId, status, since}` when a ' +
-          'monitor’s confirmed state changes (as stored: a maintenance window the overview shows is not an ' +
-          'event), and `event: check` with `{monitorId, region, status, responseTimeMs, checkedAt}` for each ' +
+          'monitor’s confirmed state changes (as stored), `event: maintenance` with ' +
+          '`{monitorId, inMaintenance, at}` when a maintenance window starts or ends (the overview shows such a ' +
+          'monitor as in maintenance unless it is down or paused: read /api/overview again), and ' +
+          '`event: check` with `{monitorId, region, status, responseTimeMs, checkedAt}` for each ' +
           `new check; a comment line every ${LIVE_HEARTBEAT_MS / 1000} s; \`retry: ${LIVE_RETRY_MS}\` first. ` +
           'Events are told when their results are committed; nothing is replayed, so after a reconnect read ' +
           '/api/overview again. A client that does not keep up is disconnected.',
@@ -140,8 +153,21 @@ export function overviewEventRoutes(app: ApiServer, ctx: ApiContext, heartbeatMs
       started = true;
       open.add(raw);
       const heartbeat = setInterval(() => send(': heartbeat\n\n'), heartbeatMs);
+      const stopWatching = watchMaintenance(
+        ctx.db,
+        userId,
+        (changes) => {
+          const shown = monitorIds ? changes.filter((c) => monitorIds.has(c.monitorId)) : changes;
+          if (shown.length > 0) send(maintenanceEvents(shown));
+        },
+        {
+          now: ctx.now,
+          onError: (err) => request.log.warn({ err }, 'live updates: maintenance windows not read'),
+        },
+      );
       const stop = () => {
         clearInterval(heartbeat);
+        stopWatching();
         unsubscribe();
         open.delete(raw);
       };
