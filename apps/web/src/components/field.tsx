@@ -1,4 +1,12 @@
 import type { ComponentChildren } from 'preact';
+import { followLink } from '../router.js';
+
+interface FieldProps {
+  id: string;
+  label: string;
+  hint?: string | undefined;
+  error?: string | undefined;
+}
 
 /**
  * A labelled form control with its hint and its error (the API's message for that field), tied to the
@@ -10,11 +18,7 @@ export function Field({
   hint,
   error,
   children,
-}: {
-  id: string;
-  label: string;
-  hint?: string;
-  error?: string | undefined;
+}: FieldProps & {
   children: (describedBy: string | undefined, invalid: boolean) => ComponentChildren;
 }) {
   const describedBy =
@@ -37,7 +41,216 @@ export function Field({
   );
 }
 
-/** Moves focus to the first invalid control after a failed submit. */
-export function focusFirstInvalid(form: HTMLFormElement | null): void {
-  requestAnimationFrame(() => form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+/** A one-line input in a Field: `onValue` gets the text as typed; `children` follow the input (a datalist). */
+export function InputField({
+  id,
+  label,
+  hint,
+  error,
+  value,
+  onValue,
+  type = 'text',
+  children,
+  ...attributes
+}: FieldProps & {
+  value: string;
+  onValue: (value: string) => void;
+  type?: 'text' | 'email' | 'password' | 'time' | 'datetime-local';
+  name?: string;
+  autoComplete?: string;
+  inputMode?: 'numeric' | 'url' | 'email';
+  placeholder?: string;
+  spellcheck?: boolean;
+  list?: string;
+  required?: boolean;
+  children?: ComponentChildren;
+}) {
+  return (
+    <Field id={id} label={label} hint={hint} error={error}>
+      {(describedBy, invalid) => (
+        <>
+          <input
+            id={id}
+            {...(attributes as object)}
+            type={type as 'text'}
+            value={value}
+            aria-invalid={invalid}
+            aria-describedby={describedBy}
+            onInput={(e) => onValue(e.currentTarget.value)}
+          />
+          {children}
+        </>
+      )}
+    </Field>
+  );
+}
+
+/** A select in a Field, its options the children; `onValue` gets the chosen value. */
+export function SelectField({
+  id,
+  label,
+  hint,
+  error,
+  value,
+  onValue,
+  disabled,
+  children,
+}: FieldProps & {
+  value: string;
+  onValue: (value: string) => void;
+  disabled?: boolean;
+  children: ComponentChildren;
+}) {
+  return (
+    <Field id={id} label={label} hint={hint} error={error}>
+      {(describedBy, invalid) => (
+        <select
+          id={id}
+          value={value}
+          disabled={disabled}
+          aria-invalid={invalid}
+          aria-describedby={describedBy}
+          onChange={(e) => onValue(e.currentTarget.value)}
+        >
+          {children}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+/** A multi-line text box in a Field; `onValue` gets the text as typed. */
+export function TextareaField({
+  id,
+  label,
+  hint,
+  error,
+  value,
+  onValue,
+  name,
+  rows = 3,
+}: FieldProps & { value: string; onValue: (value: string) => void; name?: string; rows?: number }) {
+  return (
+    <Field id={id} label={label} hint={hint} error={error}>
+      {(describedBy, invalid) => (
+        <textarea
+          id={id}
+          name={name}
+          rows={rows}
+          value={value}
+          aria-invalid={invalid}
+          aria-describedby={describedBy}
+          onInput={(e) => onValue(e.currentTarget.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
+/**
+ * A fieldset of checkboxes, one per option, for choosing several values; `onChange` gets the chosen
+ * values, a newly ticked one last. With `wrap`, the boxes flow in rows (short labels such as weekdays).
+ */
+export function CheckboxGroup<T extends string>({
+  name,
+  legend,
+  options,
+  selected,
+  onChange,
+  hint,
+  error,
+  wrap = false,
+}: {
+  name: string;
+  legend: string;
+  options: Array<{ value: T; label: ComponentChildren; title?: string }>;
+  selected: T[];
+  onChange: (next: T[]) => void;
+  hint?: string;
+  error?: string | undefined;
+  wrap?: boolean;
+}) {
+  const describedBy =
+    [hint ? `${name}-hint` : '', error ? `${name}-error` : ''].filter(Boolean).join(' ') || undefined;
+  const boxes = options.map((option) => (
+    <label key={option.value} class="inline" title={option.title}>
+      <input
+        type="checkbox"
+        name={name}
+        value={option.value}
+        checked={selected.includes(option.value)}
+        aria-invalid={Boolean(error)}
+        onChange={(e) =>
+          onChange(
+            e.currentTarget.checked
+              ? [...selected, option.value]
+              : selected.filter((v) => v !== option.value),
+          )
+        }
+      />{' '}
+      {option.label}
+    </label>
+  ));
+  return (
+    <fieldset class={`field${error ? ' field-invalid' : ''}`} aria-describedby={describedBy}>
+      <legend>{legend}</legend>
+      {wrap ? <div class="choices">{boxes}</div> : boxes}
+      {hint && (
+        <p class="hint" id={`${name}-hint`}>
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p class="field-error" id={`${name}-error`}>
+          {error}
+        </p>
+      )}
+    </fieldset>
+  );
+}
+
+/** A form's failure that names no one control, said above the form; nothing while there is none. */
+export function FormError({ message }: { message: string | undefined }) {
+  if (!message) return null;
+  return (
+    <p class="error-note" role="alert">
+      {message}
+    </p>
+  );
+}
+
+/**
+ * A form's submit button, which says `busyLabel` and is disabled while the form is sent, and its way out:
+ * a link back (`cancelHref`) or a button (`onCancel`).
+ */
+export function FormActions({
+  label,
+  busy = false,
+  busyLabel = 'Saving…',
+  cancelHref,
+  onCancel,
+}: {
+  label: string;
+  busy?: boolean;
+  busyLabel?: string;
+  cancelHref?: string;
+  onCancel?: () => void;
+}) {
+  return (
+    <div class="form-actions">
+      <button class="button primary" type="submit" disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+      {cancelHref !== undefined && (
+        <a class="button" href={cancelHref} onClick={followLink}>
+          Cancel
+        </a>
+      )}
+      {onCancel && (
+        <button class="button" type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      )}
+    </div>
+  );
 }

@@ -11,6 +11,7 @@ import { DeliveryTable } from '../components/delivery-table.js';
 import { IncidentUpdateForm } from '../components/incident-update-form.js';
 import { ErrorNote, isNotFound, PageHeading } from '../components/layout.js';
 import { IncidentBadge } from '../components/status.js';
+import { ColumnHeads } from '../components/table.js';
 import { describeOutcome, describeResolution, describeState, formatDateTime } from '../format.js';
 import { useNow, usePolling } from '../hooks.js';
 import { followLink } from '../router.js';
@@ -123,14 +124,7 @@ export function IncidentPage({ id }: { id: string }) {
           <h2 id="regions-heading">Regions down when it was confirmed</h2>
           <div class="table-scroll">
             <table class="checks-table">
-              <thead>
-                <tr>
-                  <th scope="col">Region</th>
-                  <th scope="col">Failing since</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Message</th>
-                </tr>
-              </thead>
+              <ColumnHeads columns={['Region', 'Failing since', 'Outcome', 'Message']} />
               <tbody>
                 {incident.cause.regions.map((r) => (
                   <tr key={r.region}>
