@@ -8,6 +8,13 @@ interface FieldProps {
   error?: string | undefined;
 }
 
+/** What ties a control to its Field: its id, whether it is invalid, and what describes it. */
+export interface ControlAttributes {
+  id: string;
+  'aria-invalid': boolean;
+  'aria-describedby': string | undefined;
+}
+
 /**
  * A labelled form control with its hint and its error (the API's message for that field), tied to the
  * control with aria-describedby so screen readers read them with it.
@@ -18,15 +25,13 @@ export function Field({
   hint,
   error,
   children,
-}: FieldProps & {
-  children: (describedBy: string | undefined, invalid: boolean) => ComponentChildren;
-}) {
+}: FieldProps & { children: (control: ControlAttributes) => ComponentChildren }) {
   const describedBy =
     [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div class={`field${error ? ' field-invalid' : ''}`}>
       <label for={id}>{label}</label>
-      {children(describedBy, Boolean(error))}
+      {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': describedBy })}
       {hint && (
         <p class="hint" id={`${id}-hint`}>
           {hint}
@@ -41,41 +46,44 @@ export function Field({
   );
 }
 
-/** A one-line input in a Field: `onValue` gets the text as typed; `children` follow the input (a datalist). */
+/** A control's text and where it goes as it is typed or chosen. */
+interface Valued {
+  value: string;
+  onValue: (value: string) => void;
+  name?: string;
+}
+
+/** A one-line input in a Field; `children` follow the input (a datalist). */
 export function InputField({
-  id,
-  label,
-  hint,
-  error,
   value,
   onValue,
   type = 'text',
   children,
+  label,
+  hint,
+  error,
   ...attributes
-}: FieldProps & {
-  value: string;
-  onValue: (value: string) => void;
-  type?: 'text' | 'email' | 'password' | 'time' | 'datetime-local';
-  name?: string;
-  autoComplete?: string;
-  inputMode?: 'numeric' | 'url' | 'email';
-  placeholder?: string;
-  spellcheck?: boolean;
-  list?: string;
-  required?: boolean;
-  children?: ComponentChildren;
-}) {
+}: FieldProps &
+  Valued & {
+    type?: 'text' | 'email' | 'password' | 'time' | 'datetime-local';
+    autoComplete?: string;
+    inputMode?: 'numeric' | 'url' | 'email' | 'text' | undefined;
+    placeholder?: string | undefined;
+    spellcheck?: boolean;
+    list?: string;
+    required?: boolean;
+    onBlur?: ((event: FocusEvent & { currentTarget: HTMLInputElement }) => void) | undefined;
+    children?: ComponentChildren;
+  }) {
   return (
-    <Field id={id} label={label} hint={hint} error={error}>
-      {(describedBy, invalid) => (
+    <Field id={attributes.id} label={label} hint={hint} error={error}>
+      {(control) => (
         <>
           <input
-            id={id}
             {...(attributes as object)}
+            {...control}
             type={type as 'text'}
             value={value}
-            aria-invalid={invalid}
-            aria-describedby={describedBy}
             onInput={(e) => onValue(e.currentTarget.value)}
           />
           {children}
@@ -85,33 +93,19 @@ export function InputField({
   );
 }
 
-/** A select in a Field, its options the children; `onValue` gets the chosen value. */
+/** A select in a Field, its options the children. */
 export function SelectField({
-  id,
-  label,
-  hint,
-  error,
   value,
   onValue,
+  name,
   disabled,
   children,
-}: FieldProps & {
-  value: string;
-  onValue: (value: string) => void;
-  disabled?: boolean;
-  children: ComponentChildren;
-}) {
+  ...field
+}: FieldProps & Valued & { disabled?: boolean; children: ComponentChildren }) {
   return (
-    <Field id={id} label={label} hint={hint} error={error}>
-      {(describedBy, invalid) => (
-        <select
-          id={id}
-          value={value}
-          disabled={disabled}
-          aria-invalid={invalid}
-          aria-describedby={describedBy}
-          onChange={(e) => onValue(e.currentTarget.value)}
-        >
+    <Field {...field}>
+      {(control) => (
+        <select {...control} {...{ name, value, disabled }} onChange={(e) => onValue(e.currentTarget.value)}>
           {children}
         </select>
       )}
@@ -119,27 +113,21 @@ export function SelectField({
   );
 }
 
-/** A multi-line text box in a Field; `onValue` gets the text as typed. */
+/** A multi-line text box in a Field. */
 export function TextareaField({
-  id,
-  label,
-  hint,
-  error,
   value,
   onValue,
   name,
   rows = 3,
-}: FieldProps & { value: string; onValue: (value: string) => void; name?: string; rows?: number }) {
+  spellcheck,
+  ...field
+}: FieldProps & Valued & { rows?: number; spellcheck?: boolean }) {
   return (
-    <Field id={id} label={label} hint={hint} error={error}>
-      {(describedBy, invalid) => (
+    <Field {...field}>
+      {(control) => (
         <textarea
-          id={id}
-          name={name}
-          rows={rows}
-          value={value}
-          aria-invalid={invalid}
-          aria-describedby={describedBy}
+          {...control}
+          {...{ name, rows, spellcheck, value }}
           onInput={(e) => onValue(e.currentTarget.value)}
         />
       )}

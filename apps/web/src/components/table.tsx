@@ -61,3 +61,31 @@ export function CursorPager({
     </nav>
   );
 }
+
+/** A small button in a row of a list or table: `label`, then, for screen readers, which row's it is (`of`). */
+export function RowButton({
+  label,
+  of,
+  danger = false,
+  expanded,
+  onClick,
+}: {
+  label: string;
+  of: string;
+  danger?: boolean;
+  /** For a button that shows or hides something: whether it is shown. */
+  expanded?: boolean;
+  onClick: () => void;
+}) {
+  return (
+    <button
+      type="button"
+      class={danger ? 'button small danger' : 'button small'}
+      aria-expanded={expanded}
+      onClick={onClick}
+    >
+      {label}
+      <span class="visually-hidden"> {of}</span>
+    </button>
+  );
+}

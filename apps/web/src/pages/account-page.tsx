@@ -7,7 +7,7 @@ import { FormError, InputField, SelectField } from '../components/field.js';
 import { PageHeading, ShownOnce } from '../components/layout.js';
 import { formatTime } from '../format.js';
 import { messageOf } from '../forms.js';
-import { ColumnHeads } from '../components/table.js';
+import { ColumnHeads, RowButton } from '../components/table.js';
 
 interface TotpStatus {
   enabled: boolean;
@@ -269,9 +269,7 @@ function ApiKeysSection() {
                   </td>
                   <td>{key.lastUsedAt ? formatTime(key.lastUsedAt) : 'never'}</td>
                   <td>
-                    <button type="button" class="button small danger" onClick={() => void remove(key)}>
-                      Delete<span class="visually-hidden"> {key.name}</span>
-                    </button>
+                    <RowButton label="Delete" of={key.name} danger onClick={() => void remove(key)} />
                   </td>
                 </tr>
               ))}

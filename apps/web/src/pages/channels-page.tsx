@@ -7,7 +7,7 @@ import { ErrorNote, PageHeading, ShownOnce } from '../components/layout.js';
 import { formatDateTime } from '../format.js';
 import { usePolling } from '../hooks.js';
 import type { Channel, ChannelType, Delivery } from '../types.js';
-import { ColumnHeads } from '../components/table.js';
+import { ColumnHeads, RowButton } from '../components/table.js';
 
 /** Each type's settings as form fields: key, label, hint. */
 const TYPES: Record<ChannelType, { label: string; fields: Array<[string, string, string]> }> = {
@@ -176,27 +176,19 @@ export function ChannelsPage() {
                       : 'nothing sent yet'}
                   </td>
                   <td class="actions">
-                    <button type="button" class="button small" onClick={() => void test(c)}>
-                      Test<span class="visually-hidden"> {c.name}</span>
-                    </button>{' '}
-                    <button
-                      type="button"
-                      class="button small"
+                    <RowButton label="Test" of={c.name} onClick={() => void test(c)} />{' '}
+                    <RowButton
+                      label="Edit"
+                      of={c.name}
                       onClick={() => (setDraft(draftOf(c)), setErrors({}))}
-                    >
-                      Edit<span class="visually-hidden"> {c.name}</span>
-                    </button>{' '}
-                    <button
-                      type="button"
-                      class="button small"
-                      aria-expanded={shown === c.id}
+                    />{' '}
+                    <RowButton
+                      label="Deliveries"
+                      of={`of ${c.name}`}
+                      expanded={shown === c.id}
                       onClick={() => setShown(shown === c.id ? null : c.id)}
-                    >
-                      Deliveries<span class="visually-hidden"> of {c.name}</span>
-                    </button>{' '}
-                    <button type="button" class="button small danger" onClick={() => void remove(c)}>
-                      Delete<span class="visually-hidden"> {c.name}</span>
-                    </button>
+                    />{' '}
+                    <RowButton label="Delete" of={c.name} danger onClick={() => void remove(c)} />
                   </td>
                 </tr>
               ))}

@@ -3,7 +3,7 @@ import { api, ApiError } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
 import {
   CheckboxGroup,
-  Field,
+  TextareaField,
   FormActions,
   FormError,
   InputField,
@@ -474,58 +474,44 @@ function KindFieldInput({
   }
   if (control.type === 'auth') return <AuthInput value={String(value)} error={error} onChange={onChange} />;
   const text = String(value);
+  const labelled = { id: key, name: key, label, hint, error };
   return (
-    <Field id={key} label={label} hint={hint} error={error}>
-      {(describedBy, invalid) => {
-        const common = {
-          id: key,
-          name: key,
-          'aria-invalid': invalid,
-          'aria-describedby': describedBy,
-        };
-        if (control.type === 'select') {
-          return (
-            <select {...common} value={text} onChange={(e) => onChange(e.currentTarget.value)}>
-              {control.options.map((option) => (
-                <option key={option} value={option}>
-                  {option}
-                </option>
-              ))}
-            </select>
-          );
-        }
-        if (control.type === 'textarea' || control.type === 'headers' || control.type === 'json') {
-          return (
-            <textarea
-              {...common}
-              rows={control.type === 'textarea' ? 3 : 2}
-              spellcheck={false}
-              value={text}
-              onInput={(e) => onChange(e.currentTarget.value)}
-            />
-          );
-        }
-        return (
-          <input
-            {...common}
-            type="text"
-            autoComplete="off"
-            value={text}
-            inputMode={
-              control.type === 'integer' ? 'numeric' : control.type === 'text' ? control.inputMode : undefined
-            }
-            placeholder={control.type === 'text' ? control.placeholder : undefined}
-            onInput={(e) => onChange(e.currentTarget.value)}
-            // Shows the scheme the address will be saved with as soon as the box is left.
-            onBlur={
-              control.type === 'text' && control.inputMode === 'url'
-                ? (e) => onChange(withScheme(e.currentTarget.value.trim()))
-                : undefined
-            }
-          />
-        );
-      }}
-    </Field>
+    <>
+      {control.type === 'select' ? (
+        <SelectField {...labelled} value={text} onValue={onChange}>
+          {control.options.map((option) => (
+            <option key={option} value={option}>
+              {option}
+            </option>
+          ))}
+        </SelectField>
+      ) : control.type === 'textarea' || control.type === 'headers' || control.type === 'json' ? (
+        <TextareaField
+          {...labelled}
+          rows={control.type === 'textarea' ? 3 : 2}
+          spellcheck={false}
+          value={text}
+          onValue={onChange}
+        />
+      ) : (
+        <InputField
+          {...labelled}
+          autoComplete="off"
+          value={text}
+          inputMode={
+            control.type === 'integer' ? 'numeric' : control.type === 'text' ? control.inputMode : undefined
+          }
+          placeholder={control.type === 'text' ? control.placeholder : undefined}
+          onValue={onChange}
+          // Shows the scheme the address will be saved with as soon as the box is left.
+          onBlur={
+            control.type === 'text' && control.inputMode === 'url'
+              ? (e) => onChange(withScheme(e.currentTarget.value.trim()))
+              : undefined
+          }
+        />
+      )}
+    </>
   );
 }
 

@@ -6,7 +6,7 @@ import { FormError, InputField } from '../components/field.js';
 import { PageHeading, ShownOnce } from '../components/layout.js';
 import { formatTime } from '../format.js';
 import { messageOf } from '../forms.js';
-import { ColumnHeads } from '../components/table.js';
+import { ColumnHeads, RowButton } from '../components/table.js';
 
 const REFRESH_MS = 10_000;
 
@@ -113,16 +113,15 @@ export function ProbesPage() {
                     <td>{probe.checksPerSecond === null ? '–' : probe.checksPerSecond.toFixed(2)}</td>
                     <td>{probe.lagMs === null ? '–' : `${Math.round(probe.lagMs)} ms`}</td>
                     <td>
-                      <button
-                        type="button"
-                        class="button small danger"
+                      <RowButton
+                        label="Revoke"
+                        of={probe.name}
+                        danger
                         onClick={() => {
                           setRevoking(probe);
                           dialog.current?.showModal();
                         }}
-                      >
-                        Revoke<span class="visually-hidden"> {probe.name}</span>
-                      </button>
+                      />
                     </td>
                   </tr>
                 ))}
