@@ -1,5 +1,6 @@
-import { useRef, useState } from 'preact/hooks';
-import { ApiError } from './api.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError } from './api.js';
+import type { Monitor } from './types.js';
 
 /** The message of a failed request, for one form: the API's own words. */
 export const messageOf = (error: unknown): string =>
@@ -57,4 +58,27 @@ export function useFormSubmit<Errors extends Record<string, string | undefined>>
 /** Moves focus to the first invalid control after a failed submit. */
 export function focusFirstInvalid(form: HTMLFormElement | null): void {
   requestAnimationFrame(() => form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+}
+
+/**
+ * The draft of a form for a record that names some of the user's monitors: `empty()` for a new record;
+ * when editing one (`id`), what `load` makes of it. The monitors' names load alongside; a failure to
+ * load either (other than leaving the page) is `loadError`.
+ */
+export function useDraftAndMonitorNames<Draft>(
+  id: string | undefined,
+  empty: () => Draft,
+  load: (id: string, signal: AbortSignal) => Promise<Draft>,
+) {
+  const [draft, setDraft] = useState<Draft | null>(() => (id === undefined ? empty() : null));
+  const [monitors, setMonitors] = useState<Array<Pick<Monitor, 'id' | 'name'>>>();
+  const [loadError, setLoadError] = useState<Error>();
+  useEffect(() => {
+    const controller = new AbortController();
+    const failed = (error: Error) => error.name !== 'AbortError' && setLoadError(error);
+    api.monitorNames(controller.signal).then(setMonitors, failed);
+    if (id !== undefined) load(id, controller.signal).then(setDraft, failed);
+    return () => controller.abort();
+  }, [id]);
+  return { draft, setDraft, monitors, loadError };
 }

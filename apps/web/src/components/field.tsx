@@ -26,12 +26,32 @@ export function Field({
   error,
   children,
 }: FieldProps & { children: (control: ControlAttributes) => ComponentChildren }) {
-  const describedBy =
-    [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div class={`field${error ? ' field-invalid' : ''}`}>
       <label for={id}>{label}</label>
-      {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': describedBy })}
+      {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': describedBy(id, hint, error) })}
+      <HintAndError id={id} hint={hint} error={error} />
+    </div>
+  );
+}
+
+/** The ids of a control's hint and error paragraphs (see HintAndError), for its aria-describedby. */
+function describedBy(id: string, hint: string | undefined, error: string | undefined): string | undefined {
+  return [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+}
+
+/** A control's hint and its error, each with the id describedBy names. */
+function HintAndError({
+  id,
+  hint,
+  error,
+}: {
+  id: string;
+  hint?: string | undefined;
+  error?: string | undefined;
+}) {
+  return (
+    <>
       {hint && (
         <p class="hint" id={`${id}-hint`}>
           {hint}
@@ -42,7 +62,7 @@ export function Field({
           {error}
         </p>
       )}
-    </div>
+    </>
   );
 }
 
@@ -158,8 +178,6 @@ export function CheckboxGroup<T extends string>({
   error?: string | undefined;
   wrap?: boolean;
 }) {
-  const describedBy =
-    [hint ? `${name}-hint` : '', error ? `${name}-error` : ''].filter(Boolean).join(' ') || undefined;
   const boxes = options.map((option) => (
     <label key={option.value} class="inline" title={option.title}>
       <input
@@ -180,19 +198,13 @@ export function CheckboxGroup<T extends string>({
     </label>
   ));
   return (
-    <fieldset class={`field${error ? ' field-invalid' : ''}`} aria-describedby={describedBy}>
+    <fieldset
+      class={`field${error ? ' field-invalid' : ''}`}
+      aria-describedby={describedBy(name, hint, error)}
+    >
       <legend>{legend}</legend>
       {wrap ? <div class="choices">{boxes}</div> : boxes}
-      {hint && (
-        <p class="hint" id={`${name}-hint`}>
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p class="field-error" id={`${name}-error`}>
-          {error}
-        </p>
-      )}
+      <HintAndError id={name} hint={hint} error={error} />
     </fieldset>
   );
 }

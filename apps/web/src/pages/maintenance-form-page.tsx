@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
 import { CheckboxGroup, FormActions, FormError, InputField } from '../components/field.js';
@@ -11,15 +11,9 @@ import {
   knownTimeZones,
   toLocalInput,
 } from '../maintenance.js';
-import { useFormSubmit } from '../forms.js';
+import { useDraftAndMonitorNames, useFormSubmit } from '../forms.js';
 import { followLink, navigate } from '../router.js';
-import {
-  type MaintenanceInput,
-  type MaintenanceWindow,
-  type Monitor,
-  type Weekday,
-  WEEKDAYS,
-} from '../types.js';
+import { type MaintenanceInput, type MaintenanceWindow, type Weekday, WEEKDAYS } from '../types.js';
 
 /** The form's state: text as typed, so the API can say what is wrong with it. */
 interface Draft {
@@ -122,21 +116,11 @@ function readable(message: string): string {
 export function MaintenanceFormPage({ id }: { id?: string }) {
   const editing = id !== undefined;
   useTitle(editing ? 'Edit maintenance window' : 'New maintenance window');
-  const [draft, setDraft] = useState<Draft | null>(editing ? null : emptyDraft());
-  const [monitors, setMonitors] = useState<Array<Pick<Monitor, 'id' | 'name'>> | undefined>(undefined);
-  const [loadError, setLoadError] = useState<Error>();
+  const { draft, setDraft, monitors, loadError } = useDraftAndMonitorNames(id, emptyDraft, (id, signal) =>
+    api.maintenanceWindow(id, signal).then((r) => draftOf(r.window)),
+  );
   const { form, errors, setErrors, formError, busy, onSubmit } = useFormSubmit<Errors>();
   const [zones] = useState(knownTimeZones);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    const failed = (error: Error) => error.name !== 'AbortError' && setLoadError(error);
-    api.monitorNames(controller.signal).then(setMonitors, failed);
-    if (id !== undefined) {
-      api.maintenanceWindow(id, controller.signal).then((r) => setDraft(draftOf(r.window)), failed);
-    }
-    return () => controller.abort();
-  }, [id]);
 
   if (loadError) {
     return (

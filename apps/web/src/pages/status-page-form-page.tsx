@@ -1,9 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
 import { FormActions, FormError, InputField, TextareaField } from '../components/field.js';
 import { LoadFailed, PageHeading } from '../components/layout.js';
-import { useFormSubmit, value } from '../forms.js';
+import { useDraftAndMonitorNames, useFormSubmit, value } from '../forms.js';
 import { followLink, navigate } from '../router.js';
 import type { Monitor, StatusPage, StatusPageInput, StatusPageSection, StatusPageShow } from '../types.js';
 
@@ -71,19 +70,10 @@ type MonitorName = Pick<Monitor, 'id' | 'name'>;
 export function StatusPageFormPage({ id }: { id?: string }) {
   const editing = id !== undefined;
   useTitle(editing ? 'Edit status page' : 'New status page');
-  const [draft, setDraft] = useState<Draft | null>(editing ? null : emptyDraft());
-  const [monitors, setMonitors] = useState<MonitorName[] | undefined>(undefined);
-  const [loadError, setLoadError] = useState<Error>();
+  const { draft, setDraft, monitors, loadError } = useDraftAndMonitorNames(id, emptyDraft, (id, signal) =>
+    api.statusPage(id, signal).then((r) => draftOf(r.statusPage)),
+  );
   const { form, errors, setErrors, formError, busy, onSubmit } = useFormSubmit<Record<string, string>>();
-
-  useEffect(() => {
-    const controller = new AbortController();
-    const failed = (error: Error) => error.name !== 'AbortError' && setLoadError(error);
-    api.monitorNames(controller.signal).then(setMonitors, failed);
-    if (id !== undefined)
-      api.statusPage(id, controller.signal).then((r) => setDraft(draftOf(r.statusPage)), failed);
-    return () => controller.abort();
-  }, [id]);
 
   if (loadError) {
     return (
