@@ -100,6 +100,8 @@ export function InputField({
       {(control) => (
         <>
           <input
+            // The attributes typed above; Preact types an input's attributes as a union over `type`,
+            // which a spread of them cannot name.
             {...(attributes as object)}
             {...control}
             type={type as 'text'}
