@@ -1,15 +1,7 @@
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReceiverSink, startReceiverSink, startTarget, type TargetServer } from '@better-uptime/testing';
-import {
-  chromiumAvailable,
-  launchBrowser,
-  newContext,
-  SCREENSHOTS,
-  startSystem,
-  type System,
-} from './harness.js';
+import { chromiumAvailable, type Dashboard, openDashboard, screenshot, signUpInBrowser } from './harness.js';
 import { expectPage } from './wait.js';
 
 /**
@@ -19,10 +11,9 @@ import { expectPage } from './wait.js';
  * delivery the notifier made to a receiver on 127.0.0.1.
  */
 describe.skipIf(!chromiumAvailable())('notification channels in a browser', { timeout: 120_000 }, () => {
-  let system: System;
+  let dashboard: Dashboard;
   let target: TargetServer;
   let sink: ReceiverSink;
-  let browser: Browser;
   let page: Page;
   let problems: string[];
 
@@ -30,29 +21,19 @@ describe.skipIf(!chromiumAvailable())('notification channels in a browser', { ti
     target = await startTarget();
     target.override('/down', { status: 503, body: 'maintenance' });
     sink = await startReceiverSink();
-    system = await startSystem();
-    browser = await launchBrowser();
-    const created = await newContext(browser, system, { viewport: { width: 1280, height: 900 } });
-    problems = created.problems;
-    page = await created.context.newPage();
-    page.setDefaultTimeout(15_000);
+    dashboard = await openDashboard();
+    ({ page, problems } = dashboard);
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
+    await dashboard?.close();
     await sink?.close();
     await target?.close();
   });
 
-  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => screenshot(page, name);
 
   it('adds a webhook channel, showing the API’s 400 beside its field, then its secret once', async () => {
-    await page.goto('/signup');
-    await page.getByLabel('Name').fill('Ada');
-    await page.getByLabel('Email').fill('ada@example.com');
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL((url) => url.pathname === '/');
+    await signUpInBrowser(page, 'Ada', 'ada@example.com');
 
     await page.getByRole('link', { name: 'Channels' }).click();
     await page.waitForURL((url) => url.pathname === '/channels');

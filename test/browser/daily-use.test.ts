@@ -1,16 +1,17 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, startTlsTarget, type TargetServer, type TlsTargetServer } from '@better-uptime/testing';
 import {
+  callApi,
   chromiumAvailable,
-  launchBrowser,
-  newContext,
+  type Dashboard,
+  openDashboard,
+  openSignedIn,
   SCREENSHOTS,
-  startSystem,
-  type System,
+  screenshot,
 } from './harness.js';
 import { expectPage } from './wait.js';
 
@@ -30,11 +31,9 @@ const BULK = 300;
  * test-output/screenshots; UPDATE_DOCS_SCREENSHOT=1 also writes docs/dashboard.png for the README.
  */
 describe.skipIf(!chromiumAvailable())('the dashboard in daily use', { timeout: 240_000 }, () => {
-  let system: System;
+  let dashboard: Dashboard;
   let target: TargetServer;
   let tls: TlsTargetServer;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let problems: string[];
   let tlsMonitorId = '';
@@ -45,46 +44,21 @@ describe.skipIf(!chromiumAvailable())('the dashboard in daily use', { timeout: 2
     target.override('/api', { status: 200, body: '{"ok":true}', delayMs: 120 });
     tls = await startTlsTarget();
     // Hundreds of monitors are made in a few seconds here.
-    system = await startSystem({ MONITOR_WRITES_PER_MINUTE: '0' });
-    browser = await launchBrowser();
-    ({ context, problems } = await newContext(browser, system, { viewport: DESKTOP }));
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    dashboard = await openDashboard({
+      env: { MONITOR_WRITES_PER_MINUTE: '0' },
+      context: { viewport: DESKTOP },
+    });
+    ({ page, problems } = dashboard);
   }, 180_000);
   afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
+    await dashboard?.close();
     await target?.close();
     await tls?.close();
   });
 
-  const shot = (name: string, on: Page = page) =>
-    on.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string, on: Page = page) => screenshot(on, name);
   const row = (name: string, on: Page = page) =>
     on.locator('.monitors-body [role=row]', { has: on.getByRole('link', { name, exact: true }) });
-  /** The API with the page's session, as the dashboard calls it. */
-  const call = (method: string, path: string, body?: unknown) =>
-    page.evaluate(
-      async ({ method, path, body }) => {
-        const csrf = /(?:^|; )bu_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? '';
-        const response = await fetch(path, {
-          method,
-          headers: { 'content-type': 'application/json', 'x-csrf-token': decodeURIComponent(csrf) },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        return { status: response.status, body: (await response.json().catch(() => null)) as unknown };
-      },
-      { method, path, body },
-    );
-  /** A context of its own with the signed-in session. */
-  const openAs = async (options: Parameters<Browser['newContext']>[0]) => {
-    const made = await newContext(browser, system, options);
-    await made.context.addCookies(await context.cookies());
-    const other = await made.context.newPage();
-    other.setDefaultTimeout(15_000);
-    return { other, problems: made.problems, close: () => made.context.close() };
-  };
-
   it('opens a new install on sign-up and says every problem of the form in words, at once', async () => {
     await page.goto('/');
     await page.waitForURL('**/signup');
@@ -141,7 +115,7 @@ describe.skipIf(!chromiumAvailable())('the dashboard in daily use', { timeout: 2
 
   it('seeds a small account through the API for the screenshots', async () => {
     const create = async (body: Record<string, unknown>) => {
-      const answer = await call('POST', '/api/monitor', body);
+      const answer = await callApi(page, 'POST', '/api/monitor', body);
       expect(answer.status).toBe(201);
     };
     await create({ name: 'Shop', url: `${target.url}/shop`, intervalSeconds: 30, tags: ['production'] });
@@ -209,22 +183,27 @@ describe.skipIf(!chromiumAvailable())('the dashboard in daily use', { timeout: 2
       await copyFile(join(SCREENSHOTS, 'dashboard.png'), DOCS_SCREENSHOT);
     }
 
-    const dark = await openAs({ viewport: DESKTOP, colorScheme: 'dark' });
-    await dark.other.goto('/');
-    await expectPage(row('Legacy TLS', dark.other).locator('.monitor-cell .status')).toHaveText('Down');
-    expect(await row('Legacy TLS', dark.other).evaluate((e) => getComputedStyle(e).backgroundColor)).toBe(
+    const dark = await openSignedIn(dashboard, { viewport: DESKTOP, colorScheme: 'dark' });
+    await dark.page.goto('/');
+    await expectPage(row('Legacy TLS', dark.page).locator('.monitor-cell .status')).toHaveText('Down');
+    expect(await row('Legacy TLS', dark.page).evaluate((e) => getComputedStyle(e).backgroundColor)).toBe(
       'rgb(61, 21, 23)',
     );
-    await dark.other.waitForTimeout(300);
-    await shot('daily-overview-desktop-dark', dark.other);
+    await dark.page.waitForTimeout(300);
+    await shot('daily-overview-desktop-dark', dark.page);
     expect(dark.problems).toEqual([]);
     await dark.close();
   });
 
   for (const colorScheme of ['light', 'dark'] as const) {
     it(`fits 375 px in ${colorScheme}: compact rows, whole filters, a check's details on a tap`, async () => {
-      const phone = await openAs({ viewport: PHONE, isMobile: true, hasTouch: true, colorScheme });
-      const on = phone.other;
+      const phone = await openSignedIn(dashboard, {
+        viewport: PHONE,
+        isMobile: true,
+        hasTouch: true,
+        colorScheme,
+      });
+      const on = phone.page;
       await on.goto('/');
       await expectPage(row('Shop', on).locator('.monitor-cell .status')).toHaveText('Up');
       expect(
@@ -304,16 +283,16 @@ describe.skipIf(!chromiumAvailable())('the dashboard in daily use', { timeout: 2
   });
 
   it('polls when the event stream is refused', async () => {
-    const polling = await openAs({ viewport: DESKTOP });
-    await polling.other.route(/\/api\/overview\/events/, (route) => route.fulfill({ status: 503, body: '' }));
+    const polling = await openSignedIn(dashboard, { viewport: DESKTOP });
+    await polling.page.route(/\/api\/overview\/events/, (route) => route.fulfill({ status: 503, body: '' }));
     const asked: number[] = [];
-    polling.other.on('request', (request) => {
+    polling.page.on('request', (request) => {
       if (new URL(request.url()).pathname === '/api/overview') asked.push(Date.now());
     });
-    await polling.other.goto('/');
-    await expectPage(row('Shop', polling.other)).toBeVisible();
-    await expectPage(polling.other.locator('.updated')).toHaveAttribute('data-live', 'polling');
-    await expectPage(polling.other.locator('.updated')).toContainText('Updated');
+    await polling.page.goto('/');
+    await expectPage(row('Shop', polling.page)).toBeVisible();
+    await expectPage(polling.page.locator('.updated')).toHaveAttribute('data-live', 'polling');
+    await expectPage(polling.page.locator('.updated')).toContainText('Updated');
     const first = asked.length;
     await expect.poll(() => asked.length, { timeout: 25_000, interval: 500 }).toBeGreaterThan(first);
     await polling.close();

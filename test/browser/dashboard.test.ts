@@ -1,14 +1,13 @@
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type TargetServer } from '@better-uptime/testing';
 import {
+  callApi,
   chromiumAvailable,
-  launchBrowser,
-  newContext,
-  SCREENSHOTS,
-  startSystem,
-  type System,
+  type Dashboard,
+  openDashboard,
+  openSignedIn,
+  screenshot,
 } from './harness.js';
 import { totpCode, totpStep } from '../../apps/api/src/auth/totp.js';
 import { expectPage } from './wait.js';
@@ -19,9 +18,8 @@ import { expectPage } from './wait.js';
  * read its charts, edit, pause and delete it, log out. Screenshots land in test-output/screenshots.
  */
 describe.skipIf(!chromiumAvailable())('dashboard in a browser', { timeout: 180_000 }, () => {
-  let system: System;
+  let dashboard: Dashboard;
   let target: TargetServer;
-  let browser: Browser;
   let page: Page;
   let problems: string[];
   let recoveryCodes: string[] = [];
@@ -29,24 +27,15 @@ describe.skipIf(!chromiumAvailable())('dashboard in a browser', { timeout: 180_0
   beforeAll(async () => {
     target = await startTarget();
     target.override('/health', { status: 200, body: 'all good' });
-    system = await startSystem();
-    browser = await launchBrowser();
-    ({ problems } = await newContext(browser, system, { viewport: { width: 1280, height: 900 } }).then(
-      async ({ context, problems }) => {
-        page = await context.newPage();
-        page.setDefaultTimeout(15_000);
-        return { problems };
-      },
-    ));
+    dashboard = await openDashboard();
+    ({ page, problems } = dashboard);
   }, 180_000);
   afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
+    await dashboard?.close();
     await target?.close();
   });
 
-  const shot = (name: string, on: Page = page) =>
-    on.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string, on: Page = page) => screenshot(on, name);
   const row = (name: string) =>
     page.locator('[role=row]', { has: page.getByRole('link', { name, exact: true }) });
 
@@ -92,18 +81,11 @@ describe.skipIf(!chromiumAvailable())('dashboard in a browser', { timeout: 180_0
 
   it('renders a monitor named like markup as text, never as markup', async () => {
     const name = '<img src=x onerror=alert(1)>';
-    const status = await page.evaluate(
-      async ({ name, url }) => {
-        const csrf = /(?:^|; )bu_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? '';
-        const response = await fetch('/api/monitor', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-csrf-token': decodeURIComponent(csrf) },
-          body: JSON.stringify({ name, url, paused: true }),
-        });
-        return response.status;
-      },
-      { name, url: `${target.url}/ok` },
-    );
+    const { status } = await callApi(page, 'POST', '/api/monitor', {
+      name,
+      url: `${target.url}/ok`,
+      paused: true,
+    });
     expect(status).toBe(201);
     // Made outside this page (and paused: no check, no event), it is listed when the overview loads.
     await page.reload();
@@ -198,13 +180,11 @@ describe.skipIf(!chromiumAvailable())('dashboard in a browser', { timeout: 180_0
   });
 
   it('fits a phone screen and follows a dark system preference', async () => {
-    const { context } = await newContext(browser, system, {
+    const { page: phone, close } = await openSignedIn(dashboard, {
       viewport: { width: 390, height: 844 },
       isMobile: true,
       colorScheme: 'dark',
     });
-    await context.addCookies(await page.context().cookies());
-    const phone = await context.newPage();
     await phone.goto('/');
     await expectPage(phone.locator('.monitors-body [role=row]')).toHaveCount(1);
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -212,7 +192,7 @@ describe.skipIf(!chromiumAvailable())('dashboard in a browser', { timeout: 180_0
     const background = await phone.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     expect(background).toBe('rgb(15, 18, 22)');
     await shot('overview-phone-dark', phone);
-    await context.close();
+    await close();
   });
 
   it('manages the account: an API key shown once, two-factor authentication with a QR code', async () => {

@@ -136,3 +136,96 @@ export async function signUpInBrowser(page: Page, name: string, email: string): 
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL((url) => url.pathname === '/');
 }
+
+type ContextOptions = Parameters<Browser['newContext']>[0];
+
+/** What a browser suite works with: the system, a browser, and a page in a context limited to the system. */
+export interface Dashboard {
+  system: System;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Script errors, console errors and dialogs seen so far (see newContext). */
+  problems: string[];
+  /** Closes the browser, then stops the system. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the system (`env` as for startSystem) and Chromium, and opens a page (15 s default timeout) in a
+ * context with `context` options (a 1280 × 900 viewport unless they say otherwise); a failure part way
+ * stops what was started.
+ */
+export async function openDashboard({
+  env,
+  context: options = {},
+}: { env?: Record<string, string>; context?: ContextOptions } = {}): Promise<Dashboard> {
+  const system = await startSystem(env);
+  let browser: Browser | undefined;
+  try {
+    browser = await launchBrowser();
+    const { context, problems } = await newContext(browser, system, {
+      viewport: { width: 1280, height: 900 },
+      ...options,
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const opened = browser;
+    return {
+      system,
+      browser,
+      context,
+      page,
+      problems,
+      async close() {
+        await opened.close();
+        await system.stop();
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    await system.stop();
+    throw error;
+  }
+}
+
+/**
+ * A second context of the dashboard's browser (another screen size, colour scheme…) signed in with the
+ * dashboard page's session, and a page in it (15 s default timeout).
+ */
+export async function openSignedIn(
+  dashboard: Dashboard,
+  options: ContextOptions,
+): Promise<{ page: Page; problems: string[]; close: () => Promise<void> }> {
+  const { context, problems } = await newContext(dashboard.browser, dashboard.system, options);
+  await context.addCookies(await dashboard.context.cookies());
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return { page, problems, close: () => context.close() };
+}
+
+/** A full-page screenshot in test-output/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Calls the API from `page` with its session and CSRF token, as the dashboard does. */
+export function callApi(
+  page: Page,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const csrf = /(?:^|; )bu_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? '';
+      const response = await fetch(path, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-csrf-token': decodeURIComponent(csrf) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json().catch(() => null)) as unknown };
+    },
+    { method, path, body },
+  );
+}

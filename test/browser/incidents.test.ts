@@ -1,14 +1,13 @@
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type TargetServer } from '@better-uptime/testing';
 import {
   chromiumAvailable,
-  launchBrowser,
-  newContext,
-  SCREENSHOTS,
-  startSystem,
-  type System,
+  type Dashboard,
+  openDashboard,
+  openSignedIn,
+  screenshot,
+  signUpInBrowser,
 } from './harness.js';
 import { expectPage } from './wait.js';
 
@@ -22,9 +21,8 @@ import { expectPage } from './wait.js';
  */
 describe.skipIf(!chromiumAvailable())('incidents and maintenance in a browser', { timeout: 120_000 }, () => {
   const TIME_ZONE = 'Europe/Berlin';
-  let system: System;
+  let dashboard: Dashboard;
   let target: TargetServer;
-  let browser: Browser;
   let page: Page;
   let problems: string[];
   let monitorId = '';
@@ -33,33 +31,21 @@ describe.skipIf(!chromiumAvailable())('incidents and maintenance in a browser', 
     target = await startTarget();
     // Failing from the start: the check pushed at creation fails, the retry 5 s later confirms.
     target.override('/payments', { status: 500, body: 'database unavailable' });
-    system = await startSystem();
-    browser = await launchBrowser();
-    const created = await newContext(browser, system, {
-      viewport: { width: 1280, height: 900 },
-      timezoneId: TIME_ZONE,
+    dashboard = await openDashboard({
+      context: { timezoneId: TIME_ZONE },
     });
-    problems = created.problems;
-    page = await created.context.newPage();
-    page.setDefaultTimeout(15_000);
+    ({ page, problems } = dashboard);
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
+    await dashboard?.close();
     await target?.close();
   });
 
-  const shot = (name: string, on: Page = page) =>
-    on.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string, on: Page = page) => screenshot(on, name);
   const card = (on: Page = page) => on.locator('.incident');
 
   it('signs up and creates a monitor with fast retries, the alert fields explained and checked', async () => {
-    await page.goto('/signup');
-    await page.getByLabel('Name').fill('Grace');
-    await page.getByLabel('Email').fill('grace@example.com');
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL((url) => url.pathname === '/');
+    await signUpInBrowser(page, 'Grace', 'grace@example.com');
 
     await page.getByRole('link', { name: 'New monitor' }).first().click();
     // Each alert field says what its default is.
@@ -244,14 +230,12 @@ describe.skipIf(!chromiumAvailable())('incidents and maintenance in a browser', 
   });
 
   it('fits a 375 px phone in dark mode', async () => {
-    const { context } = await newContext(browser, system, {
+    const { page: phone, close } = await openSignedIn(dashboard, {
       viewport: { width: 375, height: 812 },
       isMobile: true,
       colorScheme: 'dark',
       timezoneId: TIME_ZONE,
     });
-    await context.addCookies(await page.context().cookies());
-    const phone = await context.newPage();
     for (const [path, ready] of [
       ['/incidents', '.incident'],
       ['/maintenance', '.window'],
@@ -273,7 +257,7 @@ describe.skipIf(!chromiumAvailable())('incidents and maintenance in a browser', 
     await phone.goto('/incidents');
     await expectPage(phone.locator('.incident').first()).toBeVisible();
     await shot('incidents-phone-dark', phone);
-    await context.close();
+    await close();
   });
 
   it('deletes a window after confirmation', async () => {

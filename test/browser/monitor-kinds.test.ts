@@ -1,16 +1,7 @@
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type TargetServer } from '@better-uptime/testing';
-import {
-  chromiumAvailable,
-  launchBrowser,
-  newContext,
-  SCREENSHOTS,
-  signUpInBrowser,
-  startSystem,
-  type System,
-} from './harness.js';
+import { chromiumAvailable, type Dashboard, openDashboard, screenshot, signUpInBrowser } from './harness.js';
 import { expectPage } from './wait.js';
 
 /**
@@ -20,29 +11,23 @@ import { expectPage } from './wait.js';
  * once, pushed to, and its slot judged up.
  */
 describe.skipIf(!chromiumAvailable())('the monitor form for every kind', { timeout: 150_000 }, () => {
-  let system: System;
+  let dashboard: Dashboard;
   let target: TargetServer;
-  let browser: Browser;
   let page: Page;
   let problems: string[];
 
   beforeAll(async () => {
     target = await startTarget();
-    system = await startSystem();
-    browser = await launchBrowser();
-    const created = await newContext(browser, system, { viewport: { width: 1280, height: 900 } });
-    problems = created.problems;
-    page = await created.context.newPage();
-    page.setDefaultTimeout(15_000);
+    dashboard = await openDashboard();
+    ({ page, problems } = dashboard);
     await signUpInBrowser(page, 'Kim', 'kim@example.com');
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
+    await dashboard?.close();
     await target?.close();
   });
 
-  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => screenshot(page, name);
 
   /** Opens the form, picks the kind and fills the fields given by label; returns after the click. */
   async function fillForm(kind: string, name: string, fields: Record<string, string>) {
@@ -143,7 +128,7 @@ describe.skipIf(!chromiumAvailable())('the monitor form for every kind', { timeo
 
     // A cron job's call (through the system's own address: PUBLIC_URL is not set in tests).
     const path = new URL(pushUrl).pathname;
-    const pushed = await fetch(`${system.url}${path}?message=backup%20done`, { method: 'POST' });
+    const pushed = await fetch(`${dashboard.system.url}${path}?message=backup%20done`, { method: 'POST' });
     expect(pushed.status).toBe(200);
 
     await page.getByRole('link', { name: 'Go to the monitor' }).click();
@@ -162,7 +147,7 @@ describe.skipIf(!chromiumAvailable())('the monitor form for every kind', { timeo
     // A new URL is shown once, and the old one stops working.
     await page.getByRole('button', { name: 'New push URL' }).click();
     await expectPage(page.locator('.push-panel pre.push-url')).toHaveText(/\/api\/push\/hb_/);
-    expect((await fetch(`${system.url}${path}`)).status).toBe(404);
+    expect((await fetch(`${dashboard.system.url}${path}`)).status).toBe(404);
     await shot('monitor-heartbeat');
     expect(problems).toEqual([]);
   });

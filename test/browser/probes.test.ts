@@ -1,15 +1,6 @@
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chromiumAvailable,
-  launchBrowser,
-  newContext,
-  SCREENSHOTS,
-  signUpInBrowser,
-  startSystem,
-  type System,
-} from './harness.js';
+import { chromiumAvailable, type Dashboard, openDashboard, screenshot, signUpInBrowser } from './harness.js';
 import { expectPage } from './wait.js';
 
 /**
@@ -17,22 +8,16 @@ import { expectPage } from './wait.js';
  * probe, sees the API's refusal of a bad region, the token once with the command to run it, and revokes it.
  */
 describe.skipIf(!chromiumAvailable())('remote probes page in a browser', { timeout: 120_000 }, () => {
-  let system: System;
-  let browser: Browser;
+  let dashboard: Dashboard;
   let page: Page;
   let problems: string[];
 
   beforeAll(async () => {
-    system = await startSystem();
-    browser = await launchBrowser();
-    const created = await newContext(browser, system, { viewport: { width: 1280, height: 900 } });
-    problems = created.problems;
-    page = await created.context.newPage();
-    page.setDefaultTimeout(15_000);
+    dashboard = await openDashboard();
+    ({ page, problems } = dashboard);
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
+    await dashboard?.close();
   });
 
   it('creates a probe (its token shown once) and revokes it', async () => {
@@ -52,7 +37,7 @@ describe.skipIf(!chromiumAvailable())('remote probes page in a browser', { timeo
     await expectPage(row).toHaveCount(1);
     await expectPage(row).toContainText('office');
     await expectPage(row).toContainText('never connected');
-    await page.screenshot({ path: join(SCREENSHOTS, 'probes.png'), fullPage: true });
+    await screenshot(page, 'probes');
     await page.getByRole('button', { name: 'Revoke Office' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke probe' }).click();
     await expectPage(row).toHaveCount(0);

@@ -1,15 +1,13 @@
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type TargetServer } from '@better-uptime/testing';
 import {
   chromiumAvailable,
-  launchBrowser,
-  newContext,
-  SCREENSHOTS,
+  type Dashboard,
+  openDashboard,
+  openSignedIn,
+  screenshot,
   signUpInBrowser,
-  startSystem,
-  type System,
 } from './harness.js';
 import { expectPage } from './wait.js';
 
@@ -20,35 +18,25 @@ import { expectPage } from './wait.js';
  * at 375 px widths.
  */
 describe.skipIf(!chromiumAvailable())('status pages in a browser', { timeout: 120_000 }, () => {
-  let system: System;
+  let dashboard: Dashboard;
   let target: TargetServer;
-  let browser: Browser;
-  let desktop: BrowserContext;
   let page: Page;
   let problems: string[];
   let monitorId: string;
 
   beforeAll(async () => {
     target = await startTarget();
-    system = await startSystem();
-    browser = await launchBrowser();
-    const created = await newContext(browser, system, {
-      viewport: { width: 1280, height: 900 },
-      permissions: ['clipboard-read', 'clipboard-write'],
+    dashboard = await openDashboard({
+      context: { permissions: ['clipboard-read', 'clipboard-write'] },
     });
-    desktop = created.context;
-    problems = created.problems;
-    page = await desktop.newPage();
-    page.setDefaultTimeout(15_000);
+    ({ page, problems } = dashboard);
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
+    await dashboard?.close();
     await target?.close();
   });
 
-  const shot = (name: string, on: Page = page) =>
-    on.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string, on: Page = page) => screenshot(on, name);
 
   it('shows a monitor’s public badges with their URLs, previews and copy buttons', async () => {
     await signUpInBrowser(page, 'Ada', 'ada@example.com');
@@ -64,9 +52,9 @@ describe.skipIf(!chromiumAvailable())('status pages in a browser', { timeout: 12
     await expectPage(panel.locator('.badge-url')).toHaveCount(3);
     const urls = await panel.locator('.badge-url').allTextContents();
     expect(urls).toEqual([
-      `${system.url}/api/badges/${monitorId}/status.svg`,
-      `${system.url}/api/badges/${monitorId}/uptime.svg?window=30d`,
-      `${system.url}/api/badges/${monitorId}/response.svg`,
+      `${dashboard.system.url}/api/badges/${monitorId}/status.svg`,
+      `${dashboard.system.url}/api/badges/${monitorId}/uptime.svg?window=30d`,
+      `${dashboard.system.url}/api/badges/${monitorId}/response.svg`,
     ]);
     // Each preview loaded (a 404 or a broken SVG leaves the image without width).
     await page.waitForFunction(() =>
@@ -154,20 +142,18 @@ describe.skipIf(!chromiumAvailable())('status pages in a browser', { timeout: 12
   });
 
   it('does the same on a 375 px phone', async () => {
-    const { context, problems: phoneProblems } = await newContext(browser, system, {
-      viewport: { width: 375, height: 812 },
-      isMobile: true,
-    });
-    await context.addCookies(await desktop.cookies());
-    const phone = await context.newPage();
-    phone.setDefaultTimeout(15_000);
+    const {
+      page: phone,
+      problems: phoneProblems,
+      close,
+    } = await openSignedIn(dashboard, { viewport: { width: 375, height: 812 }, isMobile: true });
     await roundTrip(phone, 'acme-phone');
     await phone.goto('/status-pages/new');
     await phone.getByRole('checkbox', { name: 'API server' }).check();
     await shot('status-page-form-phone', phone);
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    await context.close();
+    await close();
     expect(phoneProblems).toEqual([]);
   });
 

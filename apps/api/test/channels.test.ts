@@ -17,6 +17,7 @@ import {
   type TestServer,
   type TestUser,
 } from './helpers.js';
+import { sendRawJson } from './bad-input.js';
 
 const BOT_TOKEN = '123456789:AAEhBP0av28nRDsDiZ4l5Lz2dI4rZ9Ew0xQ';
 const ROUTING_KEY = 'R0UT1NGKEY0123456789abcdefABCDEF';
@@ -179,12 +180,7 @@ describe.skipIf(!postgresAvailable())('notification channels API', () => {
       expect(res.statusCode, JSON.stringify(body)).toBe(400);
       expect(res.json().error.message, JSON.stringify(body)).toContain(field);
     }
-    const malformed = await app.inject({
-      method: 'POST',
-      url: '/api/channels',
-      headers: { ...alice.bearer, 'content-type': 'application/json' },
-      payload: '{"type": "webhook",',
-    });
+    const malformed = await sendRawJson(app, 'POST', '/api/channels', alice, '{"type": "webhook",');
     expect(malformed.statusCode).toBe(400);
     const typeChange = await create(alice, {
       type: 'webhook',

@@ -12,6 +12,7 @@ import {
   type TestServer,
   type TestUser,
 } from './helpers.js';
+import { sendRawJson } from './bad-input.js';
 
 const STEP = 10_000;
 const failed = { status: 'Down' as const, statusCode: 503, reason: 'http_status' };
@@ -359,12 +360,7 @@ describe.skipIf(!postgresAvailable())('incidents and maintenance API (PostgreSQL
     });
 
     it('refuses malformed JSON and a huge body', async () => {
-      const malformed = await app.inject({
-        method: 'POST',
-        url: '/api/maintenance',
-        headers: { ...alice.bearer, 'content-type': 'application/json' },
-        payload: '{"name": ',
-      });
+      const malformed = await sendRawJson(app, 'POST', '/api/maintenance', alice, '{"name": ');
       expect(malformed.statusCode).toBe(400);
       const huge = await call('POST', '/api/maintenance', alice, {
         name: 'x'.repeat(100_000),

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '@better-uptime/db';
 import { postgresAvailable } from '@better-uptime/testing';
 import { signup, startTestApi, stopTestApi, type TestApi, type TestServer } from './helpers.js';
+import { expectRefusedPayloads, sendRawJson } from './bad-input.js';
 
 const PASSWORD = 'correct horse battery';
 const NEW_PASSWORD = 'plum kettle at dusk';
@@ -145,22 +146,8 @@ describe.skipIf(!postgresAvailable())('sessions and password change (PostgreSQL)
       ],
       [{ currentPassword: PASSWORD }, 'body/newPassword is required'],
     ];
-    for (const [payload, message] of cases) {
-      const res = await app.inject({
-        method: 'PUT',
-        url: '/api/auth/password',
-        headers: user.bearer,
-        payload: payload as object,
-      });
-      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
-      expect(res.json().error.message).toContain(message);
-    }
-    const malformed = await app.inject({
-      method: 'PUT',
-      url: '/api/auth/password',
-      headers: { ...user.bearer, 'content-type': 'application/json' },
-      payload: '{"currentPassword": ',
-    });
+    await expectRefusedPayloads(app, 'PUT', '/api/auth/password', user, cases);
+    const malformed = await sendRawJson(app, 'PUT', '/api/auth/password', user, '{"currentPassword": ');
     expect(malformed.statusCode).toBe(400);
     const key = await app.inject({
       method: 'POST',

@@ -11,6 +11,7 @@ import {
   type TestServer,
   type TestUser,
 } from './helpers.js';
+import { sendRawJson } from './bad-input.js';
 
 /** Every key and every string value of a JSON document, at any depth. */
 function walk(
@@ -159,12 +160,7 @@ describe.skipIf(!postgresAvailable())('status pages (PostgreSQL)', () => {
       expect(res.statusCode, JSON.stringify(body)).toBe(status);
       expect(res.json().error.message).toContain(message);
     }
-    const malformed = await app.inject({
-      method: 'POST',
-      url: '/api/status-pages',
-      headers: { ...owner.bearer, 'content-type': 'application/json' },
-      payload: '{"slug": ',
-    });
+    const malformed = await sendRawJson(app, 'POST', '/api/status-pages', owner, '{"slug": ');
     expect(malformed.statusCode).toBe(400);
     expect((await send('POST', '/api/status-pages', null, page())).statusCode).toBe(401);
     expect((await send('GET', '/api/status-pages/not-a-uuid', owner)).statusCode).toBe(400);

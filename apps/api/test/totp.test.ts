@@ -15,6 +15,7 @@ import {
   type TestApi,
   type TestServer,
 } from './helpers.js';
+import { sendRawJson } from './bad-input.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -188,12 +189,7 @@ describe.skipIf(!postgresAvailable())('two-factor authentication (PostgreSQL)', 
     expect(
       (await app.inject({ method: 'POST', url: '/api/auth/totp/setup', headers: withKey })).statusCode,
     ).toBe(403);
-    const malformed = await app.inject({
-      method: 'POST',
-      url: '/api/auth/totp/enable',
-      headers: { ...user.bearer, 'content-type': 'application/json' },
-      payload: '{"code": ',
-    });
+    const malformed = await sendRawJson(app, 'POST', '/api/auth/totp/enable', user, '{"code": ');
     expect(malformed.statusCode).toBe(400);
     const noSetup = await app.inject({
       method: 'POST',

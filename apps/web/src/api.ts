@@ -121,7 +121,11 @@ async function request<T>(
     throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection.');
   }
   if (response.status === 204) return undefined as T;
-  const data = (await response.json().catch(() => null)) as {
+  // A body cut off by leaving the page is an abort like any other, never an answer of null.
+  const data = (await response.json().catch((error: Error) => {
+    if (error.name === 'AbortError') throw error;
+    return null;
+  })) as {
     error?: { code: string; message: string; details?: FieldProblem[] };
     details?: FieldProblem[];
   } | null;

@@ -20,6 +20,17 @@ import type { User } from './types.js';
 
 const AUTH_PATHS = ['/login', '/signup'];
 
+/** The main navigation: address, label, and whether the link stands for every page below its address. */
+const NAV: Array<[string, string, boolean]> = [
+  ['/', 'Monitors', false],
+  ['/incidents', 'Incidents', true],
+  ['/maintenance', 'Maintenance', true],
+  ['/channels', 'Channels', true],
+  ['/status-pages', 'Status pages', true],
+  ['/probes', 'Probes', true],
+  ['/monitors/new', 'New monitor', false],
+];
+
 /** Where to go after logging in: only a path on this site (never //evil.example). */
 function safeNext(next: string | null): string {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
@@ -88,51 +99,16 @@ export function App() {
         </a>
         {user && (
           <nav class="top-nav" aria-label="Main">
-            <a href="/" onClick={followLink} aria-current={path === '/' ? 'page' : undefined}>
-              Monitors
-            </a>
-            <a
-              href="/incidents"
-              onClick={followLink}
-              aria-current={path.startsWith('/incidents') ? 'page' : undefined}
-            >
-              Incidents
-            </a>
-            <a
-              href="/maintenance"
-              onClick={followLink}
-              aria-current={path.startsWith('/maintenance') ? 'page' : undefined}
-            >
-              Maintenance
-            </a>
-            <a
-              href="/channels"
-              onClick={followLink}
-              aria-current={path.startsWith('/channels') ? 'page' : undefined}
-            >
-              Channels
-            </a>
-            <a
-              href="/status-pages"
-              onClick={followLink}
-              aria-current={path.startsWith('/status-pages') ? 'page' : undefined}
-            >
-              Status pages
-            </a>
-            <a
-              href="/probes"
-              onClick={followLink}
-              aria-current={path.startsWith('/probes') ? 'page' : undefined}
-            >
-              Probes
-            </a>
-            <a
-              href="/monitors/new"
-              onClick={followLink}
-              aria-current={path === '/monitors/new' ? 'page' : undefined}
-            >
-              New monitor
-            </a>
+            {NAV.map(([href, label, section]) => (
+              <a
+                key={href}
+                href={href}
+                onClick={followLink}
+                aria-current={(section ? path.startsWith(href) : path === href) ? 'page' : undefined}
+              >
+                {label}
+              </a>
+            ))}
             <a
               href="/account"
               onClick={followLink}

@@ -4,6 +4,7 @@ import { describeReason, formatMs, formatTime } from '../format.js';
 import { usePolling } from '../hooks.js';
 import { ErrorNote } from './layout.js';
 import { StatusBadge } from './status.js';
+import { ColumnHeads, CursorPager } from './table.js';
 
 const PAGE_SIZE = 25;
 
@@ -34,16 +35,7 @@ export function ChecksTable({ monitorId }: { monitorId: string }) {
         <div class="table-scroll">
           <table class="checks-table stacking">
             <caption class="visually-hidden">Checks, newest first, page {pageIndex + 1}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Region</th>
-                <th scope="col">Status</th>
-                <th scope="col">Code</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Response</th>
-              </tr>
-            </thead>
+            <ColumnHeads columns={['Time', 'Region', 'Status', 'Code', 'Reason', 'Response']} />
             <tbody>
               {data.checks.map((check) => (
                 <tr key={check.id} class={`check-${check.status.toLowerCase()}`}>
@@ -64,25 +56,12 @@ export function ChecksTable({ monitorId }: { monitorId: string }) {
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="Check pages">
-        <button
-          type="button"
-          class="button"
-          disabled={pageIndex === 0}
-          onClick={() => setCursors(cursors.slice(0, -1))}
-        >
-          Newer
-        </button>
-        <span class="muted">Page {pageIndex + 1}</span>
-        <button
-          type="button"
-          class="button"
-          disabled={!data?.nextCursor}
-          onClick={() => data?.nextCursor && setCursors([...cursors, data.nextCursor])}
-        >
-          Older
-        </button>
-      </nav>
+      <CursorPager
+        label="Check pages"
+        cursors={cursors}
+        setCursors={setCursors}
+        nextCursor={data?.nextCursor}
+      />
     </div>
   );
 }

@@ -1,5 +1,7 @@
 import type { ComponentChildren, RefObject } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { FormError } from './field.js';
+import { RowButton } from './table.js';
 
 /**
  * A modal asking to confirm a deletion (focus stays in it; Escape cancels). The caller opens it with
@@ -44,11 +46,7 @@ export function ConfirmDeleteDialog({
     <dialog ref={dialog} class="card dialog" aria-labelledby={`${id}-title`} aria-describedby={`${id}-text`}>
       <h2 id={`${id}-title`}>{title}</h2>
       <p id={`${id}-text`}>{children}</p>
-      {error && (
-        <p class="error-note" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <div class="form-actions">
         <button type="button" class="button danger" onClick={confirm} disabled={busy}>
           {busy ? 'Deleting…' : action}
@@ -58,5 +56,19 @@ export function ConfirmDeleteDialog({
         </button>
       </div>
     </dialog>
+  );
+}
+
+/** A row's Delete button (`name` says which to screen readers) that asks first, in a ConfirmDeleteDialog. */
+export function ConfirmDeleteButton({
+  name,
+  ...confirm
+}: { name: string } & Omit<Parameters<typeof ConfirmDeleteDialog>[0], 'dialog'>) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  return (
+    <>
+      <RowButton label="Delete" of={name} danger onClick={() => dialog.current?.showModal()} />
+      <ConfirmDeleteDialog dialog={dialog} {...confirm} />
+    </>
   );
 }

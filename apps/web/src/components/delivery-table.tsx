@@ -1,5 +1,6 @@
 import { formatDateTime, formatMs } from '../format.js';
 import type { Delivery } from '../types.js';
+import { ColumnHeads } from './table.js';
 
 const EVENT_NAMES: Record<string, string> = {
   'incident.opened': 'Down',
@@ -25,14 +26,7 @@ export function DeliveryTable({ deliveries, showChannel }: { deliveries: Deliver
   return (
     <div class="table-scroll">
       <table class="deliveries-table">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Event</th>
-            {showChannel && <th scope="col">Channel</th>}
-            <th scope="col">Outcome</th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={['When', 'Event', ...(showChannel ? ['Channel'] : []), 'Outcome']} />
         <tbody>
           {deliveries.map((d) => (
             <tr key={d.id} class={`delivery delivery-${d.status}`}>

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { announce } from '../announcer.js';
@@ -20,6 +21,76 @@ export function incidentDuration(incident: Incident, now: number): string {
 export function incidentCause(incident: Incident): string {
   const { cause } = incident;
   return describeOutcome(cause.statusCode, cause.reason) || '—';
+}
+
+/** One fact of an incident: a term and, in `class`, what it is. */
+export function Fact({
+  term,
+  class: className,
+  children,
+}: {
+  term: string;
+  class?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <div>
+      <dt>{term}</dt>
+      <dd class={className}>{children}</dd>
+    </div>
+  );
+}
+
+/** A moment, for machines as it is and for people as a date and time. */
+export function Moment({ at }: { at: string }) {
+  return <time dateTime={at}>{formatDateTime(at)}</time>;
+}
+
+/** A fact that is a moment: when the incident started, say. */
+export function MomentFact({ term, at }: { term: string; at: string }) {
+  return (
+    <Fact term={term}>
+      <Moment at={at} />
+    </Fact>
+  );
+}
+
+/** How long the incident has lasted (live while open, with `now`). */
+export function DurationFact({ incident, now }: { incident: Incident; now: number }) {
+  return (
+    <Fact term={incident.status === 'open' ? 'Ongoing for' : 'Duration'} class="incident-duration">
+      {incidentDuration(incident, now)}
+    </Fact>
+  );
+}
+
+export function CauseFact({ incident }: { incident: Incident }) {
+  return (
+    <Fact term="Cause" class="incident-cause">
+      {incidentCause(incident)}
+    </Fact>
+  );
+}
+
+/** When the incident was acknowledged; while open and not yet, a button to acknowledge it. */
+export function AcknowledgedFact({
+  incident,
+  onChanged,
+}: {
+  incident: Incident;
+  onChanged: (incident: Incident) => void;
+}) {
+  return (
+    <Fact term="Acknowledged" class="incident-ack">
+      {incident.acknowledgedAt ? (
+        <Moment at={incident.acknowledgedAt} />
+      ) : incident.status === 'open' ? (
+        <AcknowledgeButton incident={incident} onChanged={onChanged} />
+      ) : (
+        <span class="muted">No</span>
+      )}
+    </Fact>
+  );
 }
 
 /**
@@ -84,51 +155,19 @@ function IncidentCard({
         </a>
       </div>
       <dl class="incident-facts">
-        <div>
-          <dt>Started</dt>
-          <dd>
-            <time dateTime={incident.startedAt}>{formatDateTime(incident.startedAt)}</time>
-          </dd>
-        </div>
-        <div>
-          <dt>{open ? 'Ongoing for' : 'Duration'}</dt>
-          <dd class="incident-duration">{incidentDuration(incident, now)}</dd>
-        </div>
-        {showMonitor && (
-          <div>
-            <dt>Cause</dt>
-            <dd class="incident-cause">{incidentCause(incident)}</dd>
-          </div>
-        )}
-        {regions.length > 0 && (
-          <div>
-            <dt>Regions</dt>
-            <dd>{regions.join(', ')}</dd>
-          </div>
-        )}
+        <MomentFact term="Started" at={incident.startedAt} />
+        <DurationFact incident={incident} now={now} />
+        {showMonitor && <CauseFact incident={incident} />}
+        {regions.length > 0 && <Fact term="Regions">{regions.join(', ')}</Fact>}
         {!open && incident.resolvedAt && (
-          <div>
-            <dt>Resolved</dt>
-            <dd>
-              <time dateTime={incident.resolvedAt}>{formatDateTime(incident.resolvedAt)}</time>
-              {incident.resolution && incident.resolution !== 'recovered' && (
-                <span class="muted"> ({describeResolution(incident.resolution)})</span>
-              )}
-            </dd>
-          </div>
-        )}
-        <div>
-          <dt>Acknowledged</dt>
-          <dd class="incident-ack">
-            {incident.acknowledgedAt ? (
-              <time dateTime={incident.acknowledgedAt}>{formatDateTime(incident.acknowledgedAt)}</time>
-            ) : open ? (
-              <AcknowledgeButton incident={incident} onChanged={onChanged} />
-            ) : (
-              <span class="muted">No</span>
+          <Fact term="Resolved">
+            <Moment at={incident.resolvedAt} />
+            {incident.resolution && incident.resolution !== 'recovered' && (
+              <span class="muted"> ({describeResolution(incident.resolution)})</span>
             )}
-          </dd>
-        </div>
+          </Fact>
+        )}
+        <AcknowledgedFact incident={incident} onChanged={onChanged} />
       </dl>
       {incident.cause.message && <p class="incident-message muted">{incident.cause.message}</p>}
     </li>

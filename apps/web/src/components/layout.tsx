@@ -48,3 +48,26 @@ export function LoadFailed({
     </>
   );
 }
+
+/**
+ * A secret (a key, a token, a command holding one) shown whole this once, after `what` and a warning to
+ * copy it; `command` sets it as a command line.
+ */
+export function ShownOnce({
+  what,
+  command = false,
+  card = false,
+  children,
+}: {
+  what: string;
+  command?: boolean;
+  card?: boolean;
+  children: ComponentChildren;
+}) {
+  return (
+    <div role="status" class={card ? 'card' : undefined}>
+      <p>{what} (copy it now: it is not shown again):</p>
+      <pre class={command ? 'new-key command' : 'new-key'}>{children}</pre>
+    </div>
+  );
+}

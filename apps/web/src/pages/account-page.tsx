@@ -3,10 +3,11 @@ import { renderSVG } from 'uqr';
 import { api, type ApiKeyInfo, type SessionInfo } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
 import { ConfirmDeleteDialog } from '../components/confirm-dialog.js';
-import { Field } from '../components/field.js';
-import { PageHeading } from '../components/layout.js';
+import { FormError, InputField, SelectField } from '../components/field.js';
+import { PageHeading, ShownOnce } from '../components/layout.js';
 import { formatTime } from '../format.js';
-import { messageOf, value } from '../forms.js';
+import { messageOf } from '../forms.js';
+import { ColumnHeads, RowButton } from '../components/table.js';
 
 interface TotpStatus {
   enabled: boolean;
@@ -67,22 +68,15 @@ function PasswordSection() {
           value={current}
           set={setCurrent}
         />
-        <Field
+        <InputField
           id="new-password"
           label="New password"
           hint="At least 10 characters; not a common password, not your email."
-        >
-          {(describedBy) => (
-            <input
-              id="new-password"
-              type="password"
-              autoComplete="new-password"
-              aria-describedby={describedBy}
-              value={next}
-              onInput={value(setNext)}
-            />
-          )}
-        </Field>
+          type="password"
+          autoComplete="new-password"
+          value={next}
+          onValue={setNext}
+        />
         <button class="button primary" type="submit">
           Change password
         </button>
@@ -135,11 +129,7 @@ function TwoFactorSection({
   return (
     <section class="card form" aria-labelledby="totp-heading">
       <h2 id="totp-heading">Two-factor authentication</h2>
-      {error && (
-        <p class="error-note" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {recoveryCodes && (
         <div role="status">
           <p>
@@ -183,18 +173,14 @@ function TwoFactorSection({
           <p class="muted">
             Key: <code class="totp-secret">{setup.secret}</code>
           </p>
-          <Field id="totp-code" label="Code from the app">
-            {() => (
-              <input
-                id="totp-code"
-                type="text"
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                value={code}
-                onInput={value(setCode)}
-              />
-            )}
-          </Field>
+          <InputField
+            id="totp-code"
+            label="Code from the app"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            value={code}
+            onValue={setCode}
+          />
           <button class="button primary" type="submit">
             Turn on
           </button>
@@ -252,33 +238,19 @@ function ApiKeysSection() {
       <p class="muted">
         For scripts: <code>Authorization: Bearer bu_…</code>. A read key can only read.
       </p>
-      {error && (
-        <p class="error-note" role="alert">
-          {error}
-        </p>
-      )}
-      {created && (
-        <div role="status">
-          <p>Your new key (copy it now: it is not shown again):</p>
-          <pre class="new-key">{created}</pre>
-        </div>
-      )}
+      <FormError message={error} />
+      {created && <ShownOnce what="Your new key">{created}</ShownOnce>}
       <form onSubmit={create} noValidate>
-        <Field id="key-name" label="Name">
-          {() => <input id="key-name" type="text" value={name} onInput={value(setName)} />}
-        </Field>
-        <Field id="key-scope" label="Scope">
-          {() => (
-            <select
-              id="key-scope"
-              value={scope}
-              onChange={(e) => setScope((e.currentTarget as HTMLSelectElement).value as 'read' | 'write')}
-            >
-              <option value="read">read</option>
-              <option value="write">write</option>
-            </select>
-          )}
-        </Field>
+        <InputField id="key-name" label="Name" value={name} onValue={setName} />
+        <SelectField
+          id="key-scope"
+          label="Scope"
+          value={scope}
+          onValue={(v) => setScope(v as 'read' | 'write')}
+        >
+          <option value="read">read</option>
+          <option value="write">write</option>
+        </SelectField>
         <button class="button" type="submit">
           Create key
         </button>
@@ -286,17 +258,7 @@ function ApiKeysSection() {
       {keys && keys.length > 0 && (
         <div class="table-scroll">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Scope</th>
-                <th scope="col">Key</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <ColumnHeads columns={['Name', 'Scope', 'Key', 'Last used']} actions />
             <tbody>
               {keys.map((key) => (
                 <tr key={key.id}>
@@ -307,9 +269,7 @@ function ApiKeysSection() {
                   </td>
                   <td>{key.lastUsedAt ? formatTime(key.lastUsedAt) : 'never'}</td>
                   <td>
-                    <button type="button" class="button small danger" onClick={() => void remove(key)}>
-                      Delete<span class="visually-hidden"> {key.name}</span>
-                    </button>
+                    <RowButton label="Delete" of={key.name} danger onClick={() => void remove(key)} />
                   </td>
                 </tr>
               ))}
@@ -341,23 +301,11 @@ function SessionsSection() {
   return (
     <section class="card" aria-labelledby="sessions-heading">
       <h2 id="sessions-heading">Sessions</h2>
-      {error && (
-        <p class="error-note" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {sessions && (
         <div class="table-scroll">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Signed in</th>
-                <th scope="col">Client</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <ColumnHeads columns={['Signed in', 'Client']} actions />
             <tbody>
               {sessions.map((session) => (
                 <tr key={session.id}>
@@ -445,16 +393,15 @@ function CredentialField(props: {
   value: string;
   set: (value: string) => void;
 }) {
-  const common = { id: props.id, value: props.value, onInput: value(props.set) };
   return (
-    <Field id={props.id} label={props.label}>
-      {() =>
-        props.kind === 'password' ? (
-          <input type="password" autoComplete="current-password" {...common} />
-        ) : (
-          <input type="text" autoComplete="one-time-code" {...common} />
-        )
-      }
-    </Field>
+    <InputField
+      id={props.id}
+      label={props.label}
+      {...(props.kind === 'password'
+        ? { type: 'password', autoComplete: 'current-password' }
+        : { autoComplete: 'one-time-code' })}
+      value={props.value}
+      onValue={props.set}
+    />
   );
 }

@@ -2,11 +2,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
 import { DeliveryTable } from '../components/delivery-table.js';
-import { Field } from '../components/field.js';
-import { ErrorNote, PageHeading } from '../components/layout.js';
+import { FormActions, FormError, InputField, SelectField } from '../components/field.js';
+import { ErrorNote, PageHeading, ShownOnce } from '../components/layout.js';
 import { formatDateTime } from '../format.js';
 import { usePolling } from '../hooks.js';
 import type { Channel, ChannelType, Delivery } from '../types.js';
+import { ColumnHeads, RowButton } from '../components/table.js';
 
 /** Each type's settings as form fields: key, label, hint. */
 const TYPES: Record<ChannelType, { label: string; fields: Array<[string, string, string]> }> = {
@@ -149,26 +150,16 @@ export function ChannelsPage() {
         </p>
       )}
       {secret && (
-        <div role="status" class="card">
-          <p>The webhook signing secret (copy it now: it is not shown again):</p>
-          <pre class="new-key">{secret}</pre>
-        </div>
+        <ShownOnce what="The webhook signing secret" card>
+          {secret}
+        </ShownOnce>
       )}
       {draft && <ChannelForm draft={draft} setDraft={setDraft} errors={errors} onSubmit={save} />}
       {channels && channels.length === 0 && !draft && <p class="muted">No channels yet.</p>}
       {channels && channels.length > 0 && (
         <div class="table-scroll">
           <table class="channels-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">Last outcome</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <ColumnHeads columns={['Name', 'Type', 'Last outcome']} actions />
             <tbody>
               {channels.map((c) => (
                 <tr key={c.id}>
@@ -185,27 +176,19 @@ export function ChannelsPage() {
                       : 'nothing sent yet'}
                   </td>
                   <td class="actions">
-                    <button type="button" class="button small" onClick={() => void test(c)}>
-                      Test<span class="visually-hidden"> {c.name}</span>
-                    </button>{' '}
-                    <button
-                      type="button"
-                      class="button small"
+                    <RowButton label="Test" of={c.name} onClick={() => void test(c)} />{' '}
+                    <RowButton
+                      label="Edit"
+                      of={c.name}
                       onClick={() => (setDraft(draftOf(c)), setErrors({}))}
-                    >
-                      Edit<span class="visually-hidden"> {c.name}</span>
-                    </button>{' '}
-                    <button
-                      type="button"
-                      class="button small"
-                      aria-expanded={shown === c.id}
+                    />{' '}
+                    <RowButton
+                      label="Deliveries"
+                      of={`of ${c.name}`}
+                      expanded={shown === c.id}
                       onClick={() => setShown(shown === c.id ? null : c.id)}
-                    >
-                      Deliveries<span class="visually-hidden"> of {c.name}</span>
-                    </button>{' '}
-                    <button type="button" class="button small danger" onClick={() => void remove(c)}>
-                      Delete<span class="visually-hidden"> {c.name}</span>
-                    </button>
+                    />{' '}
+                    <RowButton label="Delete" of={c.name} danger onClick={() => void remove(c)} />
                   </td>
                 </tr>
               ))}
@@ -236,61 +219,38 @@ function ChannelForm({
       noValidate
       aria-label={draft.id ? 'Edit channel' : 'Add channel'}
     >
-      {errors.form && (
-        <p class="error-note" role="alert">
-          {errors.form}
-        </p>
-      )}
-      <Field id="channel-type" label="Type">
-        {() => (
-          <select
-            id="channel-type"
-            value={draft.type}
-            disabled={Boolean(draft.id)}
-            onChange={(e) => setDraft({ ...draft, type: e.currentTarget.value as ChannelType, values: {} })}
-          >
-            {(Object.keys(TYPES) as ChannelType[]).map((t) => (
-              <option key={t} value={t}>
-                {TYPES[t].label}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <Field id="channel-name" label="Name" error={errors.name}>
-        {(describedBy, invalid) => (
-          <input
-            id="channel-name"
-            type="text"
-            value={draft.name}
-            aria-invalid={invalid}
-            aria-describedby={describedBy}
-            onInput={(e) => setDraft({ ...draft, name: e.currentTarget.value })}
-          />
-        )}
-      </Field>
+      <FormError message={errors.form} />
+      <SelectField
+        id="channel-type"
+        label="Type"
+        value={draft.type}
+        disabled={Boolean(draft.id)}
+        onValue={(type) => setDraft({ ...draft, type: type as ChannelType, values: {} })}
+      >
+        {(Object.keys(TYPES) as ChannelType[]).map((t) => (
+          <option key={t} value={t}>
+            {TYPES[t].label}
+          </option>
+        ))}
+      </SelectField>
+      <InputField
+        id="channel-name"
+        label="Name"
+        error={errors.name}
+        value={draft.name}
+        onValue={(name) => setDraft({ ...draft, name })}
+      />
       {TYPES[draft.type].fields.map(([key, label, hint]) => (
-        <Field
+        <InputField
           key={key}
           id={`channel-${key}`}
           label={label}
           hint={draft.id ? `${hint} Shown masked; leave as is to keep it.` : hint}
           error={errors[key]}
-        >
-          {(describedBy, invalid) => (
-            <input
-              id={`channel-${key}`}
-              type="text"
-              autoComplete="off"
-              value={draft.values[key] ?? ''}
-              aria-invalid={invalid}
-              aria-describedby={describedBy}
-              onInput={(e) =>
-                setDraft({ ...draft, values: { ...draft.values, [key]: e.currentTarget.value } })
-              }
-            />
-          )}
-        </Field>
+          autoComplete="off"
+          value={draft.values[key] ?? ''}
+          onValue={(v) => setDraft({ ...draft, values: { ...draft.values, [key]: v } })}
+        />
       ))}
       <label class="inline">
         <input
@@ -300,14 +260,7 @@ function ChannelForm({
         />{' '}
         Default: add to new monitors
       </label>
-      <div class="form-actions">
-        <button class="button primary" type="submit">
-          {draft.id ? 'Save channel' : 'Add channel'}
-        </button>
-        <button class="button" type="button" onClick={() => setDraft(null)}>
-          Cancel
-        </button>
-      </div>
+      <FormActions label={draft.id ? 'Save channel' : 'Add channel'} onCancel={() => setDraft(null)} />
     </form>
   );
 }

@@ -2,15 +2,19 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useTitle } from '../announcer.js';
 import {
-  AcknowledgeButton,
-  incidentCause,
-  incidentDuration,
+  AcknowledgedFact,
+  CauseFact,
+  DurationFact,
+  Fact,
+  Moment,
+  MomentFact,
   monitorHref,
 } from '../components/incident-list.js';
 import { DeliveryTable } from '../components/delivery-table.js';
 import { IncidentUpdateForm } from '../components/incident-update-form.js';
 import { ErrorNote, isNotFound, PageHeading } from '../components/layout.js';
 import { IncidentBadge } from '../components/status.js';
+import { ColumnHeads } from '../components/table.js';
 import { describeOutcome, describeResolution, describeState, formatDateTime } from '../format.js';
 import { useNow, usePolling } from '../hooks.js';
 import { followLink } from '../router.js';
@@ -46,7 +50,6 @@ export function IncidentPage({ id }: { id: string }) {
   }
   const incident =
     acknowledged && !data.incident.acknowledgedAt ? { ...data.incident, ...acknowledged } : data.incident;
-  const open = incident.status === 'open';
 
   return (
     <>
@@ -61,59 +64,29 @@ export function IncidentPage({ id }: { id: string }) {
           </a>
         </div>
         <dl class="incident-facts">
-          <div>
-            <dt>Started</dt>
-            <dd>
-              <time dateTime={incident.startedAt}>{formatDateTime(incident.startedAt)}</time>
-            </dd>
-          </div>
-          <div>
-            <dt>Confirmed</dt>
-            <dd>
-              <time dateTime={incident.confirmedAt}>{formatDateTime(incident.confirmedAt)}</time>
-            </dd>
-          </div>
-          <div>
-            <dt>Resolved</dt>
-            <dd>
-              {incident.resolvedAt ? (
-                <>
-                  <time dateTime={incident.resolvedAt}>{formatDateTime(incident.resolvedAt)}</time>
-                  {incident.resolution && (
-                    <span class="muted"> ({describeResolution(incident.resolution)})</span>
-                  )}
-                </>
-              ) : (
-                <span class="down-text">Not yet</span>
-              )}
-            </dd>
-          </div>
-          <div>
-            <dt>{open ? 'Ongoing for' : 'Duration'}</dt>
-            <dd class="incident-duration">{incidentDuration(incident, now)}</dd>
-          </div>
-          <div>
-            <dt>Cause</dt>
-            <dd class="incident-cause">{incidentCause(incident)}</dd>
-          </div>
-          <div>
-            <dt>Acknowledged</dt>
-            <dd class="incident-ack">
-              {incident.acknowledgedAt ? (
-                <time dateTime={incident.acknowledgedAt}>{formatDateTime(incident.acknowledgedAt)}</time>
-              ) : open ? (
-                <AcknowledgeButton
-                  incident={incident}
-                  onChanged={(i) => {
-                    setAcknowledged(i);
-                    page.reload();
-                  }}
-                />
-              ) : (
-                <span class="muted">No</span>
-              )}
-            </dd>
-          </div>
+          <MomentFact term="Started" at={incident.startedAt} />
+          <MomentFact term="Confirmed" at={incident.confirmedAt} />
+          <Fact term="Resolved">
+            {incident.resolvedAt ? (
+              <>
+                <Moment at={incident.resolvedAt} />
+                {incident.resolution && (
+                  <span class="muted"> ({describeResolution(incident.resolution)})</span>
+                )}
+              </>
+            ) : (
+              <span class="down-text">Not yet</span>
+            )}
+          </Fact>
+          <DurationFact incident={incident} now={now} />
+          <CauseFact incident={incident} />
+          <AcknowledgedFact
+            incident={incident}
+            onChanged={(i) => {
+              setAcknowledged(i);
+              page.reload();
+            }}
+          />
         </dl>
         {incident.cause.message && <p class="incident-message muted">{incident.cause.message}</p>}
       </div>
@@ -123,14 +96,7 @@ export function IncidentPage({ id }: { id: string }) {
           <h2 id="regions-heading">Regions down when it was confirmed</h2>
           <div class="table-scroll">
             <table class="checks-table">
-              <thead>
-                <tr>
-                  <th scope="col">Region</th>
-                  <th scope="col">Failing since</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Message</th>
-                </tr>
-              </thead>
+              <ColumnHeads columns={['Region', 'Failing since', 'Outcome', 'Message']} />
               <tbody>
                 {incident.cause.regions.map((r) => (
                   <tr key={r.region}>

@@ -3,6 +3,7 @@ import { api } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
 import { IncidentList, monitorHref } from '../components/incident-list.js';
 import { ErrorNote, PageHeading } from '../components/layout.js';
+import { CursorPager } from '../components/table.js';
 import { formatAgo } from '../format.js';
 import { useNow, usePolling } from '../hooks.js';
 import { followLink, navigate, useLocation } from '../router.js';
@@ -138,28 +139,16 @@ function IncidentPages({ filter, monitorId }: { filter: Filter; monitorId: strin
           )}
         </>
       )}
-      <nav class="pager" aria-label="Incident pages">
+      <CursorPager
+        label="Incident pages"
+        cursors={cursors}
+        setCursors={setCursors}
+        nextCursor={data.nextCursor}
+      >
         <span class="muted updated-inline">
           Updated {page.updatedAt ? formatAgo(new Date(page.updatedAt).toISOString(), now) : '—'}
         </span>
-        <button
-          type="button"
-          class="button"
-          disabled={pageIndex === 0}
-          onClick={() => setCursors(cursors.slice(0, -1))}
-        >
-          Newer
-        </button>
-        <span class="muted">Page {pageIndex + 1}</span>
-        <button
-          type="button"
-          class="button"
-          disabled={!data.nextCursor}
-          onClick={() => data.nextCursor && setCursors([...cursors, data.nextCursor])}
-        >
-          Older
-        </button>
-      </nav>
+      </CursorPager>
     </>
   );
 }

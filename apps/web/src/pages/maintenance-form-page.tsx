@@ -1,7 +1,7 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
-import { Field, focusFirstInvalid } from '../components/field.js';
+import { CheckboxGroup, FormActions, FormError, InputField } from '../components/field.js';
 import { LoadFailed, PageHeading } from '../components/layout.js';
 import {
   browserTimeZone,
@@ -11,14 +11,9 @@ import {
   knownTimeZones,
   toLocalInput,
 } from '../maintenance.js';
+import { useDraftAndMonitorNames, useFormSubmit } from '../forms.js';
 import { followLink, navigate } from '../router.js';
-import {
-  type MaintenanceInput,
-  type MaintenanceWindow,
-  type Monitor,
-  type Weekday,
-  WEEKDAYS,
-} from '../types.js';
+import { type MaintenanceInput, type MaintenanceWindow, type Weekday, WEEKDAYS } from '../types.js';
 
 /** The form's state: text as typed, so the API can say what is wrong with it. */
 interface Draft {
@@ -121,24 +116,11 @@ function readable(message: string): string {
 export function MaintenanceFormPage({ id }: { id?: string }) {
   const editing = id !== undefined;
   useTitle(editing ? 'Edit maintenance window' : 'New maintenance window');
-  const [draft, setDraft] = useState<Draft | null>(editing ? null : emptyDraft());
-  const [monitors, setMonitors] = useState<Array<Pick<Monitor, 'id' | 'name'>> | undefined>(undefined);
-  const [loadError, setLoadError] = useState<Error>();
-  const [errors, setErrors] = useState<Errors>({});
-  const [formError, setFormError] = useState('');
-  const [busy, setBusy] = useState(false);
-  const form = useRef<HTMLFormElement>(null);
+  const { draft, setDraft, monitors, loadError } = useDraftAndMonitorNames(id, emptyDraft, (id, signal) =>
+    api.maintenanceWindow(id, signal).then((r) => draftOf(r.window)),
+  );
+  const { form, errors, setErrors, formError, busy, onSubmit } = useFormSubmit<Errors>();
   const [zones] = useState(knownTimeZones);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    const failed = (error: Error) => error.name !== 'AbortError' && setLoadError(error);
-    api.monitorNames(controller.signal).then(setMonitors, failed);
-    if (id !== undefined) {
-      api.maintenanceWindow(id, controller.signal).then((r) => setDraft(draftOf(r.window)), failed);
-    }
-    return () => controller.abort();
-  }, [id]);
 
   if (loadError) {
     return (
@@ -158,103 +140,40 @@ export function MaintenanceFormPage({ id }: { id?: string }) {
     if (field && errors[field]) setErrors({ ...errors, [field]: '' });
   };
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setFormError('');
-    try {
+  const submit = onSubmit(
+    async () => {
       const input = inputOf(draft);
       if (editing) await api.updateMaintenance(id, input);
       else await api.createMaintenance(input);
       announce(editing ? 'Maintenance window saved' : 'Maintenance window created');
       navigate('/maintenance');
-    } catch (error) {
+    },
+    (error) => {
       const field = error instanceof ApiError ? error.field : null;
       const control = field ? FIELD_OF[field.name] : undefined;
-      if (field && control) {
-        setErrors({ [control]: readable(field.message) });
-        focusFirstInvalid(form.current);
-      } else {
-        setFormError((error as Error).message);
-      }
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const checkboxGroup = <T extends string>(
-    name: keyof Errors,
-    legend: string,
-    options: Array<{ value: T; label: string; title?: string }>,
-    selected: T[],
-    onChange: (next: T[]) => void,
-    hint?: string,
-  ) => (
-    <fieldset
-      class={`field${errors[name] ? ' field-invalid' : ''}`}
-      aria-describedby={
-        [hint ? `${name}-hint` : '', errors[name] ? `${name}-error` : ''].filter(Boolean).join(' ') ||
-        undefined
-      }
-    >
-      <legend>{legend}</legend>
-      <div class="choices">
-        {options.map((option) => (
-          <label key={option.value} class="inline" title={option.title}>
-            <input
-              type="checkbox"
-              name={name}
-              value={option.value}
-              checked={selected.includes(option.value)}
-              aria-invalid={Boolean(errors[name])}
-              onChange={(e) =>
-                onChange(
-                  e.currentTarget.checked
-                    ? [...selected, option.value]
-                    : selected.filter((v) => v !== option.value),
-                )
-              }
-            />{' '}
-            {option.label}
-          </label>
-        ))}
-      </div>
-      {hint && (
-        <p class="hint" id={`${name}-hint`}>
-          {hint}
-        </p>
-      )}
-      {errors[name] && (
-        <p class="field-error" id={`${name}-error`}>
-          {errors[name]}
-        </p>
-      )}
-    </fieldset>
+      return field && control ? { fields: { [control]: readable(field.message) } } : {};
+    },
   );
+
+  /** A text of the draft in an InputField: its id and name are its key. */
+  const bound = (key: 'name' | 'startsAt' | 'endsAt' | 'time' | 'durationMinutes' | 'timeZone') => ({
+    id: key,
+    name: key,
+    value: draft[key],
+    error: errors[key],
+    onValue: (value: string) => set(key, value),
+  });
 
   const dates = (startLabel: string, endLabel: string, startHint: string, endHint: string) => (
     <div class="field-row">
       {(['startsAt', 'endsAt'] as const).map((key) => (
-        <Field
+        <InputField
           key={key}
-          id={key}
+          {...bound(key)}
           label={key === 'startsAt' ? startLabel : endLabel}
           hint={key === 'startsAt' ? startHint : endHint}
-          error={errors[key]}
-        >
-          {(describedBy, invalid) => (
-            <input
-              id={key}
-              name={key}
-              type="datetime-local"
-              value={draft[key]}
-              aria-invalid={invalid}
-              aria-describedby={describedBy}
-              onInput={(e) => set(key, e.currentTarget.value)}
-            />
-          )}
-        </Field>
+          type="datetime-local"
+        />
       ))}
     </div>
   );
@@ -268,25 +187,13 @@ export function MaintenanceFormPage({ id }: { id?: string }) {
       </nav>
       <PageHeading title={editing ? 'Edit maintenance window' : 'New maintenance window'} />
       <form ref={form} class="card form maintenance-form" onSubmit={submit} noValidate>
-        {formError && (
-          <p class="error-note" role="alert">
-            {formError}
-          </p>
-        )}
-        <Field id="name" label="Name" hint="What is being done, e.g. “Database upgrade”." error={errors.name}>
-          {(describedBy, invalid) => (
-            <input
-              id="name"
-              name="name"
-              type="text"
-              autoComplete="off"
-              value={draft.name}
-              aria-invalid={invalid}
-              aria-describedby={describedBy}
-              onInput={(e) => set('name', e.currentTarget.value)}
-            />
-          )}
-        </Field>
+        <FormError message={formError} />
+        <InputField
+          {...bound('name')}
+          label="Name"
+          hint="What is being done, e.g. “Database upgrade”."
+          autoComplete="off"
+        />
 
         {monitors.length === 0 ? (
           <p class="muted">
@@ -297,14 +204,16 @@ export function MaintenanceFormPage({ id }: { id?: string }) {
             first.
           </p>
         ) : (
-          checkboxGroup(
-            'monitorIds',
-            'Monitors',
-            monitors.map((m) => ({ value: m.id, label: m.name })),
-            draft.monitorIds,
-            (next) => set('monitorIds', next),
-            'The monitors this window holds incidents back for.',
-          )
+          <CheckboxGroup
+            name="monitorIds"
+            legend="Monitors"
+            options={monitors.map((m) => ({ value: m.id, label: m.name }))}
+            selected={draft.monitorIds}
+            onChange={(next) => set('monitorIds', next)}
+            hint="The monitors this window holds incidents back for."
+            error={errors.monitorIds}
+            wrap
+          />
         )}
 
         <fieldset class="field">
@@ -337,80 +246,43 @@ export function MaintenanceFormPage({ id }: { id?: string }) {
           dates('Starts', 'Ends', 'Your local time.', 'Your local time.')
         ) : (
           <>
-            {checkboxGroup(
-              'days',
-              'On',
-              WEEKDAYS.map((d) => ({ value: d, label: DAY_LABELS[d], title: DAY_NAMES[d] })),
-              draft.days,
-              (next) => set('days', next),
-              'The days on which the window starts.',
-            )}
+            <CheckboxGroup
+              name="days"
+              legend="On"
+              options={WEEKDAYS.map((d) => ({ value: d, label: DAY_LABELS[d], title: DAY_NAMES[d] }))}
+              selected={draft.days}
+              onChange={(next) => set('days', next)}
+              hint="The days on which the window starts."
+              error={errors.days}
+              wrap
+            />
             <div class="field-row">
-              <Field
-                id="time"
+              <InputField
+                {...bound('time')}
                 label="At"
                 hint="Time of day it starts, in the time zone below."
-                error={errors.time}
-              >
-                {(describedBy, invalid) => (
-                  <input
-                    id="time"
-                    name="time"
-                    type="time"
-                    value={draft.time}
-                    aria-invalid={invalid}
-                    aria-describedby={describedBy}
-                    onInput={(e) => set('time', e.currentTarget.value)}
-                  />
-                )}
-              </Field>
-              <Field
-                id="durationMinutes"
+                type="time"
+              />
+              <InputField
+                {...bound('durationMinutes')}
                 label="For (minutes)"
                 hint="1 to 10080 (a week)."
-                error={errors.durationMinutes}
-              >
-                {(describedBy, invalid) => (
-                  <input
-                    id="durationMinutes"
-                    name="durationMinutes"
-                    type="text"
-                    inputMode="numeric"
-                    value={draft.durationMinutes}
-                    aria-invalid={invalid}
-                    aria-describedby={describedBy}
-                    onInput={(e) => set('durationMinutes', e.currentTarget.value)}
-                  />
-                )}
-              </Field>
+                inputMode="numeric"
+              />
             </div>
-            <Field
-              id="timeZone"
+            <InputField
+              {...bound('timeZone')}
               label="Time zone"
               hint={`An IANA name such as Europe/Berlin; yours is ${browserTimeZone()}.`}
-              error={errors.timeZone}
+              list="time-zones"
+              autoComplete="off"
             >
-              {(describedBy, invalid) => (
-                <>
-                  <input
-                    id="timeZone"
-                    name="timeZone"
-                    type="text"
-                    list="time-zones"
-                    autoComplete="off"
-                    value={draft.timeZone}
-                    aria-invalid={invalid}
-                    aria-describedby={describedBy}
-                    onInput={(e) => set('timeZone', e.currentTarget.value)}
-                  />
-                  <datalist id="time-zones">
-                    {zones.map((zone) => (
-                      <option key={zone} value={zone} />
-                    ))}
-                  </datalist>
-                </>
-              )}
-            </Field>
+              <datalist id="time-zones">
+                {zones.map((zone) => (
+                  <option key={zone} value={zone} />
+                ))}
+              </datalist>
+            </InputField>
             {dates(
               'Not before (optional)',
               'Not after (optional)',
@@ -420,14 +292,11 @@ export function MaintenanceFormPage({ id }: { id?: string }) {
           </>
         )}
 
-        <div class="form-actions">
-          <button class="button primary" type="submit" disabled={busy}>
-            {busy ? 'Saving…' : editing ? 'Save changes' : 'Create window'}
-          </button>
-          <a class="button" href="/maintenance" onClick={followLink}>
-            Cancel
-          </a>
-        </div>
+        <FormActions
+          busy={busy}
+          label={editing ? 'Save changes' : 'Create window'}
+          cancelHref="/maintenance"
+        />
       </form>
     </>
   );

@@ -1,7 +1,6 @@
-import { useRef } from 'preact/hooks';
 import { api } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
-import { ConfirmDeleteDialog } from '../components/confirm-dialog.js';
+import { ConfirmDeleteButton } from '../components/confirm-dialog.js';
 import { monitorHref } from '../components/incident-list.js';
 import { ErrorNote, PageHeading } from '../components/layout.js';
 import { StatusBadge } from '../components/status.js';
@@ -126,26 +125,20 @@ function WindowCard({
 
 /** Deleting asks first. */
 function DeleteWindowButton({ window: w, onDeleted }: { window: MaintenanceWindow; onDeleted: () => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const remove = async () => {
     await api.deleteMaintenance(w.id);
     announce(`Maintenance window ${w.name} deleted`);
     onDeleted();
   };
   return (
-    <>
-      <button type="button" class="button small danger" onClick={() => dialog.current?.showModal()}>
-        Delete<span class="visually-hidden"> {w.name}</span>
-      </button>
-      <ConfirmDeleteDialog
-        dialog={dialog}
-        id={`delete-window-${w.id}`}
-        title="Delete this maintenance window?"
-        action="Delete window"
-        run={remove}
-      >
-        “{w.name}” will no longer hold back incidents of its monitors.
-      </ConfirmDeleteDialog>
-    </>
+    <ConfirmDeleteButton
+      name={w.name}
+      id={`delete-window-${w.id}`}
+      title="Delete this maintenance window?"
+      action="Delete window"
+      run={remove}
+    >
+      “{w.name}” will no longer hold back incidents of its monitors.
+    </ConfirmDeleteButton>
   );
 }

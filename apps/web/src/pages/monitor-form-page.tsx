@@ -1,8 +1,16 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
-import { Field, focusFirstInvalid } from '../components/field.js';
+import {
+  CheckboxGroup,
+  TextareaField,
+  FormActions,
+  FormError,
+  InputField,
+  SelectField,
+} from '../components/field.js';
 import { LoadFailed, PageHeading } from '../components/layout.js';
+import { useFormSubmit } from '../forms.js';
 import { followLink, navigate } from '../router.js';
 import { fieldText, fieldValue, integer, type KindField, kindNamed, KINDS, withScheme } from '../kinds.js';
 import type { Channel, Monitor, MonitorInput } from '../types.js';
@@ -133,12 +141,9 @@ export function MonitorFormPage({ id }: { id?: string }) {
   const [regions, setRegions] = useState<string[]>([]);
   const [channels, setChannels] = useState<Channel[]>([]);
   const [loadError, setLoadError] = useState<Error>();
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { form, errors, setErrors, formError, busy, onSubmit } = useFormSubmit<Record<string, string>>();
   /** A heartbeat monitor just given its push URL: shown here once, whole, before moving on. */
   const [madePush, setMadePush] = useState<{ id: string; pushUrl: string } | null>(null);
-  const form = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -196,12 +201,8 @@ export function MonitorFormPage({ id }: { id?: string }) {
     if (errors[key]) setErrors({ ...errors, [key]: '' });
   };
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setFormError('');
-    try {
+  const submit = onSubmit(
+    async () => {
       const input = inputOf(draft);
       const { monitor } = editing ? await api.updateMonitor(id, input) : await api.createMonitor(input);
       announce(editing ? 'Monitor saved' : 'Monitor created');
@@ -211,7 +212,8 @@ export function MonitorFormPage({ id }: { id?: string }) {
         return;
       }
       navigate(`/monitors/${encodeURIComponent(monitor.id)}`);
-    } catch (error) {
+    },
+    (error) => {
       // Every field the API names, each beside its control; a setting's sub-field ("auth/username") at
       // its setting. What names no control here is said above the form.
       const shown: Record<string, string> = {};
@@ -221,31 +223,18 @@ export function MonitorFormPage({ id }: { id?: string }) {
         if (name in draft || kind.fields.some((f) => f.key === name)) shown[name] ??= field.message;
         else elsewhere.push(`${field.name}: ${field.message}`);
       }
-      setErrors(shown);
-      if (Object.keys(shown).length === 0 || elsewhere.length > 0) {
-        setFormError(elsewhere.length > 0 ? elsewhere.join('. ') : (error as Error).message);
-      }
-      if (Object.keys(shown).length > 0) focusFirstInvalid(form.current);
-    } finally {
-      setBusy(false);
-    }
-  };
+      return { fields: shown, ...(elsewhere.length > 0 ? { message: elsewhere.join('. ') } : {}) };
+    },
+  );
 
-  const text = (key: keyof Draft, extra: Record<string, unknown> = {}) =>
-    function render(describedBy: string | undefined, invalid: boolean) {
-      return (
-        <input
-          id={key}
-          name={key}
-          type="text"
-          value={draft[key] as string}
-          aria-invalid={invalid}
-          aria-describedby={describedBy}
-          onInput={(e) => set(key, e.currentTarget.value as never)}
-          {...extra}
-        />
-      );
-    };
+  /** A text setting of the draft: the input's id and name are its key. */
+  const bound = (key: keyof Draft) => ({
+    id: key,
+    name: key,
+    value: draft[key] as string,
+    error: errors[key],
+    onValue: (value: string) => set(key, value as never),
+  });
 
   const fieldInput = (field: KindField) => (
     <KindFieldInput
@@ -272,27 +261,20 @@ export function MonitorFormPage({ id }: { id?: string }) {
     <>
       <PageHeading title={editing ? `Edit ${savedName}` : 'New monitor'} />
       <form ref={form} class="card form monitor-form" onSubmit={submit} noValidate>
-        {formError && (
-          <p class="error-note" role="alert">
-            {formError}
-          </p>
-        )}
-        <Field id="kind" label="Kind" hint={kind.summary}>
-          {(describedBy) => (
-            <select
-              id="kind"
-              value={draft.kind}
-              aria-describedby={describedBy}
-              onChange={(e) => set('kind', e.currentTarget.value)}
-            >
-              {KINDS.map((k) => (
-                <option key={k.name} value={k.name}>
-                  {k.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <FormError message={formError} />
+        <SelectField
+          id="kind"
+          label="Kind"
+          hint={kind.summary}
+          value={draft.kind}
+          onValue={(v) => set('kind', v)}
+        >
+          {KINDS.map((k) => (
+            <option key={k.name} value={k.name}>
+              {k.label}
+            </option>
+          ))}
+        </SelectField>
         {kind.fields.filter((field) => !field.advanced).map(fieldInput)}
         {advanced.length > 0 && (
           <details class="field more-settings" open={advanced.some((field) => errors[field.key])}>
@@ -301,73 +283,48 @@ export function MonitorFormPage({ id }: { id?: string }) {
           </details>
         )}
         {kind.name === 'heartbeat' && editing && <p class="hint">The push URL is on the monitor’s page.</p>}
-        <Field
-          id="name"
+        <InputField
+          {...bound('name')}
           label="Name"
           hint={
             kind.name === 'http'
               ? "Optional: the URL's host when left empty."
               : 'Optional: what is checked when left empty.'
           }
-          error={errors.name}
-        >
-          {text('name', { autoComplete: 'off' })}
-        </Field>
-        <Field
-          id="tags"
+          autoComplete="off"
+        />
+        <InputField
+          {...bound('tags')}
           label="Tags"
           hint="Optional, separated by commas, e.g. “production, eu”: to filter and group the overview."
-          error={errors.tags}
-        >
-          {text('tags', { autoComplete: 'off' })}
-        </Field>
+          autoComplete="off"
+        />
         <div class="field-row">
-          <Field
-            id="intervalSeconds"
+          <InputField
+            {...bound('intervalSeconds')}
             label={kind.probed ? 'Check every (seconds)' : 'Expect a push every (seconds)'}
             hint="10 to 86400."
-            error={errors.intervalSeconds}
-          >
-            {text('intervalSeconds', { inputMode: 'numeric' })}
-          </Field>
+            inputMode="numeric"
+          />
           {kind.probed && (
-            <Field
-              id="timeoutMs"
+            <InputField
+              {...bound('timeoutMs')}
               label="Timeout (milliseconds)"
               hint="1000 to 60000, and at least 5 s below the interval. Empty: 30000, or 5 s below a shorter interval."
-              error={errors.timeoutMs}
-            >
-              {text('timeoutMs', { inputMode: 'numeric' })}
-            </Field>
+              inputMode="numeric"
+            />
           )}
         </div>
         {kind.probed && regions.length > 0 && (
-          <fieldset class="field" aria-describedby="regions-hint">
-            <legend>Regions</legend>
-            {regions.map((region) => (
-              <label key={region} class="inline">
-                <input
-                  type="checkbox"
-                  name="regions"
-                  value={region}
-                  checked={draft.regions.includes(region)}
-                  onChange={(e) =>
-                    set(
-                      'regions',
-                      e.currentTarget.checked
-                        ? [...draft.regions, region].sort()
-                        : draft.regions.filter((r) => r !== region),
-                    )
-                  }
-                />{' '}
-                {region}
-              </label>
-            ))}
-            <p class="hint" id="regions-hint">
-              None selected: checked from every region.
-            </p>
-            {errors.regions && <p class="field-error">{errors.regions}</p>}
-          </fieldset>
+          <CheckboxGroup
+            name="regions"
+            legend="Regions"
+            options={regions.map((region) => ({ value: region, label: region }))}
+            selected={draft.regions}
+            onChange={(next) => set('regions', next.sort())}
+            hint="None selected: checked from every region."
+            error={errors.regions}
+          />
         )}
         <fieldset class="field-group" id="alerts">
           <legend>Incidents</legend>
@@ -376,58 +333,44 @@ export function MonitorFormPage({ id }: { id?: string }) {
             and an incident opens when enough regions are down.
           </p>
           <div class="field-row">
-            <Field
-              id="failureThreshold"
+            <InputField
+              {...bound('failureThreshold')}
               label="Failed checks before down"
               hint="Consecutive failed checks before a region counts as down. Default 2 (1 to 10)."
-              error={errors.failureThreshold}
-            >
-              {text('failureThreshold', { inputMode: 'numeric' })}
-            </Field>
-            <Field
-              id="recoveryThreshold"
+              inputMode="numeric"
+            />
+            <InputField
+              {...bound('recoveryThreshold')}
               label="Good checks before up"
               hint="Consecutive good checks before a down region counts as up again. Default 2 (1 to 10)."
-              error={errors.recoveryThreshold}
-            >
-              {text('recoveryThreshold', { inputMode: 'numeric' })}
-            </Field>
+              inputMode="numeric"
+            />
           </div>
           <div class="field-row">
-            <Field
+            <SelectField
               id="regionQuorum"
               label="Regions down to open an incident"
               hint={`How many regions must be down at once. Default: a majority of the regions checked from${
                 regionCount > 0 ? ` (${majority} of ${regionCount} now)` : ''
               }.`}
               error={errors.regionQuorum}
+              value={draft.regionQuorum}
+              onValue={(v) => set('regionQuorum', v)}
             >
-              {(describedBy, invalid) => (
-                <select
-                  id="regionQuorum"
-                  value={draft.regionQuorum}
-                  aria-invalid={invalid}
-                  aria-describedby={describedBy}
-                  onChange={(e) => set('regionQuorum', e.currentTarget.value)}
-                >
-                  <option value="">Majority (default)</option>
-                  {quorumChoices.map((n) => (
-                    <option key={n} value={n}>
-                      {n}
-                      {n === String(regionCount) && regionCount > 1 ? ' (all)' : ''}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <Field
-              id="retryIntervalSeconds"
+              <option value="">Majority (default)</option>
+              {quorumChoices.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                  {n === String(regionCount) && regionCount > 1 ? ' (all)' : ''}
+                </option>
+              ))}
+            </SelectField>
+            <InputField
+              {...bound('retryIntervalSeconds')}
               label="Recheck while failing every (seconds)"
               hint="While a region fails or an incident is open, checks come this often instead, so an outage is confirmed in seconds. Default 10 (at least 5, at most the check interval)."
-              error={errors.retryIntervalSeconds}
-            >
-              {text('retryIntervalSeconds', { inputMode: 'numeric' })}
-            </Field>
+              inputMode="numeric"
+            />
           </div>
         </fieldset>
         <fieldset class="field-group" id="notifications">
@@ -441,41 +384,29 @@ export function MonitorFormPage({ id }: { id?: string }) {
               page to be told of incidents.
             </p>
           ) : (
-            <fieldset class="field" aria-describedby="channelIds-hint">
-              <legend>Tell these channels</legend>
-              {channels.map((channel) => (
-                <label key={channel.id} class="inline">
-                  <input
-                    type="checkbox"
-                    name="channelIds"
-                    value={channel.id}
-                    checked={(draft.channelIds ?? []).includes(channel.id)}
-                    onChange={(e) =>
-                      set(
-                        'channelIds',
-                        e.currentTarget.checked
-                          ? [...(draft.channelIds ?? []), channel.id]
-                          : (draft.channelIds ?? []).filter((c) => c !== channel.id),
-                      )
-                    }
-                  />{' '}
-                  {channel.name} <span class="muted">({channel.type})</span>
-                </label>
-              ))}
-              <p class="hint" id="channelIds-hint">
-                Each is told when an incident opens and resolves.
-              </p>
-              {errors.channelIds && <p class="field-error">{errors.channelIds}</p>}
-            </fieldset>
+            <CheckboxGroup
+              name="channelIds"
+              legend="Tell these channels"
+              options={channels.map((channel) => ({
+                value: channel.id,
+                label: (
+                  <>
+                    {channel.name} <span class="muted">({channel.type})</span>
+                  </>
+                ),
+              }))}
+              selected={draft.channelIds ?? []}
+              onChange={(next) => set('channelIds', next)}
+              hint="Each is told when an incident opens and resolves."
+              error={errors.channelIds}
+            />
           )}
-          <Field
-            id="reminderIntervalMinutes"
+          <InputField
+            {...bound('reminderIntervalMinutes')}
             label="Remind every (minutes)"
             hint="While an incident is open and not acknowledged. 0: no reminders."
-            error={errors.reminderIntervalMinutes}
-          >
-            {text('reminderIntervalMinutes', { inputMode: 'numeric' })}
-          </Field>
+            inputMode="numeric"
+          />
         </fieldset>
         <div class="field checks">
           <label class="inline">
@@ -497,14 +428,11 @@ export function MonitorFormPage({ id }: { id?: string }) {
             Public badges (status, uptime and response-time images anyone can load)
           </label>
         </div>
-        <div class="form-actions">
-          <button class="button primary" type="submit" disabled={busy}>
-            {busy ? 'Saving…' : editing ? 'Save changes' : 'Create monitor'}
-          </button>
-          <a class="button" href={cancelHref} onClick={followLink}>
-            Cancel
-          </a>
-        </div>
+        <FormActions
+          busy={busy}
+          label={editing ? 'Save changes' : 'Create monitor'}
+          cancelHref={cancelHref}
+        />
       </form>
     </>
   );
@@ -546,58 +474,44 @@ function KindFieldInput({
   }
   if (control.type === 'auth') return <AuthInput value={String(value)} error={error} onChange={onChange} />;
   const text = String(value);
+  const labelled = { id: key, name: key, label, hint, error };
   return (
-    <Field id={key} label={label} hint={hint} error={error}>
-      {(describedBy, invalid) => {
-        const common = {
-          id: key,
-          name: key,
-          'aria-invalid': invalid,
-          'aria-describedby': describedBy,
-        };
-        if (control.type === 'select') {
-          return (
-            <select {...common} value={text} onChange={(e) => onChange(e.currentTarget.value)}>
-              {control.options.map((option) => (
-                <option key={option} value={option}>
-                  {option}
-                </option>
-              ))}
-            </select>
-          );
-        }
-        if (control.type === 'textarea' || control.type === 'headers' || control.type === 'json') {
-          return (
-            <textarea
-              {...common}
-              rows={control.type === 'textarea' ? 3 : 2}
-              spellcheck={false}
-              value={text}
-              onInput={(e) => onChange(e.currentTarget.value)}
-            />
-          );
-        }
-        return (
-          <input
-            {...common}
-            type="text"
-            autoComplete="off"
-            value={text}
-            inputMode={
-              control.type === 'integer' ? 'numeric' : control.type === 'text' ? control.inputMode : undefined
-            }
-            placeholder={control.type === 'text' ? control.placeholder : undefined}
-            onInput={(e) => onChange(e.currentTarget.value)}
-            // Shows the scheme the address will be saved with as soon as the box is left.
-            onBlur={
-              control.type === 'text' && control.inputMode === 'url'
-                ? (e) => onChange(withScheme(e.currentTarget.value.trim()))
-                : undefined
-            }
-          />
-        );
-      }}
-    </Field>
+    <>
+      {control.type === 'select' ? (
+        <SelectField {...labelled} value={text} onValue={onChange}>
+          {control.options.map((option) => (
+            <option key={option} value={option}>
+              {option}
+            </option>
+          ))}
+        </SelectField>
+      ) : control.type === 'textarea' || control.type === 'headers' || control.type === 'json' ? (
+        <TextareaField
+          {...labelled}
+          rows={control.type === 'textarea' ? 3 : 2}
+          spellcheck={false}
+          value={text}
+          onValue={onChange}
+        />
+      ) : (
+        <InputField
+          {...labelled}
+          autoComplete="off"
+          value={text}
+          inputMode={
+            control.type === 'integer' ? 'numeric' : control.type === 'text' ? control.inputMode : undefined
+          }
+          placeholder={control.type === 'text' ? control.placeholder : undefined}
+          onValue={onChange}
+          // Shows the scheme the address will be saved with as soon as the box is left.
+          onBlur={
+            control.type === 'text' && control.inputMode === 'url'
+              ? (e) => onChange(withScheme(e.currentTarget.value.trim()))
+              : undefined
+          }
+        />
+      )}
+    </>
   );
 }
 
@@ -617,49 +531,37 @@ function AuthInput({
   const change = (next: Auth | null) => onChange(next === null ? '' : JSON.stringify(next));
   /** One credential's box; a secret one is kept by the server while it shows the mask. */
   const part = (name: string, label: string, text: string, set: (text: string) => void, secret = false) => (
-    <Field
+    <InputField
       id={`auth-${name}`}
       label={label}
       hint={secret ? 'Kept as it is while it shows ********.' : undefined}
-    >
-      {(describedBy) => (
-        <input
-          id={`auth-${name}`}
-          {...(secret ? { type: 'password' as const } : { type: 'text' as const })}
-          autoComplete={secret ? 'new-password' : 'off'}
-          aria-describedby={describedBy}
-          value={text}
-          onInput={(e) => set(e.currentTarget.value)}
-        />
-      )}
-    </Field>
+      type={secret ? 'password' : 'text'}
+      autoComplete={secret ? 'new-password' : 'off'}
+      value={text}
+      onValue={set}
+    />
   );
   return (
     <>
-      <Field id="auth" label="Authentication" error={error}>
-        {(describedBy, invalid) => (
-          <select
-            id="auth"
-            value={auth?.type ?? ''}
-            aria-invalid={invalid}
-            aria-describedby={describedBy}
-            onChange={(e) => {
-              const type = e.currentTarget.value;
-              change(
-                type === 'basic'
-                  ? { type, username: '', password: '' }
-                  : type === 'bearer'
-                    ? { type, token: '' }
-                    : null,
-              );
-            }}
-          >
-            <option value="">None</option>
-            <option value="basic">Basic (username and password)</option>
-            <option value="bearer">Bearer token</option>
-          </select>
-        )}
-      </Field>
+      <SelectField
+        id="auth"
+        label="Authentication"
+        error={error}
+        value={auth?.type ?? ''}
+        onValue={(type) =>
+          change(
+            type === 'basic'
+              ? { type, username: '', password: '' }
+              : type === 'bearer'
+                ? { type, token: '' }
+                : null,
+          )
+        }
+      >
+        <option value="">None</option>
+        <option value="basic">Basic (username and password)</option>
+        <option value="bearer">Bearer token</option>
+      </SelectField>
       {auth?.type === 'basic' && (
         <div class="field-row">
           {part('username', 'Username', auth.username, (username) => change({ ...auth, username }))}

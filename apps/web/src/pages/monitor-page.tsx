@@ -26,6 +26,7 @@ import {
 import { useNow, usePolling } from '../hooks.js';
 import { checkDetail, kindNamed } from '../kinds.js';
 import { followLink, navigate, useLocation } from '../router.js';
+import { ColumnHeads } from '../components/table.js';
 import {
   type Check,
   type Incident,
@@ -298,17 +299,7 @@ function RegionStatsTable({ stats }: { stats: MonitorStats }) {
     <div class="table-scroll">
       <table class="stats-table stacking">
         <caption class="visually-hidden">Per region, {WINDOW_LABELS[stats.window]}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Region</th>
-            <th scope="col">Uptime</th>
-            <th scope="col">p50</th>
-            <th scope="col">p95</th>
-            <th scope="col">p99</th>
-            <th scope="col">Average</th>
-            <th scope="col">Checks</th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={['Region', 'Uptime', 'p50', 'p95', 'p99', 'Average', 'Checks']} />
         <tbody>
           {stats.regions.map((r) => (
             <tr key={r.region}>

@@ -2,10 +2,11 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type ProbeInfo } from '../api.js';
 import { useTitle } from '../announcer.js';
 import { ConfirmDeleteDialog } from '../components/confirm-dialog.js';
-import { Field } from '../components/field.js';
-import { PageHeading } from '../components/layout.js';
+import { FormError, InputField } from '../components/field.js';
+import { PageHeading, ShownOnce } from '../components/layout.js';
 import { formatTime } from '../format.js';
-import { messageOf, value } from '../forms.js';
+import { messageOf } from '../forms.js';
+import { ColumnHeads, RowButton } from '../components/table.js';
 
 const REFRESH_MS = 10_000;
 
@@ -61,34 +62,21 @@ export function ProbesPage() {
           A probe runs a region's checks from any machine that can reach this instance over HTTPS. A new
           region becomes a region of the instance.
         </p>
-        {error && (
-          <p class="error-note" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError message={error} />
         {created && (
-          <div role="status">
-            <p>Run the probe with this token (copy it now: it is not shown again):</p>
-            <pre class="new-key command">
-              PROBE_SERVER={location.origin} PROBE_TOKEN={created} npx better-uptime probe
-            </pre>
-          </div>
+          <ShownOnce what="Run the probe with this token" command>
+            PROBE_SERVER={location.origin} PROBE_TOKEN={created} npx better-uptime probe
+          </ShownOnce>
         )}
         <form onSubmit={create} noValidate>
-          <Field id="probe-name" label="Name">
-            {() => <input id="probe-name" type="text" value={name} onInput={value(setName)} />}
-          </Field>
-          <Field id="probe-region" label="Region">
-            {() => (
-              <input
-                id="probe-region"
-                type="text"
-                placeholder="e.g. frankfurt"
-                value={region}
-                onInput={value(setRegion)}
-              />
-            )}
-          </Field>
+          <InputField id="probe-name" label="Name" value={name} onValue={setName} />
+          <InputField
+            id="probe-region"
+            label="Region"
+            placeholder="e.g. frankfurt"
+            value={region}
+            onValue={setRegion}
+          />
           <button class="button" type="submit">
             Create probe
           </button>
@@ -99,20 +87,10 @@ export function ProbesPage() {
           <h2 id="probes-heading">Probes</h2>
           <div class="table-scroll">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Region</th>
-                  <th scope="col">Connection</th>
-                  <th scope="col">Version</th>
-                  <th scope="col">Clock offset</th>
-                  <th scope="col">Checks/s</th>
-                  <th scope="col">Lag (p99)</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <ColumnHeads
+                columns={['Name', 'Region', 'Connection', 'Version', 'Clock offset', 'Checks/s', 'Lag (p99)']}
+                actions
+              />
               <tbody>
                 {probes.map((probe) => (
                   <tr key={probe.id}>
@@ -135,16 +113,15 @@ export function ProbesPage() {
                     <td>{probe.checksPerSecond === null ? '–' : probe.checksPerSecond.toFixed(2)}</td>
                     <td>{probe.lagMs === null ? '–' : `${Math.round(probe.lagMs)} ms`}</td>
                     <td>
-                      <button
-                        type="button"
-                        class="button small danger"
+                      <RowButton
+                        label="Revoke"
+                        of={probe.name}
+                        danger
                         onClick={() => {
                           setRevoking(probe);
                           dialog.current?.showModal();
                         }}
-                      >
-                        Revoke<span class="visually-hidden"> {probe.name}</span>
-                      </button>
+                      />
                     </td>
                   </tr>
                 ))}

@@ -1,9 +1,8 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
-import { Field, focusFirstInvalid } from '../components/field.js';
+import { FormActions, FormError, InputField, TextareaField } from '../components/field.js';
 import { LoadFailed, PageHeading } from '../components/layout.js';
-import { value } from '../forms.js';
+import { useDraftAndMonitorNames, useFormSubmit, value } from '../forms.js';
 import { followLink, navigate } from '../router.js';
 import type { Monitor, StatusPage, StatusPageInput, StatusPageSection, StatusPageShow } from '../types.js';
 
@@ -71,22 +70,10 @@ type MonitorName = Pick<Monitor, 'id' | 'name'>;
 export function StatusPageFormPage({ id }: { id?: string }) {
   const editing = id !== undefined;
   useTitle(editing ? 'Edit status page' : 'New status page');
-  const [draft, setDraft] = useState<Draft | null>(editing ? null : emptyDraft());
-  const [monitors, setMonitors] = useState<MonitorName[] | undefined>(undefined);
-  const [loadError, setLoadError] = useState<Error>();
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState('');
-  const [busy, setBusy] = useState(false);
-  const form = useRef<HTMLFormElement>(null);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    const failed = (error: Error) => error.name !== 'AbortError' && setLoadError(error);
-    api.monitorNames(controller.signal).then(setMonitors, failed);
-    if (id !== undefined)
-      api.statusPage(id, controller.signal).then((r) => setDraft(draftOf(r.statusPage)), failed);
-    return () => controller.abort();
-  }, [id]);
+  const { draft, setDraft, monitors, loadError } = useDraftAndMonitorNames(id, emptyDraft, (id, signal) =>
+    api.statusPage(id, signal).then((r) => draftOf(r.statusPage)),
+  );
+  const { form, errors, setErrors, formError, busy, onSubmit } = useFormSubmit<Record<string, string>>();
 
   if (loadError) {
     return (
@@ -108,46 +95,32 @@ export function StatusPageFormPage({ id }: { id?: string }) {
   const setSection = (index: number, section: StatusPageSection, clear: string) =>
     update({ sections: draft.sections.map((s, i) => (i === index ? section : s)) }, [clear, 'sections']);
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setFormError('');
-    try {
+  const submit = onSubmit(
+    async () => {
       const input = inputOf(draft);
       if (editing) await api.updateStatusPage(id, input);
       else await api.createStatusPage(input);
       announce(editing ? 'Status page saved' : 'Status page created');
       navigate('/status-pages');
-    } catch (error) {
+    },
+    (error) => {
       const placed = errorOf(error);
-      if (placed) {
-        setErrors({ [placed.key]: placed.message });
-        focusFirstInvalid(form.current);
-      } else {
-        setFormError((error as Error).message);
-      }
-    } finally {
-      setBusy(false);
-    }
-  };
+      return placed ? { fields: { [placed.key]: placed.message } } : {};
+    },
+  );
 
   const text = (key: 'slug' | 'title' | 'customDomain', label: string, hint: string) => (
-    <Field id={key} label={label} hint={hint} error={errors[key]}>
-      {(describedBy, invalid) => (
-        <input
-          id={key}
-          name={key}
-          type="text"
-          autoComplete="off"
-          spellcheck={false}
-          value={draft[key]}
-          aria-invalid={invalid}
-          aria-describedby={describedBy}
-          onInput={value((v) => update({ [key]: v }, [key]))}
-        />
-      )}
-    </Field>
+    <InputField
+      id={key}
+      name={key}
+      label={label}
+      hint={hint}
+      error={errors[key]}
+      autoComplete="off"
+      spellcheck={false}
+      value={draft[key]}
+      onValue={(v) => update({ [key]: v }, [key])}
+    />
   );
 
   return (
@@ -159,30 +132,21 @@ export function StatusPageFormPage({ id }: { id?: string }) {
       </nav>
       <PageHeading title={editing ? 'Edit status page' : 'New status page'} />
       <form ref={form} class="card form status-page-form" onSubmit={submit} noValidate>
-        {formError && (
-          <p class="error-note" role="alert">
-            {formError}
-          </p>
-        )}
+        <FormError message={formError} />
         {text('title', 'Title', 'What visitors read at the top, e.g. “Acme status”.')}
         {text(
           'slug',
           'Address',
           `The page is at ${location.origin}/status/${draft.slug.trim() || '<address>'}: lower-case letters, digits and hyphens.`,
         )}
-        <Field id="description" label="Description (optional)" error={errors.description}>
-          {(describedBy, invalid) => (
-            <textarea
-              id="description"
-              name="description"
-              rows={3}
-              value={draft.description}
-              aria-invalid={invalid}
-              aria-describedby={describedBy}
-              onInput={value((v) => update({ description: v }, ['description']))}
-            />
-          )}
-        </Field>
+        <TextareaField
+          id="description"
+          name="description"
+          label="Description (optional)"
+          error={errors.description}
+          value={draft.description}
+          onValue={(v) => update({ description: v }, ['description'])}
+        />
 
         {errors.sections && (
           <p class="field-error" role="alert">
@@ -251,14 +215,11 @@ export function StatusPageFormPage({ id }: { id?: string }) {
           Published (unpublished pages answer 404 to visitors)
         </label>
 
-        <div class="form-actions">
-          <button class="button primary" type="submit" disabled={busy}>
-            {busy ? 'Saving…' : editing ? 'Save changes' : 'Create status page'}
-          </button>
-          <a class="button" href="/status-pages" onClick={followLink}>
-            Cancel
-          </a>
-        </div>
+        <FormActions
+          busy={busy}
+          label={editing ? 'Save changes' : 'Create status page'}
+          cancelHref="/status-pages"
+        />
       </form>
     </>
   );
@@ -293,19 +254,14 @@ function SectionFields({
   return (
     <fieldset class={`field section-fields${sectionError ? ' field-invalid' : ''}`} data-section={index}>
       <legend>Section {index + 1}</legend>
-      <Field id={`section-${index}-name`} label="Section name" error={errors[`${prefix}/name`]}>
-        {(describedBy, invalid) => (
-          <input
-            id={`section-${index}-name`}
-            type="text"
-            autoComplete="off"
-            value={section.name}
-            aria-invalid={invalid}
-            aria-describedby={describedBy}
-            onInput={value((v) => onChange({ ...section, name: v }, `${prefix}/name`))}
-          />
-        )}
-      </Field>
+      <InputField
+        id={`section-${index}-name`}
+        label="Section name"
+        error={errors[`${prefix}/name`]}
+        autoComplete="off"
+        value={section.name}
+        onValue={(v) => onChange({ ...section, name: v }, `${prefix}/name`)}
+      />
       {monitors.length === 0 && (
         <p class="muted">
           You have no monitors yet.{' '}

@@ -1,7 +1,6 @@
-import { useRef } from 'preact/hooks';
 import { api } from '../api.js';
 import { announce, useTitle } from '../announcer.js';
-import { ConfirmDeleteDialog } from '../components/confirm-dialog.js';
+import { ConfirmDeleteButton } from '../components/confirm-dialog.js';
 import { ErrorNote, PageHeading } from '../components/layout.js';
 import { usePolling } from '../hooks.js';
 import { followLink } from '../router.js';
@@ -83,26 +82,20 @@ function StatusPageCard({ page, onDeleted }: { page: StatusPage; onDeleted: () =
 
 /** Deleting asks first. */
 function DeleteStatusPageButton({ page, onDeleted }: { page: StatusPage; onDeleted: () => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const remove = async () => {
     await api.deleteStatusPage(page.id);
     announce(`Status page ${page.title} deleted`);
     onDeleted();
   };
   return (
-    <>
-      <button type="button" class="button small danger" onClick={() => dialog.current?.showModal()}>
-        Delete<span class="visually-hidden"> {page.title}</span>
-      </button>
-      <ConfirmDeleteDialog
-        dialog={dialog}
-        id={`delete-status-page-${page.id}`}
-        title="Delete this status page?"
-        action="Delete status page"
-        run={remove}
-      >
-        {publicHref(page)} will answer 404 to visitors. Your monitors and their history stay.
-      </ConfirmDeleteDialog>
-    </>
+    <ConfirmDeleteButton
+      name={page.title}
+      id={`delete-status-page-${page.id}`}
+      title="Delete this status page?"
+      action="Delete status page"
+      run={remove}
+    >
+      {publicHref(page)} will answer 404 to visitors. Your monitors and their history stay.
+    </ConfirmDeleteButton>
   );
 }
