@@ -1,6 +1,6 @@
 import { type TProperties, Type } from '@sinclair/typebox';
 import { PATTERN_MESSAGE } from '../validation.js';
-import { DateTime, Nullable, Uuid } from './common.js';
+import { DateTime, Nullable, RegionName, Uuid } from './common.js';
 
 export const Probe = Type.Object(
   {
@@ -36,12 +36,7 @@ export const CreateProbeBody = Type.Object(
       pattern: '\\S',
       [PATTERN_MESSAGE]: 'must not be blank',
     }),
-    region: Type.String({
-      pattern: '^[a-z][a-z0-9-]{0,31}$',
-      [PATTERN_MESSAGE]:
-        'must be a region name: lowercase letters, digits and dashes, starting with a letter',
-      description: 'A configured region or a new one, which becomes a region of the instance',
-    }),
+    region: RegionName('A configured region or a new one, which becomes a region of the instance'),
   },
   { additionalProperties: false },
 );
