@@ -55,7 +55,8 @@ export const ProbeList = Type.Object({ probes: Type.Array(Probe) });
 
 export const ProbeParams = Type.Object({ id: Uuid('Probe id') });
 
-const Ids = Type.Array(Type.String({ maxLength: 64, pattern: '^[0-9]+-[0-9]+$' }), { maxItems: 5_000 });
+const EntryId = Type.String({ pattern: '^[0-9]{1,19}-[0-9]{1,19}$' });
+const Ids = Type.Array(EntryId, { maxItems: 5_000 });
 const Millis = Type.Number({ minimum: 0, maximum: 1e14 });
 const Ms = Nullable(Type.Number({ minimum: 0, maximum: 86_400_000 }));
 
@@ -76,6 +77,7 @@ const WireResult = Type.Object(
     firstByteMs: Ms,
     certExpiresAt: Nullable(Millis),
     details: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
+    entryId: Type.Optional(EntryId),
   },
   { additionalProperties: false },
 );
