@@ -29,6 +29,7 @@ const FIGURES: ReadonlyArray<{ name: string; load: () => Promise<Figure> }> = [
   { name: 'status-page', load: async () => (await import('./status-page.js')).statusPageFigure },
   { name: 'monitor-kinds', load: async () => (await import('./monitor-kinds.js')).monitorKinds },
   { name: 'probe-throughput', load: async () => (await import('./probe-throughput.js')).probeThroughput },
+  { name: 'probe-lateness', load: async () => (await import('./probe-lateness.js')).probeLateness },
 ];
 
 /** The names `npm run bench -- <name>` accepts, in run order. */

@@ -3,12 +3,10 @@
  * `better-uptime probe` as processes, tasks and results over the WebSocket), against a direct worker on the
  * same database, stream and target in the same run, in sustained checks/s.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { freePort } from '@better-uptime/testing';
 import { type BenchContext, type Figure, type FigureResult, atLeast } from './lib/figure.js';
-import type { BenchChild } from './lib/children.js';
+import { insertBenchProbe } from './lib/load.js';
 import { median, round } from './lib/stats.js';
-import { sleep, startApiService, startProbeProcess } from './lib/system.js';
+import { startApiWithProbe } from './lib/system.js';
 import {
   CONCURRENCY,
   type Consumer,
@@ -18,27 +16,10 @@ import {
   runPipeline,
 } from './pipeline-throughput.js';
 
-async function waitForOutput(child: BenchChild, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!pattern.test(child.outputTail())) {
-    if (!child.running) throw new Error(`${child.options.label} exited\n${child.outputTail()}`);
-    if (Date.now() > until) throw new Error(`${child.options.label}: no ${pattern}\n${child.outputTail()}`);
-    await sleep(100);
-  }
-}
-
 /** An API process and one probe of the region connected to it; the probe is the measured process. */
 function probeConsumer(token: string): Consumer {
   return async (_ctx, settings) => {
-    const port = await freePort();
-    const api = startApiService({ ...settings, port });
-    await waitForOutput(api, /API listening on/);
-    const probe = startProbeProcess({
-      ...settings,
-      server: `http://127.0.0.1:${port}`,
-      token,
-      concurrency: CONCURRENCY,
-    });
+    const { api, probe } = await startApiWithProbe({ ...settings, token, concurrency: CONCURRENCY });
     return { worker: probe, others: [api] };
   };
 }
@@ -48,11 +29,7 @@ export const probeThroughput: Figure = {
   title: 'Checks/s through one remote probe connection against a direct worker',
   async run(ctx: BenchContext): Promise<FigureResult> {
     const setup = await preparePipeline(ctx);
-    const token = `bu_probe_${randomBytes(24).toString('base64url')}`;
-    await setup.db.pool.query(
-      `INSERT INTO probes (id, name, region, token_hash, token_hint) VALUES ($1, 'bench', $2, $3, $4)`,
-      [randomUUID(), REGION, createHash('sha256').update(token).digest('hex'), token.slice(-4)],
-    );
+    const token = await insertBenchProbe(setup.db.pool, REGION);
     const tasks = ctx.quick ? 4_000 : 12_000;
     const rounds: Array<{ worker: PipelineRun; probe: PipelineRun }> = [];
     const viaWorker = async (n: number) => {

@@ -5,7 +5,12 @@
  * target's hit log gives the interval between consecutive checks of one monitor as the site sees them.
  */
 import { type BenchContext, type Figure, type FigureResult, below, goalMet, ratio } from './lib/figure.js';
-import { PRODUCER_TICK_MS, runScheduledLoad } from './lib/scheduled-load.js';
+import {
+  medianLoopDelayP99,
+  PRODUCER_TICK_MS,
+  runScheduledLoad,
+  windowLateness,
+} from './lib/scheduled-load.js';
 import { createBenchDatabase } from './lib/services.js';
 import { percentiles, round } from './lib/stats.js';
 import { startTargetProcess } from './lib/targets.js';
@@ -53,13 +58,9 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
     windowSeconds,
   });
 
-  const { rows } = await db.pool.query<{ region: string; late_ms: number }>(
-    `SELECT region, (EXTRACT(EPOCH FROM checked_at - scheduled_at) * 1000)::float8 AS late_ms
-     FROM check_results WHERE scheduled_at >= $1 AND scheduled_at < $2`,
-    [new Date(load.from), new Date(load.to)],
-  );
+  const rows = await windowLateness(db, load);
   const lateness = percentiles(
-    rows.map((r) => r.late_ms),
+    rows.map((r) => r.lateMs),
     [50, 99, 100],
   );
   // Is lateness spread evenly, or a few stalls (a busy machine, a pause) that hit every check of a second?
@@ -85,14 +86,7 @@ async function run(ctx: BenchContext): Promise<FigureResult> {
     gaps.map((ms) => Math.abs(ms - INTERVAL_SECONDS * 1000)),
     [99],
   );
-  const loopDelay = load.workers.map((w) =>
-    round(
-      percentiles(
-        w.samplesSince(load.from, load.to).map((s) => s.loopDelayP99Ms),
-        [50],
-      ).p50,
-    ),
-  );
+  const loopDelay = medianLoopDelayP99(load);
   const lateGoalMs = 1_000 + PRODUCER_TICK_MS;
   return {
     metrics: [

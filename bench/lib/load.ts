@@ -2,6 +2,7 @@
  * Load generation: the rows and messages a figure needs, made in bulk (one statement or one pipelined
  * round trip per few thousand) so that setting up a figure never takes longer than measuring it.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { type Database, ensureResultPartitions, newId } from '@better-uptime/db';
 import { monitorKind, withDefaults } from '@better-uptime/checker';
@@ -23,6 +24,16 @@ export async function insertBenchUser(pool: pg.Pool, email = 'bench@example.test
     email,
   ]);
   return id;
+}
+
+/** A remote probe of the region, as `POST /api/probes` makes one; returns its token. */
+export async function insertBenchProbe(pool: pg.Pool, region: string): Promise<string> {
+  const token = `bu_probe_${randomBytes(24).toString('base64url')}`;
+  await pool.query(
+    `INSERT INTO probes (id, name, region, token_hash, token_hint) VALUES ($1, 'bench', $2, $3, $4)`,
+    [newId(), region, createHash('sha256').update(token).digest('hex'), token.slice(-4)],
+  );
+  return token;
 }
 
 export interface MonitorSpec {

@@ -6,9 +6,17 @@
 import type { ResponseClock } from '@better-uptime/config';
 import type { BenchChild } from './children.js';
 import type { BenchContext } from './figure.js';
-import { insertBenchUser, insertMonitors } from './load.js';
+import { insertBenchProbe, insertBenchUser, insertMonitors } from './load.js';
+import { percentiles, round } from './stats.js';
 import { type BenchDatabase, connectRedis, type RedisClient, redisPrefix } from './services.js';
-import { groupProgress, sleep, startProducer, startWorker, waitForConsumers } from './system.js';
+import {
+  groupProgress,
+  sleep,
+  startApiWithProbe,
+  startProducer,
+  startWorker,
+  waitForConsumers,
+} from './system.js';
 
 export const PRODUCER_TICK_MS = 1_000;
 export const SCHEDULE_LEAD_MS = 3_000;
@@ -25,12 +33,18 @@ export interface ScheduledLoadOptions {
   windowSeconds: number;
   /** The workers' RESPONSE_CLOCK; their default (kernel) when unset. */
   responseClock?: ResponseClock;
+  /**
+   * Regions (of `regions`) checked by a remote probe instead of a direct worker: `better-uptime api` and
+   * `better-uptime probe`, tasks and results over the probe's WebSocket.
+   */
+  probeRegions?: readonly string[];
 }
 
 export interface ScheduledLoadRun {
   /** Slots scheduled in [from, to) are the measured ones (epoch ms). */
   from: number;
   to: number;
+  /** Per region of `regions`, in order: its worker, or its probe. */
   workers: BenchChild[];
   /** Monitor ids in the order of `url(index)`. */
   monitorIds: string[];
@@ -60,12 +74,16 @@ export async function runScheduledLoad(
     intervalSeconds: options.intervalSeconds,
     firstCheck: { kind: 'slot', from: firstSlotsFrom },
   });
+  const probeTokens: Record<string, string> = {};
+  for (const region of options.probeRegions ?? [])
+    probeTokens[region] = await insertBenchProbe(db.pool, region);
   const system = await startScheduledSystem(ctx, {
     databaseUrl: db.url,
     streamKey,
     regions,
     concurrency: options.concurrency,
     responseClock: options.responseClock,
+    probeTokens,
   });
   const { workers, children } = system;
   try {
@@ -86,9 +104,10 @@ export async function runScheduledLoad(
 }
 
 export interface ScheduledSystem {
+  /** Per region, in order: its worker, or its probe. */
   workers: BenchChild[];
   producer: BenchChild;
-  /** Workers and producer. */
+  /** Workers, probes with their API, and producer. */
   children: BenchChild[];
   /** A client for reading the consumer groups (closed by `stop`). */
   redis: RedisClient;
@@ -99,7 +118,8 @@ export interface ScheduledSystem {
 
 /**
  * Starts `better-uptime producer` and one `better-uptime worker` per region on the given database and
- * stream, and resolves once every region's worker reads. Everything is stopped when the figure ends.
+ * stream (or, for a region with a probe token, an API and a probe connected to it), and resolves once every
+ * region's worker reads. Everything is stopped when the figure ends.
  */
 export async function startScheduledSystem(
   ctx: BenchContext,
@@ -111,25 +131,43 @@ export async function startScheduledSystem(
     responseClock?: ResponseClock | undefined;
     /** Extra settings of the producer (its notifier's, say). */
     producerEnv?: Record<string, string>;
+    /** Regions checked by a remote probe, with its token. */
+    probeTokens?: Readonly<Record<string, string>>;
   },
 ): Promise<ScheduledSystem> {
   const { streamKey, regions } = options;
   const settings = { databaseUrl: options.databaseUrl, streamKey, regions, cpuProfileDir: ctx.cpuProfileDir };
-  const workers = regions.map((region) =>
-    startWorker({
+  const workers: BenchChild[] = [];
+  const apis: BenchChild[] = [];
+  for (const region of regions) {
+    const token = options.probeTokens?.[region];
+    if (token === undefined) {
+      workers.push(
+        startWorker({
+          ...settings,
+          region,
+          concurrency: options.concurrency,
+          responseClock: options.responseClock,
+        }),
+      );
+      continue;
+    }
+    const { api, probe } = await startApiWithProbe({
       ...settings,
-      region,
+      token,
       concurrency: options.concurrency,
-      responseClock: options.responseClock,
-    }),
-  );
+      env: options.responseClock ? { RESPONSE_CLOCK: options.responseClock } : {},
+    });
+    apis.push(api);
+    workers.push(probe);
+  }
   const producer = startProducer({
     ...settings,
     env: options.producerEnv,
     tickMs: PRODUCER_TICK_MS,
     leadMs: SCHEDULE_LEAD_MS,
   });
-  const children = [...workers, producer];
+  const children = [...workers, ...apis, producer];
   for (const child of children) ctx.defer(() => child.stop());
   const redis = await connectRedis();
   const stop = async () => {
@@ -150,6 +188,31 @@ export async function startScheduledSystem(
     return `${parts.join(', ')}; ${left} s left`;
   };
   return { workers, producer, children, redis, status, stop };
+}
+
+/** Check start minus slot (checked_at − scheduled_at, ms) of every stored result of the run's window, by region. */
+export async function windowLateness(
+  db: BenchDatabase,
+  load: ScheduledLoadRun,
+): Promise<Array<{ region: string; lateMs: number }>> {
+  const { rows } = await db.pool.query<{ region: string; late_ms: number }>(
+    `SELECT region, (EXTRACT(EPOCH FROM checked_at - scheduled_at) * 1000)::float8 AS late_ms
+     FROM check_results WHERE scheduled_at >= $1 AND scheduled_at < $2`,
+    [new Date(load.from), new Date(load.to)],
+  );
+  return rows.map((r) => ({ region: r.region, lateMs: r.late_ms }));
+}
+
+/** Per region's worker (or probe), its event-loop delay p99 in the median 1 s sample of the window. */
+export function medianLoopDelayP99(load: ScheduledLoadRun): Array<number | null> {
+  return load.workers.map((w) =>
+    round(
+      percentiles(
+        w.samplesSince(load.from, load.to).map((s) => s.loopDelayP99Ms),
+        [50],
+      ).p50,
+    ),
+  );
 }
 
 /** Sleeps until `until`, failing early if a process under test dies. */

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResponseClock } from '@better-uptime/config';
+import { freePort } from '@better-uptime/testing';
 import { type BenchChild, CLI_ENTRY, REPO_ROOT, spawnChild, withTimeout } from './children.js';
 import { REDIS_URL, type RedisClient } from './services.js';
 
@@ -186,6 +187,30 @@ export async function waitForConsumers(
     }
   };
   await withTimeout(poll(), timeoutMs, `${count} consumer(s) of ${group}`);
+}
+
+/** Resolves once the child has printed `pattern`; fails if it exits first or after `timeoutMs`. */
+export async function waitForOutput(child: BenchChild, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!pattern.test(child.outputTail())) {
+    if (!child.running) throw new Error(`${child.options.label} exited\n${child.outputTail()}`);
+    if (Date.now() > until) throw new Error(`${child.options.label}: no ${pattern}\n${child.outputTail()}`);
+    await sleep(100);
+  }
+}
+
+/**
+ * A remote probe as an operator runs one: `better-uptime api` on a free port of 127.0.0.1 and `better-uptime
+ * probe` connected to it with `token`. Resolves once the API listens; the probe is the measured process.
+ */
+export async function startApiWithProbe(
+  settings: ServiceSettings & { token: string; concurrency: number },
+): Promise<{ api: BenchChild; probe: BenchChild }> {
+  const port = await freePort();
+  const api = startApiService({ ...settings, port });
+  await waitForOutput(api, /API listening on/);
+  const probe = startProbeProcess({ ...settings, server: `http://127.0.0.1:${port}` });
+  return { api, probe };
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '@better-uptime/db';
+import { newId, probeQueries, queryRows } from '@better-uptime/db';
 import { postgresAvailable } from '@better-uptime/testing';
 import { signup, startTestApi, stopTestApi, type TestApi, testConfig, type TestUser } from './helpers.js';
 
@@ -17,7 +17,12 @@ describe.skipIf(!postgresAvailable())('probes routes (PostgreSQL)', () => {
   let listed: TestUser;
   let someone: TestUser;
 
-  const call = (user: TestUser | null, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) =>
+  const call = (
+    user: TestUser | null,
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    payload?: unknown,
+  ) =>
     api.app.inject({
       method,
       url,
@@ -94,6 +99,69 @@ describe.skipIf(!postgresAvailable())('probes routes (PostgreSQL)', () => {
     expect(await regions()).toEqual(['usa', 'india', 'edge']);
     await call(first, 'DELETE', `/api/probes/${b}`);
     expect(await regions()).toEqual(['usa', 'india']);
+  });
+
+  it('lets any user check a monitor from a probe region, and names the known regions for an unknown one', async () => {
+    const monitorCall = (method: 'POST' | 'PUT', url: string, payload: unknown) =>
+      call(someone, method, url, payload);
+    const made = await call(first, 'POST', '/api/probes', { name: 'EU', region: 'eu-probe' });
+    expect(made.statusCode).toBe(201);
+    const created = await monitorCall('POST', '/api/monitor', {
+      url: 'https://example.com/',
+      regions: ['eu-probe'],
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const monitorId = created.json().monitor.id as string;
+    expect(created.json().monitor.regions).toEqual(['eu-probe']);
+    const moved = await monitorCall('PUT', `/api/monitor/${monitorId}`, { regions: ['usa', 'eu-probe'] });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(moved.json().monitor.regions).toEqual(['usa', 'eu-probe']);
+
+    // A probe created through another API process (here: straight into the database) counts at once.
+    await probeQueries.createProbe(api.testDb.handle.db, {
+      id: newId(),
+      name: 'Elsewhere',
+      region: 'far-away',
+      tokenHash: 'f'.repeat(64),
+      tokenHint: 'ffff',
+      createdBy: first.id,
+    });
+    const far = await monitorCall('PUT', `/api/monitor/${monitorId}`, { regions: ['far-away'] });
+    expect(far.statusCode, far.body).toBe(200);
+
+    const count = async () =>
+      (
+        await queryRows<{ n: number }>(
+          api.testDb.handle.db,
+          sql`SELECT count(*)::int AS n FROM monitors WHERE user_id = ${someone.id}`,
+        )
+      )[0]!.n;
+    const before = await count();
+    const known = 'must be one of: usa, india, eu-probe, far-away';
+    const unknown = await monitorCall('POST', '/api/monitor', {
+      url: 'https://example.com/',
+      regions: ['usa', 'mars', 'eu-probe', 'venus'],
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error).toEqual({
+      code: 'validation_error',
+      message: `body/regions/1 ${known}`,
+      details: [
+        { field: 'regions/1', message: known },
+        { field: 'regions/3', message: known },
+      ],
+    });
+    for (const regions of [['EU'], ['eu probe'], ['e'.repeat(33)], [5], ['usa', 'usa'], 'usa']) {
+      const res = await monitorCall('POST', '/api/monitor', { url: 'https://example.com/', regions });
+      expect(res.statusCode, JSON.stringify(regions)).toBe(400);
+      expect(res.json().error.code).toBe('validation_error');
+    }
+    const unknownEdit = await monitorCall('PUT', `/api/monitor/${monitorId}`, { regions: ['mars'] });
+    expect(unknownEdit.statusCode).toBe(400);
+    expect(unknownEdit.json().error.details).toEqual([{ field: 'regions/0', message: known }]);
+    expect(await count()).toBe(before);
+    const kept = await call(someone, 'GET', `/api/monitor/${monitorId}`);
+    expect(kept.json().monitor.regions).toEqual(['far-away']);
   });
 
   it('answers bad input with 400 and unknown probes with 404, changing nothing', async () => {

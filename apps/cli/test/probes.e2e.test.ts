@@ -35,6 +35,8 @@ interface ListedProbe {
 }
 
 const INTERVAL_MS = 10_000;
+/** How long the connection of a probe is cut: the issue's minute. */
+const CUT_MS = 60_000;
 
 async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -52,6 +54,61 @@ async function createProbe(api: ApiClient, name: string, region: string): Promis
   return body;
 }
 
+interface RawReply {
+  type: string;
+  id?: number;
+  ok?: boolean;
+  stored?: number;
+  refused?: number;
+  tasks?: Array<{ id: string; task: { monitorId: string; scheduledAt: number } | null }>;
+}
+
+/** A connection speaking the probe protocol by hand, to send what a real probe never would. */
+async function rawProbe(address: string, token: string) {
+  const socket = new WebSocket(`${address.replace('http', 'ws')}/api/probes/connect`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const replies: RawReply[] = [];
+  socket.on('message', (data) => replies.push(JSON.parse(data.toString()) as RawReply));
+  await waitUntil(() => replies.some((r) => r.type === 'welcome'), 10_000);
+  let nextId = 1;
+  return {
+    socket,
+    async call(call: Record<string, unknown>, timeoutMs = 15_000): Promise<RawReply> {
+      const id = nextId++;
+      socket.send(JSON.stringify({ type: 'call', id, ...call }));
+      await waitUntil(() => replies.some((r) => r.id === id), timeoutMs);
+      return replies.find((r) => r.id === id)!;
+    },
+    close(): Promise<void> {
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.close();
+      return closed;
+    },
+  };
+}
+
+/** A result row as a probe sends it. */
+function wireRow(monitorId: string, region: string, scheduledAt: number, entryId?: string) {
+  return {
+    monitorId,
+    region,
+    scheduledAt,
+    checkedAt: scheduledAt + 5,
+    status: 'Down',
+    responseTimeMs: 1,
+    statusCode: null,
+    reason: 'connect',
+    message: 'forged',
+    dnsMs: null,
+    connectMs: null,
+    tlsMs: null,
+    firstByteMs: null,
+    certExpiresAt: null,
+    ...(entryId === undefined ? {} : { entryId }),
+  };
+}
+
 /**
  * Remote probes as they run: the instance (API and producer) and each probe are separate processes on
  * 127.0.0.1; the probes reach the instance only through its HTTP port (one through a TCP proxy that is cut).
@@ -62,6 +119,9 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
   let prefix: string;
   let api: ApiClient;
   let address: string;
+  /** A second API process on the same database and queue. */
+  let api2: CliProcess;
+  let address2: string;
   let proxy: TcpProxy;
   const processes: CliProcess[] = [];
 
@@ -125,8 +185,10 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
       RECLAIM_INTERVAL_MS: '500',
     };
     const apiProcess = spawnCli('api', { ...env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info' });
-    processes.push(apiProcess);
+    api2 = spawnCli('api', { ...env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info' });
+    processes.push(apiProcess, api2);
     [, address] = (await apiProcess.waitFor(/API listening on (http:\/\/\S+)/)) as [string, string];
+    [, address2] = (await api2.waitFor(/API listening on (http:\/\/\S+)/)) as [string, string];
     processes.push(spawnCli('producer', env));
     api = new ApiClient(address);
     await api.signup('admin@example.com');
@@ -160,14 +222,14 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
     expect((await api.request('DELETE', `/api/probes/${created.probe.id}`)).status).toBe(404);
   });
 
-  it('probes of a region share its slots, one takes over when the other is killed, a cut connection catches up, a revoked one stops', async () => {
+  it('probes of a region share its slots, one takes over when the other is killed, a probe cut off for a minute comes back through another API process and accounts for every slot, a revoked one stops', async () => {
     const edgeA = await createProbe(api, 'Edge A', 'edge');
     const edgeB = await createProbe(api, 'Edge B', 'edge');
     const west = await createProbe(api, 'West behind a proxy', 'west');
     const probeA = startProbe(edgeA.token);
     const probeB = startProbe(edgeB.token);
     const probeWest = startProbe(west.token, `http://127.0.0.1:${proxy.port}`);
-    await Promise.all([probeA, probeB, probeWest].map((p) => p.waitFor(/connected to the instance/)));
+    await Promise.all([probeA, probeB, probeWest].map((p) => p.waitFor(/connected to the instance/, 60_000)));
 
     const monitors: Array<{ id: string }> = [];
     for (let i = 0; i < 6; i++)
@@ -176,11 +238,26 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
       );
     const ids = monitors.map((m) => m.id);
     const begin = Date.now();
-    // Results from both regions for every monitor, and both edge probes did some of the work.
+    // Results from both regions for every monitor.
     await waitUntil(async () => {
       const [edge, westSlots] = [await slotsOf('edge', ids), await slotsOf('west', ids)];
       return ids.every((id) => edge.get(id)!.length > 0 && westSlots.get(id)!.length > 0);
     });
+
+    // West is cut off for a minute, half a second before a slot of its first monitor: the task was
+    // published a second ahead and West holds it, runs the check on time while cut off, and sends the
+    // result when it is back, through the other API process (which never sent it that slot).
+    const firstMonitor = ids[0]!;
+    // Its second check is on its slot grid (the first is the API's direct push, at creation).
+    const westOfFirst = async () => (await slotsOf('west', [firstMonitor])).get(firstMonitor)!;
+    await waitUntil(async () => (await westOfFirst()).length >= 2);
+    let heldSlot = (await westOfFirst()).at(-1)!;
+    while (heldSlot - Date.now() < 1_000) heldSlot += INTERVAL_MS;
+    await sleep(heldSlot - 500 - Date.now());
+    await proxy.cut();
+    const cutAt = Date.now();
+
+    // Meanwhile: both edge probes did some of the work, and report their version and clock.
     await waitUntil(async () => {
       const listed = await listProbes();
       const edgeProbes = listed.filter((p) => p.region === 'edge');
@@ -190,19 +267,11 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
     expect(listed.find((p) => p.id === edgeA.probe.id)).toMatchObject({ version: '0.1.0' });
     expect(Math.abs(listed.find((p) => p.id === edgeA.probe.id)!.clockOffsetMs!)).toBeLessThan(100);
 
-    // Edge A dies without a word; Edge B reclaims its pending slots (idle 2 s).
+    // Meanwhile Edge A dies without a word; Edge B reclaims its pending slots (idle 2 s).
     probeA.child.kill('SIGKILL');
     await probeA.exited;
-    // The connection to West is cut for 6 s (shorter than the interval, so no slot is stale on return).
-    await proxy.cut();
-    await sleep(6_000);
-    await proxy.restore();
     await sleep(1.5 * INTERVAL_MS);
-    const end = Date.now() - 3_000;
-    expectNoGap(await slotsOf('edge', ids), begin + INTERVAL_MS, end);
-    expectNoGap(await slotsOf('west', ids), begin + INTERVAL_MS, end);
-    expect(probeWest.output()).toMatch(/connection to the instance lost/);
-    expect(probeWest.output().match(/connected to the instance/g)!.length).toBeGreaterThanOrEqual(2);
+    expectNoGap(await slotsOf('edge', ids), begin + INTERVAL_MS, Date.now() - 3_000);
 
     // Revoked: the connection closes at once and the probe exits.
     const revokedAt = Date.now();
@@ -210,54 +279,116 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
     expect(await probeB.exited).toBe(1);
     expect(Date.now() - revokedAt).toBeLessThan(3_000);
     expect(probeB.output()).toMatch(/revoked/);
+
+    await sleep(cutAt + CUT_MS - Date.now());
+    await proxy.restore(Number(new URL(address2).port));
+    await waitUntil(() => probeWest.output().match(/connected to the instance/g)!.length >= 2, 15_000);
+    // Catching up: slots that went stale are shed, the others run; then every monitor's next slot runs.
+    await sleep(INTERVAL_MS + 2_000);
     expect(await probeWest.stop('SIGTERM')).toBe(0);
-  }, 100_000);
+    expect(probeWest.output()).toMatch(/connection to the instance lost/);
+    expect(api2.output()).not.toMatch(/refused results/);
+
+    // Every slot of West is accounted for: stored once, or shed (counted) because it was older than its
+    // interval when the probe came to it; every check the probe ran is stored.
+    const stopped = probeWest
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"probe stopped"'))
+      .map((line) => JSON.parse(line) as { checked: number; droppedStale: number })[0]!;
+    const westSlots = await slotsOf('west', ids);
+    let expected = 0;
+    let stored = 0;
+    for (const [monitorId, list] of westSlots) {
+      // The first check of a new monitor is the API's direct push, at creation, off the slot grid.
+      const grid = list.filter((at) => (at - list.at(-1)!) % INTERVAL_MS === 0);
+      expect(list.length - grid.length, `off-grid checks of ${monitorId}`).toBe(1);
+      expected += (grid.at(-1)! - grid[0]!) / INTERVAL_MS + 1;
+      stored += list.length;
+    }
+    expect(stopped.checked).toBe(stored);
+    expect(stopped.droppedStale).toBeGreaterThan(0);
+    expect(stored - ids.length + stopped.droppedStale).toBe(expected);
+    // The slot held across the cut was checked on time, and stored through the other API process.
+    const [held] = await queryRows<{ late_ms: number }>(
+      testDb.handle.db,
+      sql`SELECT (extract(epoch FROM checked_at - scheduled_at) * 1000)::int AS late_ms FROM check_results
+          WHERE region = 'west' AND monitor_id = ${firstMonitor} AND scheduled_at = ${new Date(heldSlot)}`,
+    );
+    expect(held!.late_ms).toBeLessThan(1_000);
+  }, 180_000);
+
+  it('takes results for slots sent to the probe through another API process, and only those', async () => {
+    const east = await createProbe(api, 'East', 'east');
+    const eastToo = await createProbe(api, 'East too', 'east');
+    const onFirst = await rawProbe(address, east.token);
+    const other = await rawProbe(address, eastToo.token);
+    // The region's new group starts with the stream's earlier tasks: read them out of the way.
+    while ((await onFirst.call({ op: 'read', count: 1_000, blockMs: 0 })).tasks!.length > 0);
+    /** The task of a monitor checked from the probes' region only: its direct push, at creation. */
+    const taskOfNewMonitor = async (probe: typeof onFirst, query: string) => {
+      const monitor = await api.createMonitor({
+        url: `${target.url}/ok?${query}`,
+        intervalSeconds: 3600,
+        regions: ['east'],
+      });
+      // Other entries may come first (a direct push published again after a slow answer): left pending.
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const [entry] = (await probe.call({ op: 'read', count: 1, blockMs: 5_000 })).tasks!;
+        if (entry?.task?.monitorId === monitor.id) return entry;
+      }
+      throw new Error(`no task of monitor ${monitor.id}`);
+    };
+    const mine = await taskOfNewMonitor(onFirst, 'east=1');
+    const theirs = await taskOfNewMonitor(other, 'east=2');
+    await onFirst.close();
+
+    // Moved to the second API process: its earlier entry is its own there too, the other probe's is not,
+    // and an entry vouches only for its own slot.
+    const onSecond = await rawProbe(address2, east.token);
+    const reply = await onSecond.call({
+      op: 'results',
+      rows: [
+        wireRow(mine.task!.monitorId, 'east', mine.task!.scheduledAt, mine.id),
+        wireRow(theirs.task!.monitorId, 'east', theirs.task!.scheduledAt, theirs.id),
+        wireRow(mine.task!.monitorId, 'east', mine.task!.scheduledAt + 1, mine.id),
+      ],
+    });
+    expect(reply).toMatchObject({ ok: true, stored: 1, refused: 2 });
+    const rows = await queryRows<{ monitor_id: string; at: string }>(
+      testDb.handle.db,
+      sql`SELECT monitor_id, (extract(epoch FROM scheduled_at) * 1000)::bigint::text AS at FROM check_results
+          WHERE region = 'east'`,
+    );
+    expect(rows).toEqual([{ monitor_id: mine.task!.monitorId, at: String(mine.task!.scheduledAt) }]);
+    // Stored and acknowledged once: sending it again stores nothing more and refuses it.
+    const again = await onSecond.call({
+      op: 'results',
+      rows: [wireRow(mine.task!.monitorId, 'east', mine.task!.scheduledAt, mine.id)],
+    });
+    expect(again).toMatchObject({ ok: true, stored: 0, refused: 1 });
+    await Promise.all([onSecond.close(), other.close()]);
+  });
 
   it("a probe's token cannot post another region's results, nor results for slots never sent to it", async () => {
     const rogue = await createProbe(api, 'Rogue', 'rogue');
     // A real monitor, checked from every region (edge among them); no slot of it was ever sent to Rogue.
     const monitor = await api.createMonitor({ url: `${target.url}/ok?forged`, intervalSeconds: 3600 });
-    const socket = new WebSocket(`${address.replace('http', 'ws')}/api/probes/connect`, {
-      headers: { authorization: `Bearer ${rogue.token}` },
-    });
-    const replies: Array<{ type: string; id?: number; ok?: boolean; stored?: number; refused?: number }> = [];
-    socket.on('message', (data) => replies.push(JSON.parse(data.toString())));
-    await waitUntil(() => replies.some((r) => r.type === 'welcome'), 10_000);
-    const row = (region: string, scheduledAt: number) => ({
-      monitorId: monitor.id,
-      region,
-      scheduledAt,
-      checkedAt: scheduledAt + 5,
-      status: 'Down',
-      responseTimeMs: 1,
-      statusCode: null,
-      reason: 'connect',
-      message: 'forged',
-      dnsMs: null,
-      connectMs: null,
-      tlsMs: null,
-      firstByteMs: null,
-      certExpiresAt: null,
-    });
+    const probe = await rawProbe(address, rogue.token);
     const slot = Date.now() - 1_000;
-    socket.send(
-      JSON.stringify({
-        type: 'call',
-        id: 1,
-        op: 'results',
-        rows: [row('edge', slot), row('rogue', slot + 1)],
-      }),
-    );
-    await waitUntil(() => replies.some((r) => r.id === 1), 10_000);
-    expect(replies.find((r) => r.id === 1)).toMatchObject({ ok: true, stored: 0, refused: 2 });
+    const reply = await probe.call({
+      op: 'results',
+      rows: [wireRow(monitor.id, 'edge', slot), wireRow(monitor.id, 'rogue', slot + 1)],
+    });
+    expect(reply).toMatchObject({ ok: true, stored: 0, refused: 2 });
     const forged = await queryRows(
       testDb.handle.db,
-      sql`SELECT 1 FROM check_results WHERE message = 'forged' OR region = 'rogue'`,
+      sql`SELECT 1 FROM check_results WHERE (monitor_id = ${monitor.id} AND message = 'forged') OR region = 'rogue'`,
     );
     expect(forged).toEqual([]);
     // A message outside the protocol closes the connection.
-    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
-    socket.send(JSON.stringify({ type: 'call', id: 2, op: 'read', count: 'all' }));
+    const closed = new Promise<number>((resolve) => probe.socket.once('close', (code) => resolve(code)));
+    probe.socket.send(JSON.stringify({ type: 'call', id: 99, op: 'read', count: 'all' }));
     expect(await closed).toBe(4003);
     // A wrong token is refused before any upgrade.
     const refused = new WebSocket(`${address.replace('http', 'ws')}/api/probes/connect`, {

@@ -167,6 +167,17 @@ export class MemoryTaskQueue implements TaskQueue {
     return claimed;
   }
 
+  async pendingFor(region: string, consumer: string, ids: readonly string[]): Promise<QueuedTask[]> {
+    this.assertOpen();
+    const group = this.groups.get(region);
+    if (!group) return [];
+    return [...new Set(ids)].flatMap((id) => {
+      const pending = group.pending.get(id);
+      const entry = pending?.consumer === consumer ? this.entryAt(pending.seq) : undefined;
+      return entry ? [toQueuedTask(entry, pending!.deliveries)] : [];
+    });
+  }
+
   async deadLetter(region: string, entries: readonly QueuedTask[], reason: string): Promise<void> {
     this.assertOpen();
     if (entries.length === 0) return;

@@ -61,6 +61,13 @@ export interface TaskQueue {
    * the group are ignored.
    */
   touch(region: string, consumer: string, ids: readonly string[]): Promise<void>;
+  /**
+   * Those of `ids` pending for the region's group under `consumer`: delivered to it (by whichever process
+   * read or claimed them for it) and neither acknowledged nor claimed by another consumer since. Counts no
+   * delivery and leaves the idle time alone. Entries trimmed from the stream, and ids that are no stream
+   * ids, are left out.
+   */
+  pendingFor(region: string, consumer: string, ids: readonly string[]): Promise<QueuedTask[]>;
   /** Copies entries to the dead-letter stream with the reason, then acknowledges them for the region. */
   deadLetter(region: string, entries: readonly QueuedTask[], reason: string): Promise<void>;
   /** Missing stream or group count as zeros. */

@@ -43,6 +43,11 @@ interface StreamMessage {
 
 /** XAUTOCLAIM rounds per claimIdle call: each scans up to 10 × COUNT pending entries, so this bounds the work. */
 const MAX_CLAIM_ROUNDS = 10;
+/** Ids looked up per round trip by pendingFor. */
+const PENDING_LOOKUP_CHUNK = 500;
+/** A stream id Redis accepts: "ms-seq", each part a 64-bit number (bounded here by its digits). */
+const STREAM_ID = /^\d{1,19}-\d{1,19}$/;
+const isStreamId = (id: string) => STREAM_ID.test(id);
 /** How long close() waits for outstanding replies before dropping the connection. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -188,6 +193,36 @@ export class RedisTaskQueue implements TaskQueue {
       if (hasErrorCode(err, 'NOGROUP')) return;
       throw err;
     }
+  }
+
+  async pendingFor(region: string, consumer: string, ids: readonly string[]): Promise<QueuedTask[]> {
+    this.assertOpen();
+    const wanted = [...new Set(ids)].filter(isStreamId);
+    const found: QueuedTask[] = [];
+    try {
+      for (let i = 0; i < wanted.length; i += PENDING_LOOKUP_CHUNK) {
+        const chunk = wanted.slice(i, i + PENDING_LOOKUP_CHUNK);
+        // Both commands per id issued together: node-redis pipelines the chunk into one round trip.
+        const replies = await this.bounded((redis) =>
+          Promise.all(
+            chunk.map((id) =>
+              Promise.all([
+                redis.xPendingRange(this.streamKey, region, id, id, 1, { consumer }),
+                redis.xRange(this.streamKey, id, id),
+              ]),
+            ),
+          ),
+        );
+        for (const [pending, entries] of replies) {
+          const message = entries[0];
+          if (pending[0] && message) found.push(toQueuedTask(message, Number(pending[0].deliveriesCounter)));
+        }
+      }
+    } catch (err) {
+      if (hasErrorCode(err, 'NOGROUP')) return [];
+      throw err;
+    }
+    return found;
   }
 
   async deadLetter(region: string, entries: readonly QueuedTask[], reason: string): Promise<void> {

@@ -291,6 +291,32 @@ for (const variant of [redisVariant(), memoryVariant()]) {
       await queue.touch('missing-group', 'busy', ['1-0']);
     });
 
+    it('tells which entries are pending for a consumer, with their tasks, without counting a delivery', async () => {
+      await queue.publish(makeTasks(4));
+      const mine = await queue.read('usa', 'probe-a', 3, 0);
+      const theirs = await queue.read('usa', 'probe-b', 1, 0);
+      const ids = mine.map((entry) => entry.id);
+      await queue.ack('usa', [ids[0]!]);
+      const asked = [...ids, theirs[0]!.id, '9-9', 'not-an-id', ids[1]!];
+      const found = await queue.pendingFor('usa', 'probe-a', asked);
+      expect(found).toEqual(mine.slice(1));
+      // Asking neither counts a delivery nor keeps the entries from going idle.
+      await sleep(150);
+      const claimed = await queue.claimIdle('usa', 'probe-b', 100, 10);
+      expect(claimed.map((entry) => [entry.id, entry.deliveries])).toEqual([
+        [ids[1], 2],
+        [ids[2], 2],
+        [theirs[0]!.id, 2],
+      ]);
+      // Claimed away: no longer probe-a's.
+      expect(await queue.pendingFor('usa', 'probe-a', ids)).toEqual([]);
+      expect(await queue.pendingFor('usa', 'probe-b', [ids[1]!])).toMatchObject([
+        { id: ids[1], deliveries: 2, task: mine[1]!.task },
+      ]);
+      expect(await queue.pendingFor('missing-group', 'probe-a', ids)).toEqual([]);
+      expect(await queue.pendingFor('usa', 'probe-a', [])).toEqual([]);
+    });
+
     it("hands a crashed consumer's entries to another consumer", async () => {
       await queue.publish(makeTasks(4));
       const lost = await queue.read('usa', 'crashed', 10, 0);

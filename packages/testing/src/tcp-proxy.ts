@@ -5,8 +5,11 @@ export interface TcpProxy {
   port: number;
   /** Refuses new connections and cuts the open ones, as if the server behind had died. */
   cut(): Promise<void>;
-  /** Accepts connections again on the same port. */
-  restore(): Promise<void>;
+  /**
+   * Accepts connections again on the same port, forwarded to `targetPort` when given (another process of
+   * the same service, as after a fail-over), else to the same server as before.
+   */
+  restore(targetPort?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -18,11 +21,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
+  let target = targetPort;
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const s = createServer((client) => {
-        const upstream = connect(targetPort, targetHost);
+        const upstream = connect(target, targetHost);
         sockets.add(client).add(upstream);
         const drop = () => {
           client.destroy();
@@ -56,7 +60,10 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       return port;
     },
     cut: stop,
-    restore: listen,
+    restore: (newTarget?: number) => {
+      if (newTarget !== undefined) target = newTarget;
+      return listen();
+    },
     close: stop,
   };
 }

@@ -8,9 +8,9 @@ import {
   type MonitorKind,
   refineSettings,
 } from '@better-uptime/checker';
-import type { MonitorRow, monitorQueries } from '@better-uptime/db';
+import type { MonitorRow, monitorQueries, probeQueries } from '@better-uptime/db';
 import { nextSlotAfter } from '@better-uptime/scheduler';
-import { invalid } from '../errors.js';
+import { ApiError, invalid } from '../errors.js';
 import {
   COMMON_FIELDS,
   type CommonInput,
@@ -101,6 +101,25 @@ export function settingsForCreate(body: MonitorBody): MonitorSettings {
 function refuseRegions(regions: readonly string[] | undefined): void {
   if (regions !== undefined && regions.length > 0)
     throw invalid('body/regions', 'must be empty: a heartbeat monitor is judged once, not from regions');
+}
+
+/**
+ * Each region named must be one of the instance's: the configured ones or a probe's (read again when one is
+ * not known here, so a probe just created through another process counts). A 400 names every other one.
+ */
+export async function checkRegionsKnown(
+  regions: readonly string[] | undefined,
+  instanceRegions: probeQueries.InstanceRegions,
+): Promise<void> {
+  if (regions === undefined || regions.length === 0) return;
+  const known = await instanceRegions.including(regions);
+  const problem = `must be one of: ${known.join(', ')}`;
+  const details = regions.flatMap((region, i) =>
+    known.includes(region) ? [] : [{ field: `regions/${i}`, message: problem }],
+  );
+  if (details.length > 0) {
+    throw new ApiError(400, 'validation_error', `body/${details[0]!.field} ${problem}`, details);
+  }
 }
 
 /**

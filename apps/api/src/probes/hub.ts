@@ -10,8 +10,16 @@ import { probeProtocol, type ResultStore } from '@better-uptime/worker';
 import { sha256Hex } from '../auth/api-keys.js';
 import { ProbeMessage } from '../schemas/probe.js';
 
-const { CLOSE_PROTOCOL, CLOSE_REPLACED, CLOSE_REVOKED, fromWireResult, PROBE_CONNECT_PATH, slotKey } =
-  probeProtocol;
+const {
+  CLOSE_PROTOCOL,
+  CLOSE_REPLACED,
+  CLOSE_REVOKED,
+  DeliveredEntries,
+  fromWireResult,
+  PROBE_CONNECT_PATH,
+  slotKey,
+} = probeProtocol;
+type Delivered = probeProtocol.DeliveredEntries;
 type InstanceMessage = probeProtocol.InstanceMessage;
 
 export interface ProbeHubOptions {
@@ -30,8 +38,6 @@ const checkMessage = TypeCompiler.Compile(ProbeMessage);
 type Message = Static<typeof ProbeMessage>;
 type Call = Extract<Message, { type: 'call' }>;
 
-/** Entries remembered per probe as sent to it; beyond this the oldest are forgotten (and then refused). */
-const MAX_DELIVERED = 50_000;
 const PING_INTERVAL_MS = 5_000;
 const REFRESH_INTERVAL_MS = 10_000;
 /** A probe that says nothing (it answers every clock ping) for this long is presumed dead. */
@@ -39,45 +45,6 @@ const SILENCE_MS = 20_000;
 /** Clock samples kept; the offset is the one measured over the shortest round trip. */
 const CLOCK_SAMPLES = 8;
 const MAX_PAYLOAD = 16 * 1024 * 1024;
-
-/**
- * The entries of the queue sent to one probe and not yet settled: a result is accepted only for a slot
- * found here, and ack, touch and dead-letter calls only act on these ids. Kept across the probe's
- * reconnections (in this process), so results it sends after a cut are still accepted.
- */
-class Delivered {
-  private readonly byId = new Map<string, QueuedTask>();
-  private readonly bySlot = new Map<string, string>();
-
-  add(entries: readonly QueuedTask[]): void {
-    for (const entry of entries) {
-      this.byId.delete(entry.id);
-      this.byId.set(entry.id, entry);
-      if (entry.task) this.bySlot.set(slotKey(entry.task.monitorId, entry.task.scheduledAt), entry.id);
-      if (this.byId.size > MAX_DELIVERED) this.forget([this.byId.keys().next().value!]);
-    }
-  }
-
-  idOfSlot(key: string): string | undefined {
-    return this.bySlot.get(key);
-  }
-
-  entries(ids: readonly string[]): QueuedTask[] {
-    return ids.flatMap((id) => this.byId.get(id) ?? []);
-  }
-
-  forget(ids: readonly string[]): void {
-    for (const id of ids) {
-      const entry = this.byId.get(id);
-      if (!entry) continue;
-      this.byId.delete(id);
-      if (entry.task) {
-        const key = slotKey(entry.task.monitorId, entry.task.scheduledAt);
-        if (this.bySlot.get(key) === id) this.bySlot.delete(key);
-      }
-    }
-  }
-}
 
 /**
  * The instance's side of remote probes: accepts their WebSocket connections (authenticated by token),
@@ -141,7 +108,7 @@ export class ProbeHub {
   private accept(probe: ProbeRow, ws: WebSocket): void {
     this.sessions.get(probe.id)?.close(CLOSE_REPLACED, 'connected again');
     let delivered = this.delivered.get(probe.id);
-    if (!delivered) this.delivered.set(probe.id, (delivered = new Delivered()));
+    if (!delivered) this.delivered.set(probe.id, (delivered = new DeliveredEntries()));
     const session = new ProbeSession(probe, ws, this.options, delivered, () => {
       if (this.sessions.get(probe.id) === session) this.sessions.delete(probe.id);
     });
@@ -339,18 +306,18 @@ class ProbeSession {
         return { tasks: entries.map(wireTask) };
       }
       case 'touch': {
-        const ids = delivered.entries(call.ids).map((e) => e.id);
+        const ids = (await this.owned(call.ids)).map((e) => e.id);
         if (ids.length > 0) await queue.touch(region, consumer, ids);
         return {};
       }
       case 'ack': {
-        const ids = delivered.entries(call.ids).map((e) => e.id);
+        const ids = (await this.owned(call.ids)).map((e) => e.id);
         if (ids.length > 0) await queue.ack(region, ids);
         delivered.forget(ids);
         return {};
       }
       case 'deadLetter': {
-        const entries = delivered.entries(call.ids);
+        const entries = await this.owned(call.ids);
         if (entries.length > 0) await queue.deadLetter(region, entries, call.reason);
         delivered.forget(entries.map((e) => e.id));
         return {};
@@ -366,12 +333,33 @@ class ProbeSession {
   }
 
   /**
+   * The entries among `ids` delivered to this probe: those this process sent it, and those another process
+   * did (before the probe reconnected here), which the queue's pending list of the probe's consumer proves.
+   */
+  private async owned(ids: readonly string[]): Promise<QueuedTask[]> {
+    const unknown = this.delivered.unknown(ids);
+    if (unknown.length > 0) {
+      this.delivered.add(await this.queue.pendingFor(this.probe.region, this.consumer, unknown));
+    }
+    return this.delivered.entries(ids);
+  }
+
+  /**
    * Stores the rows of slots sent to this probe, under its region, then acknowledges their entries; any
    * other row (another region's, a slot never sent to it) is refused and counted in the answer.
    */
   private async storeResults(rows: Extract<Call, { op: 'results' }>['rows']) {
     const { delivered, queue } = this;
     const region = this.probe.region;
+    // Entries sent by another API process are learned from the queue; their tasks name their slots.
+    const elsewhere = rows.flatMap((wire) =>
+      wire.region === region &&
+      wire.entryId !== undefined &&
+      delivered.idOfSlot(slotKey(wire.monitorId, wire.scheduledAt)) === undefined
+        ? [wire.entryId]
+        : [],
+    );
+    if (elsewhere.length > 0) await this.owned(elsewhere);
     const accepted = new Map<string, { id: string; row: ReturnType<typeof fromWireResult> }>();
     let refused = 0;
     for (const wire of rows) {

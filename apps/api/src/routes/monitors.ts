@@ -30,6 +30,7 @@ import {
 } from '../monitors/notifications.js';
 import {
   checkAlertSettings,
+  checkRegionsKnown,
   checkTimeoutFitsInterval,
   rescheduledAt,
   settingsForCreate,
@@ -53,7 +54,7 @@ const HOOK_TIMEOUT_MS = 5_000;
 
 export function monitorRoutes(app: ApiServer, ctx: ApiContext): void {
   const { db } = ctx;
-  const input = monitorInputSchemas(ctx.config.regions);
+  const input = monitorInputSchemas();
   const common = { onRequest: ctx.authenticate };
   const tags = ['monitors'];
   const security = AUTHENTICATED;
@@ -106,6 +107,7 @@ export function monitorRoutes(app: ApiServer, ctx: ApiContext): void {
     async (request, reply) => {
       const { user } = authOf(request);
       const [notification, body] = splitNotificationFields(request.body as MonitorBody);
+      await checkRegionsKnown((body as MonitorBody).regions, ctx.regions);
       const settings = settingsForCreate(body as MonitorBody);
       checkAlertSettings(settings, ctx.regions.list);
       checkTimeoutFitsInterval(settings, request.body.timeoutMs !== undefined);
@@ -237,6 +239,7 @@ export function monitorRoutes(app: ApiServer, ctx: ApiContext): void {
       const userId = authOf(request).user.id;
       const [notification, rest] = splitNotificationFields(request.body as MonitorBody);
       const body = rest as MonitorBody;
+      await checkRegionsKnown(body.regions, ctx.regions);
       await checkChannelIds(db, userId, notification);
       let settled: { why: SettleReason; incidentId: string | null } | undefined;
       const edit: { before?: MonitorRow; pushUrl?: string | null } = {};

@@ -13,13 +13,12 @@ import {
   LatestResponse,
   ResultParams,
 } from '../schemas/check.js';
-import { AUTHENTICATED, errorResponses } from '../schemas/common.js';
+import { AUTHENTICATED, errorResponses, REGION_NAME } from '../schemas/common.js';
 import { isDateTime } from '../validation.js';
 
 const DEFAULT_LIMIT = 100;
 const DEFAULT_CLEANUP_DAYS = 90;
 const DAY_MS = 86_400_000;
-const REGION = /^[a-z][a-z0-9-]{0,31}$/;
 
 export function resultRoutes(app: ApiServer, ctx: ApiContext): void {
   const { db } = ctx;
@@ -57,7 +56,7 @@ export function resultRoutes(app: ApiServer, ctx: ApiContext): void {
       const after =
         cursor === undefined
           ? undefined
-          : decodeCursor(cursor, ['t', 'r'], (p) => isDateTime(p.t) && REGION.test(p.r));
+          : decodeCursor(cursor, ['t', 'r'], (p) => isDateTime(p.t) && REGION_NAME.test(p.r));
       const limit = request.query.limit ?? DEFAULT_LIMIT;
       // The ownership check and the page in one query: null when the caller has no such monitor.
       const rows = await resultQueries.listOwnChecks(

@@ -1,6 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { PATTERN_MESSAGE } from '../validation.js';
-import { Cursor, DateTime, Limit, NextCursor, Nullable, Uuid } from './common.js';
+import { Cursor, DateTime, Limit, NextCursor, Nullable, RegionName, Uuid } from './common.js';
 
 const Status = Type.Union([Type.Literal('Up'), Type.Literal('Down')]);
 
@@ -55,9 +54,7 @@ export const ChecksQuery = Type.Object(
     cursor: Type.Optional(Cursor),
     from: Type.Optional(DateTime('Only checks scheduled at or after this time')),
     to: Type.Optional(DateTime('Only checks scheduled at or before this time')),
-    region: Type.Optional(
-      Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$', [PATTERN_MESSAGE]: 'must be a region name' }),
-    ),
+    region: Type.Optional(RegionName()),
     status: Type.Optional(Status),
   },
   { additionalProperties: false },

@@ -20,6 +20,17 @@ export const ErrorResponse = Type.Object(
   { title: 'Error' },
 );
 
+/** A region's name, as REGIONS and probes spell it (the config's rule). */
+export const REGION_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+export const RegionName = (description?: string) =>
+  Type.String({
+    pattern: REGION_NAME.source,
+    maxLength: 32,
+    [PATTERN_MESSAGE]: 'must be a region name: lowercase letters, digits and dashes, starting with a letter',
+    ...(description === undefined ? {} : { description }),
+  });
+
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input: the message names the first invalid field; details lists every one',
   401: 'Missing, invalid, expired or revoked credentials',

@@ -1,7 +1,7 @@
 import { type Static, type TObject, type TSchema, type TUnion, Type } from '@sinclair/typebox';
 import { DEFAULT_KIND, MONITOR_KINDS, type MonitorKind, PUSH_STATUSES } from '@better-uptime/checker';
 import { PATTERN_MESSAGE, UNNAMED_VARIANT } from '../validation.js';
-import { Cursor, DateTime, Limit, NextCursor, Nullable, Uuid } from './common.js';
+import { Cursor, DateTime, Limit, NextCursor, Nullable, RegionName, Uuid } from './common.js';
 import { MonitorNotificationInput, MonitorNotificationOutput } from './channel.js';
 import { Incident } from './incident.js';
 
@@ -58,7 +58,7 @@ export const Tag = Type.String({
 });
 
 /** The fields every kind has, each optional (defaults in MONITOR_DEFAULTS). */
-function commonInput(regions: readonly string[]) {
+function commonInput() {
   return {
     name: Type.Optional({ ...Name, description: 'Default: what is checked (the URL, host:port, ...)' }),
     intervalSeconds: Type.Optional(
@@ -72,11 +72,13 @@ function commonInput(regions: readonly string[]) {
       Type.Integer({ minimum: 1000, maximum: 60_000, default: MONITOR_DEFAULTS.timeoutMs }),
     ),
     regions: Type.Optional(
-      Type.Array(Type.Union(regions.map((r) => Type.Literal(r))), {
+      Type.Array(RegionName(), {
         uniqueItems: true,
+        maxItems: 64,
         default: [],
         description:
-          'Regions to check from; empty means all (a heartbeat monitor has none: it is judged once)',
+          'Regions to check from, each a region of the instance (GET /api/regions: the configured ones and ' +
+          'those of its probes); empty means all (a heartbeat monitor has none: it is judged once)',
       }),
     ),
     paused: Type.Optional(Type.Boolean({ default: false })),
@@ -134,7 +136,7 @@ function commonInput(regions: readonly string[]) {
 }
 
 /** The names of the fields every kind has: a body's other fields are its kind's settings. */
-export const COMMON_FIELDS: ReadonlySet<string> = new Set(['kind', ...Object.keys(commonInput([]))]);
+export const COMMON_FIELDS: ReadonlySet<string> = new Set(['kind', ...Object.keys(commonInput())]);
 
 /**
  * A kind's own fields as input: a field with a default may be left out. With `partial`, every field may
@@ -159,10 +161,11 @@ const kindLiteral = (kind: MonitorKind, partial: boolean) => {
 
 /**
  * The request schemas: one object per kind (its common fields, `kind` and its own settings) under a `kind`
- * discriminator. They depend on the configured regions, which they list as an enumeration.
+ * discriminator. Region names are checked against the instance's regions by the route (they change as
+ * probes are created), not by the schema.
  */
-export function monitorInputSchemas(regions: readonly string[]) {
-  const common = commonInput(regions);
+export function monitorInputSchemas() {
+  const common = commonInput();
   const create = MONITOR_KINDS.map((kind) =>
     Type.Object(
       { kind: kindLiteral(kind, false), ...common, ...kindInput(kind, false) },

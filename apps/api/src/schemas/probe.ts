@@ -1,6 +1,6 @@
 import { type TProperties, Type } from '@sinclair/typebox';
 import { PATTERN_MESSAGE } from '../validation.js';
-import { DateTime, Nullable, Uuid } from './common.js';
+import { DateTime, Nullable, RegionName, Uuid } from './common.js';
 
 export const Probe = Type.Object(
   {
@@ -36,12 +36,7 @@ export const CreateProbeBody = Type.Object(
       pattern: '\\S',
       [PATTERN_MESSAGE]: 'must not be blank',
     }),
-    region: Type.String({
-      pattern: '^[a-z][a-z0-9-]{0,31}$',
-      [PATTERN_MESSAGE]:
-        'must be a region name: lowercase letters, digits and dashes, starting with a letter',
-      description: 'A configured region or a new one, which becomes a region of the instance',
-    }),
+    region: RegionName('A configured region or a new one, which becomes a region of the instance'),
   },
   { additionalProperties: false },
 );
@@ -60,7 +55,8 @@ export const ProbeList = Type.Object({ probes: Type.Array(Probe) });
 
 export const ProbeParams = Type.Object({ id: Uuid('Probe id') });
 
-const Ids = Type.Array(Type.String({ maxLength: 64, pattern: '^[0-9]+-[0-9]+$' }), { maxItems: 5_000 });
+const EntryId = Type.String({ pattern: '^[0-9]{1,19}-[0-9]{1,19}$' });
+const Ids = Type.Array(EntryId, { maxItems: 5_000 });
 const Millis = Type.Number({ minimum: 0, maximum: 1e14 });
 const Ms = Nullable(Type.Number({ minimum: 0, maximum: 86_400_000 }));
 
@@ -81,6 +77,7 @@ const WireResult = Type.Object(
     firstByteMs: Ms,
     certExpiresAt: Nullable(Millis),
     details: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
+    entryId: Type.Optional(EntryId),
   },
   { additionalProperties: false },
 );

@@ -8,10 +8,12 @@ import type { ResultStore } from '../result-buffer.js';
 import { type Probe, Worker } from '../worker.js';
 import {
   CLOSE_REVOKED,
+  DeliveredEntries,
   type InstanceMessage,
   PROBE_CONNECT_PATH,
   type ProbeCall,
   type ProbeMessage,
+  slotKey,
   toWireResult,
   type WireTask,
 } from './protocol.js';
@@ -63,6 +65,8 @@ export class ProbeClient {
   private statsTimer: NodeJS.Timeout | undefined;
   worker: Worker | undefined;
   private reclaimer: Reclaimer | undefined;
+  /** The entries the worker holds, by slot: each result names its entry. */
+  readonly held = new DeliveredEntries();
   /** Set once the instance has welcomed the probe. */
   region: string | undefined;
   connections = 0;
@@ -327,11 +331,12 @@ class RemoteQueue implements TaskQueue {
   async read(_region: string, _consumer: string, count: number, blockMs: number): Promise<QueuedTask[]> {
     if (!(await this.client.whenConnected(blockMs))) return [];
     const reply = await this.client.call({ op: 'read', count, blockMs }, blockMs + CALL_TIMEOUT_MS);
-    return (reply.tasks ?? []).map(fromWireTask);
+    return this.received(reply);
   }
 
   async ack(_region: string, ids: readonly string[]): Promise<void> {
     await this.client.call({ op: 'ack', ids: [...ids] });
+    this.client.held.forget(ids);
   }
 
   async claimIdle(
@@ -341,15 +346,22 @@ class RemoteQueue implements TaskQueue {
     count: number,
   ): Promise<QueuedTask[]> {
     const reply = await this.client.call({ op: 'claim', minIdleMs, count });
-    return (reply.tasks ?? []).map(fromWireTask);
+    return this.received(reply);
   }
 
   async touch(_region: string, _consumer: string, ids: readonly string[]): Promise<void> {
     await this.client.call({ op: 'touch', ids: [...ids] });
   }
 
+  /** As far as the probe knows: the entries it holds (the worker does not ask). */
+  async pendingFor(_region: string, _consumer: string, ids: readonly string[]): Promise<QueuedTask[]> {
+    return this.client.held.entries(ids);
+  }
+
   async deadLetter(_region: string, entries: readonly QueuedTask[], reason: string): Promise<void> {
-    await this.client.call({ op: 'deadLetter', ids: entries.map((e) => e.id), reason });
+    const ids = entries.map((e) => e.id);
+    await this.client.call({ op: 'deadLetter', ids, reason });
+    this.client.held.forget(ids);
   }
 
   async stats(): Promise<QueueStats> {
@@ -357,11 +369,23 @@ class RemoteQueue implements TaskQueue {
   }
 
   async close(): Promise<void> {}
+
+  private received(reply: Reply): QueuedTask[] {
+    const entries = (reply.tasks ?? []).map(fromWireTask);
+    this.client.held.add(entries);
+    return entries;
+  }
 }
 
 /** Results are stored by the instance, which acknowledges their entries once they are committed. */
 function remoteResultStore(client: ProbeClient): ResultStore {
-  const send = (rows: readonly ResultRow[]) => client.call({ op: 'results', rows: rows.map(toWireResult) });
+  const send = (rows: readonly ResultRow[]) =>
+    client.call({
+      op: 'results',
+      rows: rows.map((row) =>
+        toWireResult(row, client.held.idOfSlot(slotKey(row.monitorId, row.scheduledAt.getTime()))),
+      ),
+    });
   return {
     insert: send,
     // The instance isolates a row the database refuses itself; its entry stays pending there.

@@ -1,5 +1,5 @@
 import type { ResultRow } from '@better-uptime/db';
-import type { CheckTask } from '@better-uptime/redis-stream';
+import type { CheckTask, QueuedTask } from '@better-uptime/redis-stream';
 
 /**
  * The remote probe protocol: JSON messages on a WebSocket that the probe opens to the instance
@@ -23,11 +23,15 @@ export interface WireTask {
   task: CheckTask | null;
 }
 
-/** A result row on the wire: times as epoch milliseconds. */
+/**
+ * A result row on the wire: times as epoch milliseconds, and the queue entry its slot came in, which lets
+ * any API process (not only the one that sent it) verify that the entry was delivered to this probe.
+ */
 export type WireResult = Omit<ResultRow, 'scheduledAt' | 'checkedAt' | 'certExpiresAt'> & {
   scheduledAt: number;
   checkedAt: number;
   certExpiresAt: number | null;
+  entryId?: string;
 };
 
 /** What a probe asks of the instance; each call is answered by a reply with the same id. */
@@ -63,16 +67,17 @@ export type InstanceMessage =
   /** The probe's clock minus the instance's, as measured; the probe keeps slots on the instance's time. */
   | { type: 'offset'; offsetMs: number };
 
-export function toWireResult(row: ResultRow): WireResult {
+export function toWireResult(row: ResultRow, entryId: string | undefined): WireResult {
   return {
     ...row,
+    ...(entryId === undefined ? {} : { entryId }),
     scheduledAt: row.scheduledAt.getTime(),
     checkedAt: row.checkedAt.getTime(),
     certExpiresAt: row.certExpiresAt?.getTime() ?? null,
   };
 }
 
-export function fromWireResult(wire: WireResult): ResultRow {
+export function fromWireResult({ entryId: _entryId, ...wire }: WireResult): ResultRow {
   return {
     ...wire,
     scheduledAt: new Date(wire.scheduledAt),
@@ -84,4 +89,62 @@ export function fromWireResult(wire: WireResult): ResultRow {
 /** The slot a result or task is for; a result is accepted only for a slot sent to that probe. */
 export function slotKey(monitorId: string, scheduledAt: number): string {
   return `${monitorId}@${scheduledAt}`;
+}
+
+/** Entries remembered per probe; beyond this the oldest are forgotten (and then looked up in the queue). */
+const MAX_DELIVERED = 50_000;
+
+/**
+ * The queue entries sent to one probe and not yet settled, by id and by slot. The instance keeps one per
+ * probe (results are accepted for its slots; ack, touch and dead-letter act on its ids), the probe one to
+ * name the entry of each result. Settled ids are remembered a while, so that a later call naming them
+ * (the probe acks what the instance stored already) needs no look-up.
+ */
+export class DeliveredEntries {
+  private readonly byId = new Map<string, QueuedTask>();
+  private readonly bySlot = new Map<string, string>();
+  private readonly settled = new Set<string>();
+
+  add(entries: readonly QueuedTask[]): void {
+    for (const entry of entries) {
+      this.byId.delete(entry.id);
+      this.byId.set(entry.id, entry);
+      this.settled.delete(entry.id);
+      if (entry.task) this.bySlot.set(slotKey(entry.task.monitorId, entry.task.scheduledAt), entry.id);
+      if (this.byId.size > MAX_DELIVERED) this.drop(this.byId.keys().next().value!);
+    }
+  }
+
+  idOfSlot(key: string): string | undefined {
+    return this.bySlot.get(key);
+  }
+
+  entries(ids: readonly string[]): QueuedTask[] {
+    return ids.flatMap((id) => this.byId.get(id) ?? []);
+  }
+
+  /** Those of `ids` neither held nor settled lately: what only the queue can tell about. */
+  unknown(ids: readonly string[]): string[] {
+    return ids.filter((id) => !this.byId.has(id) && !this.settled.has(id));
+  }
+
+  /** The entries were settled (acknowledged or dead-lettered). */
+  forget(ids: readonly string[]): void {
+    for (const id of ids) {
+      if (!this.drop(id)) continue;
+      this.settled.add(id);
+      if (this.settled.size > MAX_DELIVERED) this.settled.delete(this.settled.values().next().value!);
+    }
+  }
+
+  private drop(id: string): boolean {
+    const entry = this.byId.get(id);
+    if (!entry) return false;
+    this.byId.delete(id);
+    if (entry.task) {
+      const key = slotKey(entry.task.monitorId, entry.task.scheduledAt);
+      if (this.bySlot.get(key) === id) this.bySlot.delete(key);
+    }
+    return true;
+  }
 }

@@ -98,6 +98,14 @@ export class InstanceRegions {
     return this.current;
   }
 
+  /**
+   * The regions of the instance, read again from the database when one of `wanted` is not among those
+   * known: so a probe created through another process counts at once, and a known name costs no query.
+   */
+  async including(wanted: readonly string[]): Promise<readonly string[]> {
+    return wanted.every((r) => this.current.includes(r)) ? this.current : this.refresh();
+  }
+
   /** Reads the probes' regions now (after a probe was created or revoked). */
   async refresh(): Promise<readonly string[]> {
     const extra = (await probeRegions(this.db)).filter((r) => !this.configured.includes(r));
