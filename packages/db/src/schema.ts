@@ -273,7 +273,7 @@ export const regionStates = pgTable(
     lastReason: text('last_reason'),
     lastStatusCode: integer('last_status_code'),
     lastMessage: text('last_message'),
-    /** The newest slot's response time (migration 0013): the overview's response sort reads it here. */
+    /** The newest slot's response time (migration 0012): the overview's response sort reads it here. */
     lastResponseMs: integer('last_response_ms'),
   },
   (t) => [
