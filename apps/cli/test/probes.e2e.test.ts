@@ -370,6 +370,38 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
     await Promise.all([onSecond.close(), other.close()]);
   });
 
+  it('leaves an entry pending when the database refuses its result, though the probe acknowledges it', async () => {
+    const poison = await createProbe(api, 'Poison', 'poison');
+    const probe = await rawProbe(address, poison.token);
+    while ((await probe.call({ op: 'read', count: 1_000, blockMs: 0 })).tasks!.length > 0);
+    const monitor = await api.createMonitor({
+      url: `${target.url}/ok?poison`,
+      intervalSeconds: 3600,
+      regions: ['poison'],
+    });
+    let entry: NonNullable<RawReply['tasks']>[number] | undefined;
+    for (let attempt = 0; attempt < 10 && entry?.task?.monitorId !== monitor.id; attempt++) {
+      [entry] = (await probe.call({ op: 'read', count: 1, blockMs: 5_000 })).tasks!;
+    }
+    expect(entry?.task?.monitorId).toBe(monitor.id);
+    // A NUL character: valid JSON, but text PostgreSQL cannot store.
+    const row = {
+      ...wireRow(monitor.id, 'poison', entry!.task!.scheduledAt, entry!.id),
+      message: 'bad\u0000',
+    };
+    expect(await probe.call({ op: 'results', rows: [row] })).toMatchObject({ ok: true, stored: 0 });
+    // The probe's buffer acknowledges the batch it sent; the instance keeps this entry pending...
+    expect(await probe.call({ op: 'ack', ids: [entry!.id] })).toMatchObject({ ok: true });
+    // ...so once idle past RECLAIM_IDLE_MS it is delivered again (and, past the bound, dead-lettered).
+    await sleep(2_200);
+    const again = (await probe.call({ op: 'claim', minIdleMs: 0, count: 10 })).tasks!;
+    expect(again.map((t) => t.id)).toContain(entry!.id);
+    expect(await probe.call({ op: 'deadLetter', ids: [entry!.id], reason: 'max_deliveries' })).toMatchObject({
+      ok: true,
+    });
+    await probe.close();
+  });
+
   it("a probe's token cannot post another region's results, nor results for slots never sent to it", async () => {
     const rogue = await createProbe(api, 'Rogue', 'rogue');
     // A real monitor, checked from every region (edge among them); no slot of it was ever sent to Rogue.

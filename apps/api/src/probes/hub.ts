@@ -311,7 +311,8 @@ class ProbeSession {
         return {};
       }
       case 'ack': {
-        const ids = (await this.owned(call.ids)).map((e) => e.id);
+        // The probe acknowledges what it sent; an entry whose row the database refused stays pending.
+        const ids = (await this.owned(call.ids)).map((e) => e.id).filter((id) => !delivered.isRefused(id));
         if (ids.length > 0) await queue.ack(region, ids);
         delivered.forget(ids);
         return {};
@@ -378,6 +379,7 @@ class ProbeSession {
       if (!isRowDataError(error)) throw error;
       // Some row is bad: store the others; the bad one's entry stays pending and ends dead-lettered.
       const outcomes = await this.options.store.insertOneByOne(batch.map((b) => b.row));
+      delivered.refusedByDatabase(ids.filter((_id, i) => outcomes[i] === 'rejected'));
       ids = ids.filter((_id, i) => outcomes[i] !== 'rejected');
     }
     await queue.ack(region, ids);

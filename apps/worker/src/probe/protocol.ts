@@ -104,12 +104,15 @@ export class DeliveredEntries {
   private readonly byId = new Map<string, QueuedTask>();
   private readonly bySlot = new Map<string, string>();
   private readonly settled = new Set<string>();
+  /** Entries whose result the database refused at their latest delivery: not to be acknowledged. */
+  private readonly refused = new Set<string>();
 
   add(entries: readonly QueuedTask[]): void {
     for (const entry of entries) {
       this.byId.delete(entry.id);
       this.byId.set(entry.id, entry);
       this.settled.delete(entry.id);
+      this.refused.delete(entry.id);
       if (entry.task) this.bySlot.set(slotKey(entry.task.monitorId, entry.task.scheduledAt), entry.id);
       if (this.byId.size > MAX_DELIVERED) this.drop(this.byId.keys().next().value!);
     }
@@ -128,6 +131,18 @@ export class DeliveredEntries {
     return ids.filter((id) => !this.byId.has(id) && !this.settled.has(id));
   }
 
+  /**
+   * The database refused these entries' results: they stay pending (a probe's acknowledgement of them is
+   * ignored), so they are delivered again and, past the bound, dead-lettered, as a worker's are.
+   */
+  refusedByDatabase(ids: readonly string[]): void {
+    for (const id of ids) if (this.byId.has(id)) this.refused.add(id);
+  }
+
+  isRefused(id: string): boolean {
+    return this.refused.has(id);
+  }
+
   /** The entries were settled (acknowledged or dead-lettered). */
   forget(ids: readonly string[]): void {
     for (const id of ids) {
@@ -141,6 +156,7 @@ export class DeliveredEntries {
     const entry = this.byId.get(id);
     if (!entry) return false;
     this.byId.delete(id);
+    this.refused.delete(id);
     if (entry.task) {
       const key = slotKey(entry.task.monitorId, entry.task.scheduledAt);
       if (this.bySlot.get(key) === id) this.bySlot.delete(key);
