@@ -7,6 +7,7 @@ import {
   insertResults,
   queryRows,
   type ResultRow,
+  ROLL_SETTLE_MS,
   rollups,
   runMaintenance,
   statsQueries,
@@ -113,6 +114,23 @@ describe('the window cover', () => {
       ['raw', rolled, to],
     ]);
     expect(coverWindow(from, to, rolled, false).map((p) => p.source)).toEqual(['raw', 'hour', 'raw']);
+    // Rolled into the hour in progress: that hour's row (results before the horizon), raw from the horizon on.
+    const inHour = to - 3 * 60_000;
+    expect(
+      coverWindow(from, to, inHour, true)
+        .slice(-2)
+        .map((p) => [p.source, p.fromMs, p.toMs]),
+    ).toEqual([
+      ['hour', day + 2 * DAY_MS, inHour],
+      ['raw', inHour, to],
+    ]);
+    // A window ending before the horizon's hour reads whole hours only.
+    expect(coverWindow(from, inHour - HOUR, inHour, false).slice(-1)[0]).toMatchObject({
+      source: 'raw',
+      fromMs: Math.floor((inHour - HOUR) / HOUR) * HOUR,
+    });
+    // A horizon whose hour starts before the window's first whole hour: all raw.
+    expect(coverWindow(day + 10 * 60_000, day + 90 * 60_000, day + 30 * 60_000, false)).toHaveLength(1);
     expect(coverWindow(from, to, null, true)).toEqual([
       { source: 'raw', fromMs: from, toMs: to, inclusive: true },
     ]);
@@ -131,6 +149,8 @@ describe.each(databaseVariants())('rollups on $name', (variant) => {
   let drop: () => Promise<void>;
   const now = startOfUtcDay(Date.now()) + 13 * HOUR + 20 * 60_000;
   const horizon = Math.floor(now / HOUR) * HOUR;
+  /** Where a maintenance run at `now` rolls to: the hour in progress too, up to a settle margin. */
+  const rolledUpTo = now - ROLL_SETTLE_MS;
 
   beforeEach(async () => {
     if (!variant.available) return;
@@ -160,7 +180,7 @@ describe.each(databaseVariants())('rollups on $name', (variant) => {
           sql`SELECT monitor_id, region, ${period} AS period,
                      to_timestamp(floor(extract(epoch FROM scheduled_at) / ${seconds}) * ${seconds})::text AS starts_at,
                      count(*)::int AS checks, (count(*) FILTER (WHERE status = 'Up'))::int AS up
-              FROM check_results WHERE scheduled_at < ${new Date(horizon).toISOString()}::timestamptz
+              FROM check_results WHERE scheduled_at < ${new Date(rolledUpTo).toISOString()}::timestamptz
               GROUP BY 1, 2, 4 ORDER BY 1, 4, 2`,
         );
         const actual = await queryRows<Counted>(
@@ -172,7 +192,7 @@ describe.each(databaseVariants())('rollups on $name', (variant) => {
       }
 
       // Daily uptime bars (all regions together) against the raw rows of each day, today's partial day included.
-      const bars = await rollups.dailyUptime(db, monitors, { days: 90, nowMs: now });
+      const bars = await rollups.dailyUptime(db, monitors, { days: 90, nowMs: now, maintenance: [] });
       const rawDays = await queryRows<{ monitorId: string; day: number; checks: number; up: number }>(
         db,
         sql`SELECT monitor_id AS "monitorId", (floor(extract(epoch FROM scheduled_at) / 86400) * 86400000)::float8 AS day,
@@ -180,7 +200,9 @@ describe.each(databaseVariants())('rollups on $name', (variant) => {
             FROM check_results WHERE scheduled_at <= ${new Date(now).toISOString()}::timestamptz
             GROUP BY 1, 2 ORDER BY 1, 2`,
       );
-      expect(bars).toEqual(rawDays.map((d) => ({ ...d, day: Number(d.day) })));
+      expect(bars).toEqual(
+        rawDays.map((d) => ({ ...d, day: Number(d.day), maintenanceChecks: 0, maintenanceUp: 0 })),
+      );
       expect(bars.length).toBe(2 * 4);
 
       // A window over days: rollups inside, raw rows at the edges, against the raw percentile_cont.
@@ -192,6 +214,7 @@ describe.each(databaseVariants())('rollups on $name', (variant) => {
           fromMs: from.getTime(),
           toMs: to.getTime(),
           periodSeconds: 86_400,
+          maintenance: [],
         });
         for (const summary of raw) {
           const mine = figures.filter((f) => f.region === summary.region);
