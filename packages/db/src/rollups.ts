@@ -470,6 +470,7 @@ export async function windowFigures(
     periodSeconds,
     maintenance,
     withHistogram = true,
+    rawOnly = false,
   }: {
     fromMs: number;
     toMs: number;
@@ -478,10 +479,13 @@ export async function windowFigures(
     maintenance: readonly MaintenanceInterval[];
     /** False leaves the histograms empty, for callers that need no percentiles (uptime bars). */
     withHistogram?: boolean;
+    /** True reads the raw results alone: short windows, exact up to the newest result however late it came. */
+    rawOnly?: boolean;
   },
 ): Promise<RollupFigures[]> {
   if (monitorIds.length === 0) return [];
-  const pieces = coverWindow(fromMs, toMs, await rolledTo(db), periodSeconds % 86_400 === 0);
+  const horizon = rawOnly ? null : await rolledTo(db);
+  const pieces = coverWindow(fromMs, toMs, horizon, periodSeconds % 86_400 === 0);
   const ids = uuidArray(monitorIds);
   const parts = pieces.map((piece) => {
     const end = piece.inclusive ? sql`<=` : sql`<`;

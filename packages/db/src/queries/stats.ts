@@ -486,9 +486,9 @@ export interface WindowSummary extends RegionSummary, UptimeCounts {
 
 /**
  * One monitor's per-region summary and series over a window, as the stats API serves them. Counts, degraded
- * and maintenance checks come from rollups.windowFigures (the rollups where they cover the window, raw
- * results at its edges), uptime from rollups.uptimePercent. Short windows (`rolledUp` false) take their
- * response times and series from the raw results (exact percentiles); long ones from the rollups.
+ * and maintenance checks come from rollups.windowFigures, uptime from rollups.uptimePercent. Short windows
+ * (`rolledUp` false) read the raw results alone (exact percentiles); long ones the rollups where they cover
+ * the window and raw results at its edges.
  * `maintenance`: the monitor's stretches of planned maintenance within the window.
  */
 export async function windowStats(
@@ -504,6 +504,7 @@ export async function windowStats(
     periodSeconds: 3_600,
     maintenance,
     withHistogram: false,
+    rawOnly: true,
   });
   const counts = new Map<string, Figures>();
   for (const f of figures) {
