@@ -167,8 +167,11 @@ async function rollUpTo(
     const end = Math.min(start + ROLL_CHUNK_MS, horizon);
     const maintenance = await maintenanceIntervals(start, end);
     written += await underMaintenanceLock(db, async (tx) => {
-      const rows = await rollHours(tx, start, end, maintenance);
-      await setRolledTo(tx, end);
+      // Never short of the horizon another runner (with a clock ahead) reached: the row of the hour it falls
+      // in must hold every result before it.
+      const reached = end >= horizon ? Math.max(end, (await rolledTo(tx)) ?? end) : end;
+      const rows = await rollHours(tx, start, reached, maintenance);
+      await setRolledTo(tx, reached);
       return rows;
     });
     if (end >= horizon) return written;

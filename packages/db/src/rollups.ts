@@ -374,8 +374,8 @@ export interface CoverPiece {
  * Splits the window [fromMs, toMs] into raw edges and rolled hours (and whole rolled days when
  * `daysAllowed`, i.e. when the caller's buckets are whole days): rollups only where rolled (before
  * `rolledToMs`), raw results for the partial hour at the start and everything from the roll horizon to the
- * end. When the window reaches the horizon, the hour it falls in is read from its row (results before the
- * horizon) and the raw tail starts at the horizon itself: minutes, not an hour.
+ * end. When the window reaches the horizon, the hour (or day) it falls in is read from its row (results
+ * before the horizon) and the raw tail starts at the horizon itself: minutes, not an hour.
  */
 export function coverWindow(
   fromMs: number,
@@ -397,7 +397,11 @@ export function coverWindow(
   };
   add('raw', fromMs, firstHour);
   const firstDay = Math.ceil(firstHour / DAY_MS) * DAY_MS;
-  const daysEnd = Math.floor(hoursEnd / DAY_MS) * DAY_MS;
+  // Like the horizon's hour, the horizon's day has a row of the results before the horizon.
+  const daysEnd =
+    hoursEnd === rolled && Math.floor(rolled / DAY_MS) * DAY_MS >= firstDay
+      ? rolled
+      : Math.floor(hoursEnd / DAY_MS) * DAY_MS;
   if (daysAllowed && daysEnd > firstDay) {
     add('hour', firstHour, firstDay);
     add('day', firstDay, daysEnd);

@@ -109,19 +109,27 @@ describe('the window cover', () => {
     expect(coverWindow(from, to, rolled, true).map((p) => [p.source, p.fromMs, p.toMs])).toEqual([
       ['raw', from, day - 2 * HOUR],
       ['hour', day - 2 * HOUR, day],
-      ['day', day, day + 2 * DAY_MS],
-      ['hour', day + 2 * DAY_MS, rolled],
+      ['day', day, rolled], // the horizon's day from its row of the results before the horizon
       ['raw', rolled, to],
+    ]);
+    // A window ending before the horizon: whole days, then whole hours, then raw rows.
+    const end = rolled - 3 * HOUR;
+    expect(coverWindow(from, end, rolled, true).map((p) => [p.source, p.fromMs, p.toMs])).toEqual([
+      ['raw', from, day - 2 * HOUR],
+      ['hour', day - 2 * HOUR, day],
+      ['day', day, day + DAY_MS],
+      ['hour', day + DAY_MS, end],
+      ['raw', end, end],
     ]);
     expect(coverWindow(from, to, rolled, false).map((p) => p.source)).toEqual(['raw', 'hour', 'raw']);
     // Rolled into the hour in progress: that hour's row (results before the horizon), raw from the horizon on.
     const inHour = to - 3 * 60_000;
     expect(
-      coverWindow(from, to, inHour, true)
+      coverWindow(from, to, inHour, false)
         .slice(-2)
         .map((p) => [p.source, p.fromMs, p.toMs]),
     ).toEqual([
-      ['hour', day + 2 * DAY_MS, inHour],
+      ['hour', day - 2 * HOUR, inHour],
       ['raw', inHour, to],
     ]);
     // A window ending before the horizon's hour reads whole hours only.
