@@ -91,6 +91,14 @@ export interface MaintenanceInterval {
   toMs: number;
 }
 
+/** The intervals that overlap [fromMs, toMs]: all a raw piece of a window needs (a read sends no more). */
+function overlapping(
+  intervals: readonly MaintenanceInterval[],
+  { fromMs, toMs }: { fromMs: number; toMs: number },
+): MaintenanceInterval[] {
+  return intervals.filter((i) => i.fromMs <= toMs && i.toMs > fromMs);
+}
+
 /**
  * The intervals as a relation (monitor_id, starts_at, ends_at), merged per monitor so that they never overlap:
  * a check joins at most one of them. One bound parameter, whatever their number.
@@ -497,7 +505,7 @@ export async function windowFigures(
       return aggregateResultsSql(
         sql`c.monitor_id = ANY(${ids}) AND c.scheduled_at >= ${ts(piece.fromMs)} AND c.scheduled_at ${end} ${ts(piece.toMs)}`,
         periodSeconds,
-        maintenance,
+        overlapping(maintenance, piece),
         withHistogram,
       );
     }
@@ -584,7 +592,7 @@ export async function dailyUptime(
       const where = sql`c.monitor_id = ANY(${ids})
         AND c.scheduled_at >= ${ts(piece.fromMs)} AND c.scheduled_at ${end} ${ts(piece.toMs)}`;
       return sql`SELECT c.monitor_id, min(c.at) AS at, ${UPTIME_COUNTS}
-        FROM (${classifiedResultsSql(where, maintenance, sql`c.monitor_id, c.scheduled_at AS at`)}) c
+        FROM (${classifiedResultsSql(where, overlapping(maintenance, piece), sql`c.monitor_id, c.scheduled_at AS at`)}) c
         GROUP BY c.monitor_id, floor(extract(epoch FROM c.at) / 86400)`;
     }
     const range = sql`r.monitor_id = ANY(${ids}) AND r.starts_at >= ${ts(piece.fromMs)} AND r.starts_at < ${ts(piece.toMs)}`;
