@@ -600,32 +600,42 @@ export async function dailyUptime(
       ? sql`SELECT r.monitor_id, r.starts_at AS at, ${counts} FROM uptime_days r WHERE ${range}`
       : sql`SELECT r.monitor_id, r.starts_at AS at, ${counts} FROM check_rollups r WHERE r.period = 'hour' AND ${range}`;
   });
+  // Each monitor's rows (days, today's hours, the raw tail per day) as one JSON array, unordered: added up per
+  // day here, which costs less than grouping and ordering 9,000 rows in SQL and sending them one by one.
   const rows = await queryRows<{
     monitor_id: string;
-    days: number[];
-    checks: number[];
-    up: number[];
-    maintenance_checks: number[];
-    maintenance_up: number[];
+    periods: string | [number, number, number, number, number][];
   }>(
     db,
-    sql`SELECT monitor_id, array_agg(day ORDER BY day) AS days, array_agg(checks ORDER BY day) AS checks,
-               array_agg(up ORDER BY day) AS up, array_agg(maintenance_checks ORDER BY day) AS maintenance_checks,
-               array_agg(maintenance_up ORDER BY day) AS maintenance_up
-        FROM (SELECT monitor_id, ((at AT TIME ZONE 'UTC')::date - DATE '1970-01-01') AS day,
-                     sum(checks)::int AS checks, sum(up)::int AS up,
-                     sum(maintenance_checks)::int AS maintenance_checks, sum(maintenance_up)::int AS maintenance_up
-              FROM (${sql.join(parts, sql` UNION ALL `)}) x GROUP BY 1, 2) d
+    sql`SELECT monitor_id,
+               json_agg(json_build_array((extract(epoch FROM at) * 1000)::float8, checks, up, maintenance_checks,
+                                         maintenance_up)) AS periods
+        FROM (${sql.join(parts, sql` UNION ALL `)}) x
         GROUP BY monitor_id ORDER BY monitor_id`,
   );
-  return rows.flatMap((row) =>
-    row.days.map((day, i) => ({
-      monitorId: row.monitor_id,
-      day: day * DAY_MS,
-      checks: row.checks[i]!,
-      up: row.up[i]!,
-      maintenanceChecks: row.maintenance_checks[i]!,
-      maintenanceUp: row.maintenance_up[i]!,
-    })),
-  );
+  return rows.flatMap((row) => {
+    const byDay = new Map<number, DayUptime>();
+    // node-postgres parses json columns; PGlite may hand back the text.
+    const periods = typeof row.periods === 'string' ? JSON.parse(row.periods) : row.periods;
+    for (const [at, checks, up, maintenanceChecks, maintenanceUp] of periods as number[][]) {
+      const day = Math.floor(at! / DAY_MS) * DAY_MS;
+      const counts = byDay.get(day);
+      if (counts) {
+        counts.checks += checks!;
+        counts.up += up!;
+        counts.maintenanceChecks += maintenanceChecks!;
+        counts.maintenanceUp += maintenanceUp!;
+      } else {
+        byDay.set(day, {
+          monitorId: row.monitor_id,
+          day,
+          checks: checks!,
+          up: up!,
+          maintenanceChecks: maintenanceChecks!,
+          maintenanceUp: maintenanceUp!,
+        });
+      }
+    }
+    return [...byDay.values()].sort((a, b) => a.day - b.day);
+  });
 }
