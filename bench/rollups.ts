@@ -2,12 +2,15 @@
  * Rollups: with 10 million raw check rows in the partitioned table and 90 days of hourly and daily rollups,
  * the two reads the long windows need: one monitor's 90-day stats (uptime, p50/p95/p99, daily series:
  * what `GET /api/results/:id/stats?window=90d` reads) and the 90 daily uptime bars of 100 monitors (a
- * status page). Also the maintenance step's roll of one hour of those monitors' raw rows.
+ * status page), each monitor in planned maintenance an hour a week. Also the roll of the hours since.
  *
  * The raw rows cover the last 34.7 days (100 monitors × 2 regions, one check a minute); the rollups of the
  * 90 days are generated directly in SQL as hourly rows; then every hour that has raw rows is rolled from
- * them for real (replacing the generated row) and every day from its hours, as maintenance does. The last
- * hour is left unrolled, so each read also aggregates raw rows, as it does before the next hourly run. Timed through the project's own query functions, median of repeated warm runs.
+ * them for real (replacing the generated row) and every day from its hours, as maintenance does. The reads
+ * are timed twice in the same run: rolled up to the hour before the last (a raw tail of one to two hours,
+ * as between two hourly maintenance runs before the hour in progress was rolled), then rolled up to two
+ * minutes ago (as the producer keeps it, rolling the hour in progress every 5 minutes). Timed through the
+ * project's own query functions, median of repeated warm runs.
  */
 import { ROLL_SETTLE_MS, rollups, statsQueries } from '@better-uptime/db';
 import { type BenchContext, type Figure, type FigureResult, below } from './lib/figure.js';

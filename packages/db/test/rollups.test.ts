@@ -8,6 +8,7 @@ import {
   queryRows,
   type ResultRow,
   ROLL_SETTLE_MS,
+  rollRecent,
   rollups,
   runMaintenance,
   statsQueries,
@@ -293,6 +294,34 @@ describe.each(databaseVariants())('rollups on $name', (variant) => {
       await expect(runMaintenance(db, { retentionDays: 30, rollupRetentionDays: 0, now })).rejects.toThrow(
         /rollupRetentionDays/,
       );
+    },
+  );
+
+  it.skipIf(!variant.available)(
+    'roll the hour in progress between maintenance runs, up to the settle margin',
+    async () => {
+      const { db } = handle;
+      const monitorId = await seedMonitor(db, await seedUser(db));
+      const noMaintenance = async () => [];
+      // Before the first maintenance run there is nothing to continue from.
+      expect(await rollRecent(db, { now, maintenanceIntervals: noMaintenance })).toBe(0);
+      await insertResults(db, [resultRow(monitorId, horizon + 60_000)]);
+      await runMaintenance(db, { retentionDays: 30, now });
+      expect(await rollups.rolledTo(db)).toBe(now - ROLL_SETTLE_MS);
+
+      // A result in the hour in progress after the horizon: read raw until the next roll, then from its row.
+      const later = now + 10 * 60_000;
+      await insertResults(db, [resultRow(monitorId, now - 60_000, { status: 'Down', statusCode: 500 })]);
+      expect(await rollRecent(db, { now: later, maintenanceIntervals: noMaintenance })).toBe(1);
+      expect(await rollups.rolledTo(db)).toBe(later - ROLL_SETTLE_MS);
+      const hour = await queryRows<{ checks: number; up: number }>(
+        db,
+        sql`SELECT checks, up FROM check_rollups WHERE monitor_id = ${monitorId} AND period = 'hour'`,
+      );
+      expect(hour).toEqual([{ checks: 2, up: 1 }]);
+      // Nothing new to roll within the settle margin.
+      expect(await rollRecent(db, { now: later + 60_000, maintenanceIntervals: noMaintenance })).toBe(1);
+      expect(await rollRecent(db, { now: later, maintenanceIntervals: noMaintenance })).toBe(0);
     },
   );
 });
