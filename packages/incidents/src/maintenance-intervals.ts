@@ -1,4 +1,5 @@
-import { type Database, maintenanceWindowQueries, rollups } from '@better-uptime/db';
+import type { rollups } from '@better-uptime/db';
+import { type Database, maintenanceWindowQueries } from '@better-uptime/db';
 import { occurrencesBetween } from './maintenance-windows.js';
 import { windowRule } from './record-results.js';
 
