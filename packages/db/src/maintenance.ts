@@ -165,7 +165,9 @@ async function rollUpTo(
     const firstResult = (await firstResultHour(db, start)) ?? horizon;
     start = Math.min(Math.max(start, firstResult), Math.floor(horizon / HOUR_MS) * HOUR_MS);
     const end = Math.min(start + ROLL_CHUNK_MS, horizon);
-    const maintenance = await maintenanceIntervals(start, end);
+    // Asked before the lock's transaction (on PGlite that holds the only connection), with an hour to spare
+    // for a horizon another runner may have reached; intervals beyond the rolled range match nothing.
+    const maintenance = await maintenanceIntervals(start, end + ROLL_SETTLE_MS + HOUR_MS);
     written += await underMaintenanceLock(db, async (tx) => {
       // Never short of the horizon another runner (with a clock ahead) reached: the row of the hour it falls
       // in must hold every result before it.

@@ -151,9 +151,9 @@ export class Scheduler {
   }
 
   /**
-   * Starts a maintenance run (partitions ahead, retention) when one is due. It runs beside the ticks, not in
-   * them: a drop waiting for its table lock or a long default-partition cleanup must not delay publishing,
-   * and a failing run must not stop scheduling.
+   * Starts a maintenance run (partitions ahead, rollups, retention) when one is due, else a roll of the hour in
+   * progress when that is due. They run beside the ticks, not in them: a drop waiting for its table lock or a
+   * long default-partition cleanup must not delay publishing, and a failing run must not stop scheduling.
    */
   private maintain(now: number): void {
     if (this.maintenance) return;
