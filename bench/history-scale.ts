@@ -6,9 +6,8 @@
  */
 import { resultQueries, statsQueries } from '@better-uptime/db';
 import { type BenchContext, type Figure, type FigureResult, below } from './lib/figure.js';
-import { insertBenchUser, insertMonitors, seedHistory } from './lib/load.js';
-import { createBenchDatabase } from './lib/services.js';
-import { median, percentiles, round } from './lib/stats.js';
+import { seededHistory, timeWarm as time } from './lib/history.js';
+import { round } from './lib/stats.js';
 
 const REGIONS = ['usa', 'india'];
 const INTERVAL_SECONDS = 30;
@@ -18,51 +17,14 @@ const SLOTS = (30 * 86_400) / INTERVAL_SECONDS;
 const MONITORS = 58;
 const REPEATS = 15;
 
-async function time(
-  run: () => Promise<unknown>,
-  repeats: number,
-): Promise<{ coldMs: number; medianMs: number; p95Ms: number }> {
-  const coldStart = performance.now();
-  await run();
-  const coldMs = performance.now() - coldStart;
-  const warm: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    await run();
-    warm.push(performance.now() - start);
-  }
-  return { coldMs, medianMs: median(warm)!, p95Ms: percentiles(warm, [95]).p95! };
-}
-
 async function run(ctx: BenchContext): Promise<FigureResult> {
-  const db = await createBenchDatabase('history');
-  ctx.defer(() => db.drop());
-  const userId = await insertBenchUser(db.pool);
-  const monitorIds = await insertMonitors(db.pool, {
-    userId,
-    count: MONITORS,
-    url: (i) => `https://example.com/health/${i}`,
-    intervalSeconds: INTERVAL_SECONDS,
-    firstCheck: { kind: 'never' },
-  });
   const slots = ctx.quick ? SLOTS / 10 : SLOTS;
-  const total = MONITORS * REGIONS.length * slots;
-  ctx.progress.step(
-    `writing ${total} check rows (${slots} slots × ${REGIONS.length} regions × ${MONITORS} monitors)`,
-  );
-  const seedStarted = Date.now();
-  let written = 0;
-  await ctx.progress.during(
-    seedHistory(db.pool, db.handle.db, {
-      monitorIds,
-      regions: REGIONS,
-      intervalSeconds: INTERVAL_SECONDS,
-      slots,
-      onProgress: (rows) => (written = rows),
-    }),
-    () => `${written} / ${total} rows`,
-  );
-  const seedSeconds = (Date.now() - seedStarted) / 1000;
+  const { db, userId, monitorIds, seedSeconds } = await seededHistory(ctx, 'history', {
+    monitors: MONITORS,
+    regions: REGIONS,
+    intervalSeconds: INTERVAL_SECONDS,
+    slots,
+  });
   ctx.progress.step('VACUUM ANALYZE');
   await db.pool.query('VACUUM ANALYZE check_results');
   const [{ count } = { count: '0' }] = (

@@ -5,10 +5,19 @@ import { gunzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, type DatabaseHandle, newId, runMaintenance, statsQueries } from '@better-uptime/db';
+import {
+  type Database,
+  type DatabaseHandle,
+  insertResults,
+  newId,
+  runMaintenance,
+  statsQueries,
+} from '@better-uptime/db';
+import { maintenanceIntervals } from '@better-uptime/incidents';
 import {
   databaseVariants,
   postgresAvailable,
+  resultRow,
   seedMonitor,
   seedUser,
   type TestDatabase,
@@ -573,6 +582,60 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
       }
     });
 
+    it('counts degraded checks and checks in planned maintenance; uptime leaves maintenance out', async () => {
+      const id = (await createMonitor(app, user, { name: 'deployed', regions: ['usa'] })).id;
+      const window = await app.inject({
+        method: 'POST',
+        url: '/api/maintenance',
+        headers: user.bearer,
+        payload: {
+          name: 'deploy',
+          monitorIds: [id],
+          startsAt: at(40 * MINUTE).toISOString(),
+          endsAt: at(20 * MINUTE).toISOString(),
+        },
+      });
+      expect(window.statusCode).toBe(201);
+      // One check a minute for an hour: down 25, 30 and 35 minutes ago (in the window) and 50 (outside);
+      // degraded 5 and 6 minutes ago. The window [40, 20) minutes ago holds the checks 21..40 minutes ago.
+      const rows = Array.from({ length: 60 }, (_, i) => {
+        const down = [25, 30, 35, 50].includes(i);
+        return resultRow(id, at(i * MINUTE), {
+          status: down ? 'Down' : 'Up',
+          statusCode: down ? 503 : 200,
+          reason: down ? 'http_status' : null,
+          details: i === 5 || i === 6 ? { degraded: true } : null,
+        });
+      });
+      await insertResults(testDb.handle.db, rows);
+      const expected = {
+        region: 'usa',
+        checks: 60,
+        up: 56,
+        degraded: 2,
+        maintenanceChecks: 20,
+        maintenanceUp: 17,
+        uptimePercent: 97.5, // (56 − 17) / (60 − 20)
+        degradedPercent: 3.3333,
+      };
+      // Up to a day: from the raw results, so at once.
+      expect((await get(`/api/results/${id}/stats?window=24h`)).json().regions).toEqual([
+        expect.objectContaining(expected),
+      ]);
+      // Rolled up again (the hour in progress too), the long windows read the same figures from the rollups.
+      const windows = ['24h', '7d', '90d'];
+      await runMaintenance(testDb.handle.db, {
+        retentionDays: 3650,
+        now: NOW,
+        maintenanceIntervals: (fromMs, toMs) => maintenanceIntervals(testDb.handle.db, 'every', fromMs, toMs),
+      });
+      for (const w of windows) {
+        expect((await get(`/api/results/${id}/stats?window=${w}`)).json().regions).toEqual([
+          expect.objectContaining(expected),
+        ]);
+      }
+    });
+
     it('lists the regions the monitor is checked from even without checks', async () => {
       const id = (await createMonitor(app, user, { regions: ['india'] })).id;
       const body = (await get(`/api/results/${id}/stats`)).json();
@@ -581,7 +644,11 @@ describe.skipIf(!postgresAvailable())('dashboard endpoints (PostgreSQL)', () => 
           region: 'india',
           checks: 0,
           up: 0,
+          degraded: 0,
+          maintenanceChecks: 0,
+          maintenanceUp: 0,
           uptimePercent: null,
+          degradedPercent: null,
           avgMs: null,
           p50Ms: null,
           p95Ms: null,

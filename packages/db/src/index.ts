@@ -22,8 +22,11 @@ export {
   DEFAULT_REROLL_HOURS,
   DEFAULT_RETENTION_DAYS,
   DEFAULT_ROLLUP_RETENTION_DAYS,
+  type MaintenanceIntervalsOf,
   type MaintenanceOptions,
   type MaintenanceReport,
+  ROLL_SETTLE_MS,
+  rollRecent,
   runMaintenance,
 } from './maintenance.js';
 export * as rollups from './rollups.js';

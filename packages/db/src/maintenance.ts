@@ -16,6 +16,7 @@ import {
   deleteRollupsBefore,
   firstResultHour,
   HOUR_MS,
+  type MaintenanceInterval,
   rollHours,
   rolledTo,
   setRolledTo,
@@ -30,6 +31,18 @@ export const DEFAULT_ROLLUP_RETENTION_DAYS = 400;
 export const DEFAULT_REROLL_HOURS = 6;
 /** Hours rolled per transaction: a first roll over a long history goes a day at a time. */
 const ROLL_CHUNK_MS = 24 * HOUR_MS;
+/**
+ * Rolls reach up to this long before now: a check's result lands within its timeout (at most a minute) of its
+ * slot, so the rows before it are nearly all there. The few later ones are counted by the next hourly reroll.
+ */
+export const ROLL_SETTLE_MS = 2 * 60_000;
+
+/**
+ * The stretches of planned maintenance of every monitor that overlap [fromMs, toMs). Given by the caller: the
+ * windows' rules live in packages/incidents, which depends on this package.
+ */
+export type MaintenanceIntervalsOf = (fromMs: number, toMs: number) => Promise<MaintenanceInterval[]>;
+const NO_MAINTENANCE: MaintenanceIntervalsOf = async () => [];
 
 /**
  * Sessions that expired or were revoked more than this long ago are deleted. Kept a while after they end
@@ -54,6 +67,8 @@ export interface MaintenanceOptions {
   rollupRetentionDays?: number;
   /** Closed hours rolled again at each run, for late results (default 6). */
   rerollHours?: number;
+  /** Where the rolls learn which checks fell in planned maintenance; without it (some tests), none did. */
+  maintenanceIntervals?: MaintenanceIntervalsOf;
   now?: number;
   /** Daily partitions are made this many days ahead of today (default 3), and for yesterday. */
   daysAhead?: number;
@@ -71,7 +86,7 @@ export interface MaintenanceReport {
   dropped: string[];
   /** Partitions past retention whose drop could not get the table lock in time; retried at the next run. */
   deferred: string[];
-  /** Hourly rollup rows written (new or rolled again). */
+  /** Hourly rollup rows written (new or rolled again, the hour in progress included). */
   hoursRolled: number;
   /** Rollup rows deleted because they start before ROLLUP_RETENTION_DAYS. */
   rollupsPurged: number;
@@ -134,26 +149,70 @@ async function purgeAll(
 }
 
 /**
- * Rolls every closed hour since the last run (from `rerollHours` before it, for late results; from the first
- * result on the first run) into hourly and daily rollups, a day per transaction, each advancing the horizon.
- * Stretches without results are skipped, so a stray result years back costs one query, not a day's roll
- * per year.
+ * Rolls the results from the hour `from` falls in up to `horizon` into hourly and daily rollups, a day per
+ * transaction, each advancing the roll horizon. Stretches without results are skipped, so a stray result
+ * years back costs one query, not a day's roll per year.
  */
-async function rollClosedHours(db: Database, now: number, rerollHours: number): Promise<number> {
-  const horizon = Math.floor(now / HOUR_MS) * HOUR_MS;
-  const rolled = await rolledTo(db);
-  let start = rolled === null ? 0 : Math.min(rolled - rerollHours * HOUR_MS, horizon);
+async function rollUpTo(
+  db: Database,
+  from: number,
+  horizon: number,
+  maintenanceIntervals: MaintenanceIntervalsOf,
+): Promise<number> {
+  let start = Math.floor(Math.min(from, horizon) / HOUR_MS) * HOUR_MS;
   let written = 0;
   for (;;) {
-    start = Math.min(Math.max(start, (await firstResultHour(db, start)) ?? horizon), horizon);
+    const firstResult = (await firstResultHour(db, start)) ?? horizon;
+    start = Math.min(Math.max(start, firstResult), Math.floor(horizon / HOUR_MS) * HOUR_MS);
     const end = Math.min(start + ROLL_CHUNK_MS, horizon);
+    // Asked before the lock's transaction (on PGlite that holds the only connection), with an hour to spare
+    // for a horizon another runner may have reached; intervals beyond the rolled range match nothing.
+    const maintenance = await maintenanceIntervals(start, end + ROLL_SETTLE_MS + HOUR_MS);
     written += await underMaintenanceLock(db, async (tx) => {
-      const rows = await rollHours(tx, start, end);
-      await setRolledTo(tx, end);
+      // Never short of the horizon another runner (with a clock ahead) reached: the row of the hour it falls
+      // in must hold every result before it.
+      const reached = end >= horizon ? Math.max(end, (await rolledTo(tx)) ?? end) : end;
+      const rows = await rollHours(tx, start, reached, maintenance);
+      await setRolledTo(tx, reached);
       return rows;
     });
     if (end >= horizon) return written;
     start = end;
+  }
+}
+
+/**
+ * Rolls every result since the last run (from `rerollHours` before it, for late results; from the first
+ * result on the first run) up to ROLL_SETTLE_MS before now.
+ */
+async function rollSinceLastRun(
+  db: Database,
+  now: number,
+  rerollHours: number,
+  maintenanceIntervals: MaintenanceIntervalsOf,
+): Promise<number> {
+  const rolled = await rolledTo(db);
+  const from = rolled === null ? 0 : rolled - rerollHours * HOUR_MS;
+  return rollUpTo(db, from, now - ROLL_SETTLE_MS, maintenanceIntervals);
+}
+
+/**
+ * Rolls the hour in progress again, up to ROLL_SETTLE_MS before now, so that reads of long windows take only
+ * the last few minutes from the raw results. Cheap (at most the hours since the last roll), so the producer
+ * runs it every few minutes between the hourly maintenance runs. Does nothing before the first maintenance
+ * run and when another runner holds the maintenance lock; returns the hourly rows written.
+ */
+export async function rollRecent(
+  db: Database,
+  { now = Date.now(), maintenanceIntervals }: { now?: number; maintenanceIntervals: MaintenanceIntervalsOf },
+): Promise<number> {
+  const rolled = await rolledTo(db);
+  if (rolled === null || rolled >= now - ROLL_SETTLE_MS) return 0;
+  try {
+    return await rollUpTo(db, rolled, now - ROLL_SETTLE_MS, maintenanceIntervals);
+  } catch (error) {
+    if (error instanceof MaintenanceBusy) return 0;
+    throw error;
   }
 }
 
@@ -166,8 +225,8 @@ function covers(partition: ResultPartition, dayStartMs: number): boolean {
 }
 
 /**
- * Keeps check_results in shape: daily partitions made for yesterday up to `daysAhead` days ahead, closed
- * hours rolled up (before any drop) and rollups past `rollupRetentionDays` deleted, whole
+ * Keeps check_results in shape: daily partitions made for yesterday up to `daysAhead` days ahead, results
+ * rolled up (before any drop) and rollups past `rollupRetentionDays` deleted, whole
  * partitions dropped once every row in them is older than `retentionDays` (now − retention ≥ their upper
  * bound), rows past retention deleted from the default partition in bounded batches, sessions deleted
  * a day after they expired or were revoked, and events older than the retention deleted. Today's and later
@@ -184,6 +243,7 @@ export async function runMaintenance(db: Database, options: MaintenanceOptions):
     lockTimeoutMs = 1_000,
     rollupRetentionDays = DEFAULT_ROLLUP_RETENTION_DAYS,
     rerollHours = DEFAULT_REROLL_HOURS,
+    maintenanceIntervals = NO_MAINTENANCE,
   } = options;
   if (!Number.isInteger(retentionDays) || retentionDays < 1) {
     throw new RangeError(`retentionDays must be a whole number of days, at least 1 (got ${retentionDays})`);
@@ -225,7 +285,7 @@ export async function runMaintenance(db: Database, options: MaintenanceOptions):
     }
 
     // Before any drop, so raw results past retention are rolled up before they go.
-    report.hoursRolled = await rollClosedHours(db, now, rerollHours);
+    report.hoursRolled = await rollSinceLastRun(db, now, rerollHours, maintenanceIntervals);
     if (report.hoursRolled > 0) log?.debug({ rows: report.hoursRolled }, 'hourly rollups written');
 
     for (const partition of partitions) {

@@ -193,6 +193,11 @@ export const checkRollups = pgTable(
     startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
     checks: integer('checks').notNull(),
     up: integer('up').notNull(),
+    /** Up checks flagged degraded (details.degraded). */
+    degraded: integer('degraded').notNull().default(0),
+    /** Checks whose slot fell in a planned maintenance window of the monitor, and how many of them were up. */
+    maintenanceChecks: integer('maintenance_checks').notNull().default(0),
+    maintenanceUp: integer('maintenance_up').notNull().default(0),
     /** Checks that got a response. */
     responses: integer('responses').notNull(),
     responseMsSum: bigint('response_ms_sum', { mode: 'number' }).notNull(),
@@ -210,10 +215,35 @@ export const checkRollups = pgTable(
     rolledAt: timestamp('rolled_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    // Migration 0006 adds INCLUDE (checks, up), which drizzle-kit cannot express: uptime bars read the key alone.
+    // Migrations 0006 and 0011 add INCLUDE (checks, up, maintenance_checks, maintenance_up), which drizzle-kit
+    // cannot express: uptime bars read the key alone.
     primaryKey({ name: 'check_rollups_pkey', columns: [t.monitorId, t.period, t.startsAt, t.region] }),
     check('check_rollups_period_check', sql`${t.period} IN ('hour','day')`),
     index('check_rollups_starts_at_idx').on(t.startsAt),
+  ],
+);
+
+/**
+ * Per monitor and UTC day, every region together: the uptime counts of the daily rollups, for the uptime bars
+ * of many monitors (half the rows of check_rollups' days). Migration 0011 adds INCLUDE (checks, up,
+ * maintenance_checks, maintenance_up) to the key.
+ */
+export const uptimeDays = pgTable(
+  'uptime_days',
+  {
+    monitorId: uuid('monitor_id')
+      .notNull()
+      .references(() => monitors.id, { onDelete: 'cascade' }),
+    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+    checks: integer('checks').notNull(),
+    up: integer('up').notNull(),
+    degraded: integer('degraded').notNull(),
+    maintenanceChecks: integer('maintenance_checks').notNull(),
+    maintenanceUp: integer('maintenance_up').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'uptime_days_pkey', columns: [t.monitorId, t.startsAt] }),
+    index('uptime_days_starts_at_idx').on(t.startsAt),
   ],
 );
 

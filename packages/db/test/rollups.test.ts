@@ -7,6 +7,8 @@ import {
   insertResults,
   queryRows,
   type ResultRow,
+  ROLL_SETTLE_MS,
+  rollRecent,
   rollups,
   runMaintenance,
   statsQueries,
@@ -108,11 +110,36 @@ describe('the window cover', () => {
     expect(coverWindow(from, to, rolled, true).map((p) => [p.source, p.fromMs, p.toMs])).toEqual([
       ['raw', from, day - 2 * HOUR],
       ['hour', day - 2 * HOUR, day],
-      ['day', day, day + 2 * DAY_MS],
-      ['hour', day + 2 * DAY_MS, rolled],
+      ['day', day, rolled], // the horizon's day from its row of the results before the horizon
       ['raw', rolled, to],
     ]);
+    // A window ending before the horizon: whole days, then whole hours, then raw rows.
+    const end = rolled - 3 * HOUR;
+    expect(coverWindow(from, end, rolled, true).map((p) => [p.source, p.fromMs, p.toMs])).toEqual([
+      ['raw', from, day - 2 * HOUR],
+      ['hour', day - 2 * HOUR, day],
+      ['day', day, day + DAY_MS],
+      ['hour', day + DAY_MS, end],
+      ['raw', end, end],
+    ]);
     expect(coverWindow(from, to, rolled, false).map((p) => p.source)).toEqual(['raw', 'hour', 'raw']);
+    // Rolled into the hour in progress: that hour's row (results before the horizon), raw from the horizon on.
+    const inHour = to - 3 * 60_000;
+    expect(
+      coverWindow(from, to, inHour, false)
+        .slice(-2)
+        .map((p) => [p.source, p.fromMs, p.toMs]),
+    ).toEqual([
+      ['hour', day - 2 * HOUR, inHour],
+      ['raw', inHour, to],
+    ]);
+    // A window ending before the horizon's hour reads whole hours only.
+    expect(coverWindow(from, inHour - HOUR, inHour, false).slice(-1)[0]).toMatchObject({
+      source: 'raw',
+      fromMs: Math.floor((inHour - HOUR) / HOUR) * HOUR,
+    });
+    // A horizon whose hour starts before the window's first whole hour: all raw.
+    expect(coverWindow(day + 10 * 60_000, day + 90 * 60_000, day + 30 * 60_000, false)).toHaveLength(1);
     expect(coverWindow(from, to, null, true)).toEqual([
       { source: 'raw', fromMs: from, toMs: to, inclusive: true },
     ]);
@@ -131,6 +158,8 @@ describe.each(databaseVariants())('rollups on $name', (variant) => {
   let drop: () => Promise<void>;
   const now = startOfUtcDay(Date.now()) + 13 * HOUR + 20 * 60_000;
   const horizon = Math.floor(now / HOUR) * HOUR;
+  /** Where a maintenance run at `now` rolls to: the hour in progress too, up to a settle margin. */
+  const rolledUpTo = now - ROLL_SETTLE_MS;
 
   beforeEach(async () => {
     if (!variant.available) return;
@@ -160,7 +189,7 @@ describe.each(databaseVariants())('rollups on $name', (variant) => {
           sql`SELECT monitor_id, region, ${period} AS period,
                      to_timestamp(floor(extract(epoch FROM scheduled_at) / ${seconds}) * ${seconds})::text AS starts_at,
                      count(*)::int AS checks, (count(*) FILTER (WHERE status = 'Up'))::int AS up
-              FROM check_results WHERE scheduled_at < ${new Date(horizon).toISOString()}::timestamptz
+              FROM check_results WHERE scheduled_at < ${new Date(rolledUpTo).toISOString()}::timestamptz
               GROUP BY 1, 2, 4 ORDER BY 1, 4, 2`,
         );
         const actual = await queryRows<Counted>(
@@ -172,7 +201,7 @@ describe.each(databaseVariants())('rollups on $name', (variant) => {
       }
 
       // Daily uptime bars (all regions together) against the raw rows of each day, today's partial day included.
-      const bars = await rollups.dailyUptime(db, monitors, { days: 90, nowMs: now });
+      const bars = await rollups.dailyUptime(db, monitors, { days: 90, nowMs: now, maintenance: [] });
       const rawDays = await queryRows<{ monitorId: string; day: number; checks: number; up: number }>(
         db,
         sql`SELECT monitor_id AS "monitorId", (floor(extract(epoch FROM scheduled_at) / 86400) * 86400000)::float8 AS day,
@@ -180,7 +209,9 @@ describe.each(databaseVariants())('rollups on $name', (variant) => {
             FROM check_results WHERE scheduled_at <= ${new Date(now).toISOString()}::timestamptz
             GROUP BY 1, 2 ORDER BY 1, 2`,
       );
-      expect(bars).toEqual(rawDays.map((d) => ({ ...d, day: Number(d.day) })));
+      expect(bars).toEqual(
+        rawDays.map((d) => ({ ...d, day: Number(d.day), maintenanceChecks: 0, maintenanceUp: 0 })),
+      );
       expect(bars.length).toBe(2 * 4);
 
       // A window over days: rollups inside, raw rows at the edges, against the raw percentile_cont.
@@ -192,6 +223,7 @@ describe.each(databaseVariants())('rollups on $name', (variant) => {
           fromMs: from.getTime(),
           toMs: to.getTime(),
           periodSeconds: 86_400,
+          maintenance: [],
         });
         for (const summary of raw) {
           const mine = figures.filter((f) => f.region === summary.region);
@@ -262,6 +294,34 @@ describe.each(databaseVariants())('rollups on $name', (variant) => {
       await expect(runMaintenance(db, { retentionDays: 30, rollupRetentionDays: 0, now })).rejects.toThrow(
         /rollupRetentionDays/,
       );
+    },
+  );
+
+  it.skipIf(!variant.available)(
+    'roll the hour in progress between maintenance runs, up to the settle margin',
+    async () => {
+      const { db } = handle;
+      const monitorId = await seedMonitor(db, await seedUser(db));
+      const noMaintenance = async () => [];
+      // Before the first maintenance run there is nothing to continue from.
+      expect(await rollRecent(db, { now, maintenanceIntervals: noMaintenance })).toBe(0);
+      await insertResults(db, [resultRow(monitorId, horizon + 60_000)]);
+      await runMaintenance(db, { retentionDays: 30, now });
+      expect(await rollups.rolledTo(db)).toBe(now - ROLL_SETTLE_MS);
+
+      // A result in the hour in progress after the horizon: read raw until the next roll, then from its row.
+      const later = now + 10 * 60_000;
+      await insertResults(db, [resultRow(monitorId, now - 60_000, { status: 'Down', statusCode: 500 })]);
+      expect(await rollRecent(db, { now: later, maintenanceIntervals: noMaintenance })).toBe(1);
+      expect(await rollups.rolledTo(db)).toBe(later - ROLL_SETTLE_MS);
+      const hour = await queryRows<{ checks: number; up: number }>(
+        db,
+        sql`SELECT checks, up FROM check_rollups WHERE monitor_id = ${monitorId} AND period = 'hour'`,
+      );
+      expect(hour).toEqual([{ checks: 2, up: 1 }]);
+      // Nothing new to roll within the settle margin.
+      expect(await rollRecent(db, { now: later + 60_000, maintenanceIntervals: noMaintenance })).toBe(1);
+      expect(await rollRecent(db, { now: later, maintenanceIntervals: noMaintenance })).toBe(0);
     },
   );
 });

@@ -5,8 +5,10 @@ import {
   type DueMonitor,
   DEFAULT_RETENTION_DAYS,
   republishAbandonedClaims,
+  rollRecent,
   runMaintenance,
 } from '@better-uptime/db';
+import { maintenanceIntervals } from '@better-uptime/incidents';
 import { PUSH_KIND_NAMES } from '@better-uptime/checker';
 import type { MetricsSink } from '@better-uptime/metrics/sink';
 import type { TaskQueue } from '@better-uptime/redis-stream';
@@ -26,6 +28,11 @@ export interface SchedulerOptions {
   batchSize?: number;
   /** How often result partitions are made ahead and old ones dropped (the maintenance step). */
   maintenanceIntervalMs?: number;
+  /**
+   * How often, between maintenance runs, the hour in progress is rolled up again (default 5 min), so long
+   * windows read only the last minutes from raw results.
+   */
+  rollIntervalMs?: number;
   /** Results older than this many days are removed by the maintenance step (default 90). */
   retentionDays?: number;
   /** Hourly and daily rollups older than this many days are removed by the maintenance step (default 400). */
@@ -51,11 +58,13 @@ const MAINTENANCE_RETRY_MS = 60_000;
 export class Scheduler {
   private readonly batchSize: number;
   private readonly maintenanceIntervalMs: number;
+  private readonly rollIntervalMs: number;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
   private failures = 0;
   private lastMaintenance = 0;
+  private lastRoll = 0;
   private maintenance: Promise<void> | undefined;
   /** Totals since start, for logs and metrics. */
   readonly counters = { published: 0, heartbeatsJudged: 0, tickFailures: 0 };
@@ -63,6 +72,7 @@ export class Scheduler {
   constructor(private readonly options: SchedulerOptions) {
     this.batchSize = options.batchSize ?? 500;
     this.maintenanceIntervalMs = options.maintenanceIntervalMs ?? 3_600_000;
+    this.rollIntervalMs = options.rollIntervalMs ?? 300_000;
   }
 
   /**
@@ -141,16 +151,33 @@ export class Scheduler {
   }
 
   /**
-   * Starts a maintenance run (partitions ahead, retention) when one is due. It runs beside the ticks, not in
-   * them: a drop waiting for its table lock or a long default-partition cleanup must not delay publishing,
-   * and a failing run must not stop scheduling.
+   * Starts a maintenance run (partitions ahead, rollups, retention) when one is due, else a roll of the hour in
+   * progress when that is due. They run beside the ticks, not in them: a drop waiting for its table lock or a
+   * long default-partition cleanup must not delay publishing, and a failing run must not stop scheduling.
    */
   private maintain(now: number): void {
-    if (this.maintenance || now - this.lastMaintenance < this.maintenanceIntervalMs) return;
-    this.lastMaintenance = now;
+    if (this.maintenance) return;
     const { db, logger } = this.options;
+    const intervalsOf = (fromMs: number, toMs: number) => maintenanceIntervals(db, 'every', fromMs, toMs);
+    if (now - this.lastMaintenance < this.maintenanceIntervalMs) {
+      if (now - this.lastRoll < this.rollIntervalMs) return;
+      this.lastRoll = now;
+      this.maintenance = rollRecent(db, { now, maintenanceIntervals: intervalsOf })
+        .then(
+          () => undefined,
+          (error: unknown) =>
+            logger.warn({ err: error }, 'rolling the hour in progress failed; retrying later'),
+        )
+        .finally(() => {
+          this.maintenance = undefined;
+        });
+      return;
+    }
+    this.lastMaintenance = now;
+    this.lastRoll = now;
     this.maintenance = runMaintenance(db, {
       now,
+      maintenanceIntervals: intervalsOf,
       retentionDays: this.options.retentionDays ?? DEFAULT_RETENTION_DAYS,
       ...(this.options.rollupRetentionDays === undefined
         ? {}

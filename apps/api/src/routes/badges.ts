@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { monitorQueries, rollups } from '@better-uptime/db';
-import { shownState } from '@better-uptime/incidents';
+import { maintenanceIntervals, shownState } from '@better-uptime/incidents';
 import { type Badge, type BadgeColor, renderBadge } from '../badges/svg.js';
 import type { ApiContext, ApiServer } from '../context.js';
 import { notFound } from '../errors.js';
@@ -78,19 +78,30 @@ export function badgeRoutes(app: ApiServer, ctx: ApiContext): void {
     return monitor;
   }
 
-  /** Checks, up checks, and response-time sum and count of the monitor over the last `ms`, all regions. */
+  /** Uptime counts, and response-time sum and count of the monitor over the last `ms`, all regions. */
   async function figures(monitorId: string, ms: number) {
-    const now = ctx.now();
+    const toMs = ctx.now();
+    const fromMs = toMs - ms;
     const rows = await rollups.windowFigures(db, [monitorId], {
-      fromMs: now - ms,
-      toMs: now,
+      fromMs,
+      toMs,
       periodSeconds: 86_400,
+      maintenance: await maintenanceIntervals(db, [monitorId], fromMs, toMs),
       withHistogram: false,
     });
-    const total = { checks: 0, up: 0, responses: 0, responseMsSum: 0 };
+    const total = {
+      checks: 0,
+      up: 0,
+      maintenanceChecks: 0,
+      maintenanceUp: 0,
+      responses: 0,
+      responseMsSum: 0,
+    };
     for (const row of rows) {
       total.checks += row.checks;
       total.up += row.up;
+      total.maintenanceChecks += row.maintenanceChecks;
+      total.maintenanceUp += row.maintenanceUp;
       total.responses += row.responses;
       total.responseMsSum += row.responseMsSum;
     }
@@ -135,7 +146,7 @@ export function badgeRoutes(app: ApiServer, ctx: ApiContext): void {
       schema: {
         tags,
         summary:
-          'An uptime badge (up checks / checks over a window, all regions) of a monitor with public badges',
+          'An uptime badge (up checks / checks over a window, all regions, planned maintenance left out) of a monitor with public badges',
         params: ResultParams,
         querystring: UptimeBadgeQuery,
         response: SvgResponse,
@@ -144,8 +155,7 @@ export function badgeRoutes(app: ApiServer, ctx: ApiContext): void {
     async (request, reply) => {
       const window: BadgeWindow = request.query.window ?? '30d';
       const monitor = await publicMonitor(request.params.monitorId);
-      const { checks, up } = await figures(monitor.id, BADGE_WINDOWS[window] * DAY_MS);
-      const percent = checks > 0 ? (up / checks) * 100 : null;
+      const percent = rollups.uptimePercent(await figures(monitor.id, BADGE_WINDOWS[window] * DAY_MS));
       return sendSvg(request, reply, {
         label: request.query.label ?? `uptime ${window}`,
         value: percent === null ? 'no data' : formatPercent(percent),

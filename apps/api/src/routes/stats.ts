@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HEARTBEAT_REGION, judgedRegions, PUSH_KIND_NAMES } from '@better-uptime/checker';
 import { isUuid, monitorQueries, overviewQueries, statsQueries } from '@better-uptime/db';
+import { maintenanceIntervals } from '@better-uptime/incidents';
 import { monitorsInMaintenance } from '../monitors/maintenance.js';
 import { authOf } from '../auth/authenticate.js';
 import type { ApiContext, ApiServer } from '../context.js';
@@ -229,8 +230,9 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
           'Per region over the window: uptime %, and average and p50/p95/p99 response time (percentile_cont) ' +
           'of the checks that got a response; and the window cut into buckets (1 min for 1h, 10 min for ' +
           '24h, 1 h for 7d, 4 h for 30d, 1 day for 90d) with the average and slowest response, the average DNS, connect, ' +
-          'TLS and first-byte times, and the number of down checks. Uptime counts every check as measured, ' +
-          'those run during maintenance windows included (a window stops incidents, not measurements). ' +
+          'TLS and first-byte times, and the number of down checks. Per region also the degraded checks and the ' +
+          'checks run during planned maintenance windows; uptime leaves the latter out (a planned window ' +
+          'lowers no uptime), the same as status pages and badges. ' +
           'Windows beyond a day read the hourly and daily rollups (raw checks only for the hours not rolled ' +
           'up yet, at most about an hour behind), so they outlive RETENTION_DAYS; their percentiles come ' +
           'from histograms, within 4 % of the exact ones.',
@@ -247,12 +249,13 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
       const { ms, bucketSeconds, rolledUp } = STATS_WINDOWS[window];
       const to = new Date(ctx.now());
       const from = new Date(to.getTime() - ms);
-      const { summaries, buckets } = rolledUp
-        ? await statsQueries.rolledUpStats(db, monitorId, { from, to, bucketSeconds })
-        : {
-            summaries: await statsQueries.regionSummaries(db, monitorId, { from, to }),
-            buckets: await statsQueries.responseSeries(db, monitorId, { from, to, bucketSeconds }),
-          };
+      const maintenance = await maintenanceIntervals(db, [monitorId], from.getTime(), to.getTime());
+      const { summaries, buckets } = await statsQueries.windowStats(
+        db,
+        monitorId,
+        { from, to, bucketSeconds, rolledUp },
+        maintenance,
+      );
 
       const seriesOf = groupBy(buckets, (b) => b.region);
       const summaryOf = new Map(summaries.map((s) => [s.region, s]));
@@ -270,7 +273,11 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
             region,
             checks: s?.checks ?? 0,
             up: s?.up ?? 0,
+            degraded: s?.degraded ?? 0,
+            maintenanceChecks: s?.maintenanceChecks ?? 0,
+            maintenanceUp: s?.maintenanceUp ?? 0,
             uptimePercent: round(s?.uptimePercent ?? null, 4),
+            degradedPercent: s && s.checks > 0 ? round((s.degraded / s.checks) * 100, 4) : null,
             avgMs: round(s?.avgMs ?? null, 1),
             p50Ms: round(s?.p50Ms ?? null, 1),
             p95Ms: round(s?.p95Ms ?? null, 1),

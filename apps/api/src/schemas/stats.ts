@@ -200,7 +200,20 @@ const RegionStats = Type.Object(
     region: Type.String(),
     checks: Type.Integer(),
     up: Type.Integer(),
-    uptimePercent: Nullable(Type.Number(), 'Up checks / checks × 100; null without checks'),
+    degraded: Type.Integer({
+      description: 'Up checks flagged degraded (slower than the monitor’s degradedAboveMs)',
+    }),
+    maintenanceChecks: Type.Integer({
+      description:
+        'Checks whose slot fell in a planned maintenance window of the monitor (counted in checks)',
+    }),
+    maintenanceUp: Type.Integer({ description: 'Of maintenanceChecks, how many were up' }),
+    uptimePercent: Nullable(
+      Type.Number(),
+      'Up checks / checks × 100 over the checks outside planned maintenance ((up − maintenanceUp) / ' +
+        '(checks − maintenanceChecks)); null without such checks',
+    ),
+    degradedPercent: Nullable(Type.Number(), 'Degraded checks / checks × 100; null without checks'),
     avgMs: Ms('Over the checks that got a response (status code present)'),
     p50Ms: Ms(
       'Median response time, same checks: percentile_cont of the raw checks up to 24h; from the rollups’ ' +

@@ -1,5 +1,11 @@
 import { type Database, maintenanceWindowQueries, rollups, statusPageQueries } from '@better-uptime/db';
-import { activeAt, currentOrNext, shownState, windowRule } from '@better-uptime/incidents';
+import {
+  activeAt,
+  currentOrNext,
+  maintenanceIntervals,
+  shownState,
+  windowRule,
+} from '@better-uptime/incidents';
 import { type CachedBody, cachedBody } from '../http-cache.js';
 import { PublicStatusPage, type PublicStatusPageJson } from '../schemas/status-page.js';
 import { serializerCompiler } from '../serialization.js';
@@ -13,7 +19,12 @@ export const PAGE_TTL_MS = 5_000;
 const MAX_CACHED_PAGES = 1_000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const percent = (up: number, checks: number) => (checks > 0 ? Math.round((up / checks) * 1e6) / 1e4 : null);
+/** Uptime to 4 decimals (99.9931); planned maintenance left out, as everywhere (rollups.uptimePercent). */
+const percent = (counts: rollups.UptimeCounts) => {
+  const value = rollups.uptimePercent(counts);
+  return value === null ? null : Math.round(value * 1e4) / 1e4;
+};
+const noChecks = (): rollups.UptimeCounts => ({ checks: 0, up: 0, maintenanceChecks: 0, maintenanceUp: 0 });
 
 /**
  * The public view of a status page: only what the owner chose to show, under the display names they gave.
@@ -39,15 +50,16 @@ export async function buildPublicPage(
     windows.filter((w) => activeAt(windowRule(w), now) !== null).map((w) => w.monitorId),
   );
 
-  const bars = new Map<string, Map<number, { checks: number; up: number }>>();
+  const firstDay = Math.floor(now / DAY_MS) * DAY_MS - (BAR_DAYS - 1) * DAY_MS;
+  const bars = new Map<string, Map<number, rollups.UptimeCounts>>();
   if (page.show.uptimeBars || page.show.uptimePercent) {
-    for (const day of await rollups.dailyUptime(db, owned, { days: BAR_DAYS, nowMs: now })) {
+    const maintenance = await maintenanceIntervals(db, owned, firstDay, now);
+    for (const day of await rollups.dailyUptime(db, owned, { days: BAR_DAYS, nowMs: now, maintenance })) {
       let days = bars.get(day.monitorId);
       if (!days) bars.set(day.monitorId, (days = new Map()));
-      days.set(day.day, { checks: day.checks, up: day.up });
+      days.set(day.day, day);
     }
   }
-  const firstDay = Math.floor(now / DAY_MS) * DAY_MS - (BAR_DAYS - 1) * DAY_MS;
 
   const shown = new Map(owned.map((id) => [id, shownState(states.get(id) as never, inMaintenance.has(id))]));
   const sections = page.sections.map((section) => ({
@@ -55,22 +67,23 @@ export async function buildPublicPage(
     monitors: section.monitors
       .filter((m) => shown.has(m.monitorId))
       .map((m) => {
-        const days = bars.get(m.monitorId) ?? new Map<number, { checks: number; up: number }>();
-        let checks = 0;
-        let up = 0;
+        const days = bars.get(m.monitorId) ?? new Map<number, rollups.UptimeCounts>();
+        const total = noChecks();
         for (const d of days.values()) {
-          checks += d.checks;
-          up += d.up;
+          total.checks += d.checks;
+          total.up += d.up;
+          total.maintenanceChecks += d.maintenanceChecks;
+          total.maintenanceUp += d.maintenanceUp;
         }
         return {
           name: m.displayName,
           state: shown.get(m.monitorId)!,
-          uptimePercent: page.show.uptimePercent ? percent(up, checks) : null,
+          uptimePercent: page.show.uptimePercent ? percent(total) : null,
           bars: page.show.uptimeBars
             ? Array.from({ length: BAR_DAYS }, (_, i) => {
                 const day = firstDay + i * DAY_MS;
                 const d = days.get(day);
-                return { date: iso(day).slice(0, 10), uptimePercent: d ? percent(d.up, d.checks) : null };
+                return { date: iso(day).slice(0, 10), uptimePercent: d ? percent(d) : null };
               })
             : [],
         };

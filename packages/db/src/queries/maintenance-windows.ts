@@ -52,6 +52,15 @@ export async function windowsForMonitors(
   );
 }
 
+/** Every window with each monitor it covers (a row per window and monitor), for the rollups. */
+export async function everyWindow(db: Database): Promise<Array<WindowFields & { monitorId: string }>> {
+  return queryRows(
+    db,
+    sql`SELECT ${coveringColumns}
+        FROM maintenance_windows w JOIN maintenance_window_monitors wm ON wm.window_id = w.id`,
+  );
+}
+
 /** Every window of a user with each monitor it covers (a row per window and monitor). */
 export async function windowsOfUser(
   db: Database,

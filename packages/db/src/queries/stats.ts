@@ -4,7 +4,10 @@ import {
   addToHistogram,
   type Histogram,
   histogramPercentiles,
+  type MaintenanceInterval,
   type RollupFigures,
+  uptimePercent,
+  type UptimeCounts,
   windowFigures,
 } from '../rollups.js';
 
@@ -342,7 +345,10 @@ export interface RegionSummary {
   region: string;
   checks: number;
   up: number;
-  /** Up checks / checks × 100; null without checks. */
+  /**
+   * Up checks / checks × 100; null without checks. Over every check: windowStats, which the API serves, leaves
+   * planned maintenance out (rollups.uptimePercent).
+   */
   uptimePercent: number | null;
   /** Over checks that received a response; null when none did. */
   avgMs: number | null;
@@ -472,9 +478,64 @@ export async function responseSeries(
 // Long windows from the rollups: the same figures, read from hourly and daily aggregates.
 // ---------------------------------------------------------------------------------------------------
 
+/** A region's figures over a window as the stats API shows them: uptime leaves planned maintenance out. */
+export interface WindowSummary extends RegionSummary, UptimeCounts {
+  /** Up checks flagged degraded. */
+  degraded: number;
+}
+
+/**
+ * One monitor's per-region summary and series over a window, as the stats API serves them. Counts, degraded
+ * and maintenance checks come from rollups.windowFigures, uptime from rollups.uptimePercent. Short windows
+ * (`rolledUp` false) read the raw results alone (exact percentiles); long ones the rollups where they cover
+ * the window and raw results at its edges.
+ * `maintenance`: the monitor's stretches of planned maintenance within the window.
+ */
+export async function windowStats(
+  db: Database,
+  monitorId: string,
+  range: StatsRange & { rolledUp: boolean },
+  maintenance: readonly MaintenanceInterval[],
+): Promise<{ summaries: WindowSummary[]; buckets: SeriesBucket[] }> {
+  if (range.rolledUp) return rolledUpStats(db, monitorId, range, maintenance);
+  const figures = await windowFigures(db, [monitorId], {
+    fromMs: range.from.getTime(),
+    toMs: range.to.getTime(),
+    periodSeconds: 3_600,
+    maintenance,
+    withHistogram: false,
+    rawOnly: true,
+  });
+  const counts = new Map<string, Figures>();
+  for (const f of figures) {
+    let total = counts.get(f.region);
+    if (!total) counts.set(f.region, (total = noFigures()));
+    addFigures(total, f);
+  }
+  const times = new Map((await regionSummaries(db, monitorId, range)).map((s) => [s.region, s]));
+  const summaries = [...new Set([...counts.keys(), ...times.keys()])].sort().map((region) => {
+    const c = counts.get(region) ?? noFigures();
+    const t = times.get(region);
+    return {
+      region,
+      checks: c.checks,
+      up: c.up,
+      degraded: c.degraded,
+      maintenanceChecks: c.maintenanceChecks,
+      maintenanceUp: c.maintenanceUp,
+      uptimePercent: uptimePercent(c),
+      avgMs: t?.avgMs ?? null,
+      p50Ms: t?.p50Ms ?? null,
+      p95Ms: t?.p95Ms ?? null,
+      p99Ms: t?.p99Ms ?? null,
+    };
+  });
+  return { summaries, buckets: await responseSeries(db, monitorId, range) };
+}
+
 /**
  * `regionSummaries` and `responseSeries` of one monitor over a window of days, read from the rollups (raw
- * results only at the window's edges: the partial first hour and the hours not rolled yet). Counts, uptime
+ * results only at the window's edges: the partial first hour and the results not rolled yet). Counts, uptime
  * and averages are exact; percentiles come from the rollups' histograms, within
  * rollups.HISTOGRAM_RELATIVE_ERROR of percentile_cont over the raw rows. `bucketSeconds` must be a whole
  * number of hours; the maximum of a bucket is exact too.
@@ -483,11 +544,13 @@ export async function rolledUpStats(
   db: Database,
   monitorId: string,
   { from, to, bucketSeconds }: StatsRange,
-): Promise<{ summaries: RegionSummary[]; buckets: SeriesBucket[] }> {
+  maintenance: readonly MaintenanceInterval[],
+): Promise<{ summaries: WindowSummary[]; buckets: SeriesBucket[] }> {
   const figures = await windowFigures(db, [monitorId], {
     fromMs: from.getTime(),
     toMs: to.getTime(),
     periodSeconds: bucketSeconds,
+    maintenance,
   });
   const perRegion = new Map<
     string,
@@ -505,14 +568,17 @@ export async function rolledUpStats(
   }
   const average = (sum: number, count: number) => (count > 0 ? sum / count : null);
   const regions = [...perRegion.keys()].sort();
-  const summaries = regions.map((region): RegionSummary => {
+  const summaries = regions.map((region): WindowSummary => {
     const { total, histogram } = perRegion.get(region)!;
     const [p50Ms, p95Ms, p99Ms] = histogramPercentiles(histogram, [0.5, 0.95, 0.99]);
     return {
       region,
       checks: total.checks,
       up: total.up,
-      uptimePercent: total.checks > 0 ? (total.up / total.checks) * 100 : null,
+      degraded: total.degraded,
+      maintenanceChecks: total.maintenanceChecks,
+      maintenanceUp: total.maintenanceUp,
+      uptimePercent: uptimePercent(total),
       avgMs: average(total.responseMsSum, total.responses),
       p50Ms: p50Ms ?? null,
       p95Ms: p95Ms ?? null,
@@ -547,6 +613,9 @@ function noFigures(): Figures {
   return {
     checks: 0,
     up: 0,
+    degraded: 0,
+    maintenanceChecks: 0,
+    maintenanceUp: 0,
     responses: 0,
     responseMsSum: 0,
     responseMsMax: null,
