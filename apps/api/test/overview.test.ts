@@ -28,12 +28,14 @@ describe.each(databaseVariants())('overview pages and tags ($name)', (variant) =
   let app: TestServer;
   let user: TestUser;
   let stranger: TestUser;
+  let database: Parameters<typeof recordChecks>[0];
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
     if (!variant.available) return;
     const testDb = await variant.create();
     drop = testDb.drop;
+    database = testDb.handle.db;
     app = testServer(testDb.handle.db, { now: () => NOW });
     await app.ready();
     [user, stranger] = [await signup(app), await signup(app)];
@@ -267,6 +269,39 @@ describe.each(databaseVariants())('overview pages and tags ($name)', (variant) =
     expect(foreign.monitors.every((m: Entry) => m.name === 'Alpha of another')).toBe(true);
     expect((await get('/api/tags', null)).statusCode).toBe(401);
   });
+
+  it.runIf(variant.available)(
+    'leaves checks in planned maintenance out of the 24 h uptime, as the stats and status pages do',
+    async () => {
+      const planner = await signup(app);
+      const { id } = await createMonitor(app, planner, { name: 'planned', regions: ['usa'] });
+      // Down during a planned window (4 and 3 minutes ago), up since; and one down check outside it.
+      await recordChecks(database, [
+        { monitorId: id, region: 'usa', scheduledAt: at(5 * MINUTE) },
+        { monitorId: id, region: 'usa', scheduledAt: at(4 * MINUTE), ...down },
+        { monitorId: id, region: 'usa', scheduledAt: at(3 * MINUTE), ...down },
+        { monitorId: id, region: 'usa', scheduledAt: at(2 * MINUTE), ...down },
+        { monitorId: id, region: 'usa', scheduledAt: at(MINUTE) },
+      ]);
+      const window = await app.inject({
+        method: 'POST',
+        url: '/api/maintenance',
+        headers: planner.bearer,
+        payload: {
+          name: 'migration',
+          monitorIds: [id],
+          startsAt: at(4 * MINUTE + 1_000).toISOString(),
+          endsAt: at(3 * MINUTE - 1_000).toISOString(),
+        },
+      });
+      expect(window.statusCode).toBe(201);
+      const [monitor] = (await get('/api/overview', planner)).json().monitors;
+      // 3 checks outside the window, 2 of them up.
+      expect(monitor.uptimePercent).toBeCloseTo((2 / 3) * 100, 3);
+      expect(monitor.regions).toMatchObject([{ region: 'usa', checks: 5 }]);
+      expect(monitor.regions[0].uptimePercent).toBeCloseTo((2 / 3) * 100, 3);
+    },
+  );
 
   it.runIf(variant.available)('lists every invalid field in details, in words', async () => {
     const res = await app.inject({

@@ -103,7 +103,7 @@ function overlapping(
  * The intervals as a relation (monitor_id, starts_at, ends_at), merged per monitor so that they never overlap:
  * a check joins at most one of them. One bound parameter, whatever their number.
  */
-function maintenanceRelationSql(intervals: readonly MaintenanceInterval[]): SQL {
+export function maintenanceRelationSql(intervals: readonly MaintenanceInterval[]): SQL {
   const sorted = intervals
     .filter((i) => i.toMs > i.fromMs)
     .sort((a, b) => (a.monitorId < b.monitorId ? -1 : a.monitorId > b.monitorId ? 1 : a.fromMs - b.fromMs));

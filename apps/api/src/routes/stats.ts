@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HEARTBEAT_REGION, judgedRegions, PUSH_KIND_NAMES } from '@better-uptime/checker';
-import { isUuid, monitorQueries, overviewQueries, statsQueries } from '@better-uptime/db';
+import { isUuid, monitorQueries, overviewQueries, rollups, statsQueries } from '@better-uptime/db';
 import { maintenanceIntervals } from '@better-uptime/incidents';
 import { monitorsInMaintenance } from '../monitors/maintenance.js';
 import { authOf } from '../auth/authenticate.js';
@@ -130,13 +130,14 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
           ? new Map<string, statsQueries.RecentActivity>()
           : await statsQueries.recentActivity(db, userId, { regions, now, slots: RECENT_SLOTS, monitorIds });
       const judged = new Map(page.map((m) => [m.id, judgedRegions(m, regions).slice().sort()]));
-      const window = await windowStates.get(userId, judged, activity, (stale) =>
+      const window = await windowStates.get(userId, judged, activity, async (stale) =>
         statsQueries.regionStates(db, userId, {
           regions,
           now,
           windowMs,
           ownRegion: { kinds: PUSH_KIND_NAMES, region: HEARTBEAT_REGION },
           monitorIds: stale,
+          maintenance: await maintenanceIntervals(db, stale, now.getTime() - windowMs, now.getTime()),
         }),
       );
 
@@ -150,8 +151,13 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
           const since = recent.since ?? (state.latest?.status === recent.latest.status ? state.since : null);
           return { ...state, latest: recent.latest, since };
         });
-        const checks = states.reduce((sum, s) => sum + s.checks, 0);
-        const up = states.reduce((sum, s) => sum + s.up, 0);
+        const total = (pick: (s: RegionState) => number) => states.reduce((sum, s) => sum + pick(s), 0);
+        const counts = {
+          checks: total((s) => s.checks),
+          up: total((s) => s.up),
+          maintenanceChecks: total((s) => s.maintenanceChecks),
+          maintenanceUp: total((s) => s.maintenanceUp),
+        };
         return {
           id: m.id,
           name: m.name,
@@ -164,7 +170,7 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
           status: m.status,
           stateSince: m.stateSince,
           openIncidentId: m.openIncidentId,
-          uptimePercent: checks > 0 ? round((up / checks) * 100, 4) : null,
+          uptimePercent: round(rollups.uptimePercent(counts), 4),
           regions: states.map((s) => ({
             region: s.region,
             status: s.latest?.status ?? null,
@@ -174,7 +180,7 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
             statusCode: s.latest?.statusCode ?? null,
             reason: s.latest?.reason ?? null,
             checks: s.checks,
-            uptimePercent: s.checks > 0 ? round((s.up / s.checks) * 100, 4) : null,
+            uptimePercent: round(rollups.uptimePercent(s), 4),
             hourlyResponseMs: s.hourlyResponseMs,
           })),
           recent: (fresh?.slots ?? []).map((r) => ({

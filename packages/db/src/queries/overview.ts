@@ -14,8 +14,8 @@ import { type Database, queryRows } from '../client.js';
  * the same wherever it is. The shown state (maintenance applies now) and the response and uptime keys are
  * computed, not indexed: every page ranks the matching monitors (a top-N sort), which BENCHMARKS.md
  * measures at 100,000. The response key is each monitor's newest check within the window, as its regions'
- * states keep it (a probe of region_states per monitor, not of check_results' daily partitions); the uptime key comes from the hourly rollups of the window (so it may trail the shown
- * uptime by up to an hour). A monitor whose key changes between two pages may be skipped or shown twice.
+ * states keep it (a probe of region_states per monitor, not of check_results' daily partitions); the uptime
+ * key comes from the hourly rollups of the window (so it may trail the shown uptime by up to an hour). A monitor whose key changes between two pages may be skipped or shown twice.
  */
 
 export const OVERVIEW_SORTS = ['state', 'name', 'response', 'uptime'] as const;
@@ -105,7 +105,9 @@ function sortKey(sort: OverviewSort, now: Date, windowMs: number): SQL {
           ORDER BY s.last_slot_at DESC LIMIT 1), -1)::float8`;
     case 'uptime':
       // 101: after any uptime, for monitors without rolled-up checks in the window.
-      return sql`COALESCE((SELECT sum(u.up)::float8 * 100 / NULLIF(sum(u.checks), 0) FROM check_rollups u
+      // Planned maintenance left out, as rollups.uptimePercent does (the key's INCLUDE carries the counts).
+      return sql`COALESCE((SELECT (sum(u.up) - sum(u.maintenance_up))::float8 * 100
+            / NULLIF(sum(u.checks) - sum(u.maintenance_checks), 0) FROM check_rollups u
           WHERE u.monitor_id = c.id AND u.period = 'hour' AND u.starts_at >= ${from}), 101)`;
   }
 }

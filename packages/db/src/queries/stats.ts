@@ -4,6 +4,7 @@ import {
   addToHistogram,
   type Histogram,
   histogramPercentiles,
+  maintenanceRelationSql,
   type MaintenanceInterval,
   type RollupFigures,
   uptimePercent,
@@ -53,9 +54,11 @@ export interface RegionState {
    * ("for more than 24 h"), and before the first check.
    */
   since: number | null;
-  /** Checks and Up checks of the region within the window. */
+  /** Checks and Up checks of the region within the window, and of those, the ones in planned maintenance. */
   checks: number;
   up: number;
+  maintenanceChecks: number;
+  maintenanceUp: number;
   /** Average response time per hour of the window, oldest first; null for hours without responses. */
   hourlyResponseMs: (number | null)[];
 }
@@ -91,6 +94,8 @@ export interface OverviewOptions {
   ownRegion?: { kinds: readonly string[]; region: string };
   /** Only these of the user's monitors (a page of the overview); all of them when left out. */
   monitorIds?: readonly string[];
+  /** The monitors' stretches of planned maintenance within the window: checks in them count apart. */
+  maintenance?: readonly MaintenanceInterval[];
 }
 
 /** `AND m.id = ANY(ids)` when the caller names the monitors, else nothing. */
@@ -107,6 +112,8 @@ interface RegionStateRow {
   reason: string | null;
   checks: number | null;
   up: number | null;
+  maintenance_checks: number | null;
+  maintenance_up: number | null;
   hourly: Array<[number, number | null]> | string | null;
   since: number | null;
 }
@@ -119,13 +126,20 @@ interface RegionStateRow {
 export async function regionStates(
   db: Database,
   userId: string,
-  { regions, now, windowMs = 24 * HOUR_MS, ownRegion, monitorIds }: OverviewOptions,
+  { regions, now, windowMs = 24 * HOUR_MS, ownRegion, monitorIds, maintenance = [] }: OverviewOptions,
 ): Promise<RegionState[]> {
   const hours = Math.max(1, Math.round(windowMs / HOUR_MS));
   const windowStart = new Date(now.getTime() - hours * HOUR_MS);
+  // Without maintenance in the window (the usual case) the scan stays what it was: no join at all.
+  const inMaintenance =
+    maintenance.length === 0
+      ? sql`false`
+      : sql`EXISTS (SELECT 1 FROM maintenance w WHERE w.monitor_id = c.monitor_id
+              AND c.scheduled_at >= w.starts_at AND c.scheduled_at < w.ends_at)`;
   const rows = await queryRows<RegionStateRow>(
     db,
-    sql`WITH pairs AS (
+    sql`WITH maintenance AS (${maintenanceRelationSql(maintenance)}),
+        pairs AS (
           SELECT m.id AS monitor_id, r.region
           FROM monitors m
           CROSS JOIN LATERAL unnest(
@@ -138,6 +152,8 @@ export async function regionStates(
         day AS (
           -- One range scan of each monitor's window, grouped by region and hour.
           SELECT m.id AS monitor_id, h.region, sum(h.checks)::int AS checks, sum(h.up)::int AS up,
+                 sum(h.maintenance_checks)::int AS maintenance_checks,
+                 sum(h.maintenance_up)::int AS maintenance_up,
                  max(h.last_up) AS last_up, max(h.last_down) AS last_down,
                  json_agg(json_build_array(h.hour_index, h.avg_ms) ORDER BY h.hour_index) AS hourly
           FROM monitors m
@@ -148,6 +164,8 @@ export async function regionStates(
                      AS hour_index,
                    count(*) AS checks,
                    count(*) FILTER (WHERE c.status = 'Up') AS up,
+                   count(*) FILTER (WHERE ${inMaintenance}) AS maintenance_checks,
+                   count(*) FILTER (WHERE c.status = 'Up' AND ${inMaintenance}) AS maintenance_up,
                    max(c.scheduled_at) FILTER (WHERE c.status = 'Up') AS last_up,
                    max(c.scheduled_at) FILTER (WHERE c.status = 'Down') AS last_down,
                    round(avg(c.response_time_ms) FILTER (WHERE c.status_code IS NOT NULL))::int AS avg_ms
@@ -159,7 +177,8 @@ export async function regionStates(
           GROUP BY m.id, h.region
         )
         SELECT p.monitor_id, p.region, l.status, ${epochMs('l.scheduled_at')} AS scheduled_at,
-               l.response_time_ms, l.status_code, l.reason, d.checks, d.up, d.hourly,
+               l.response_time_ms, l.status_code, l.reason, d.checks, d.up, d.maintenance_checks,
+               d.maintenance_up, d.hourly,
                ${epochMs('s.since')} AS since
         FROM pairs p
         LEFT JOIN day d ON d.monitor_id = p.monitor_id AND d.region = p.region
@@ -200,6 +219,8 @@ export async function regionStates(
       since: sinceKnown ? row.since : null,
       checks: row.checks ?? 0,
       up: row.up ?? 0,
+      maintenanceChecks: row.maintenance_checks ?? 0,
+      maintenanceUp: row.maintenance_up ?? 0,
       hourlyResponseMs: hourlySeries(row.hourly, hours),
     };
   });
