@@ -128,6 +128,11 @@ export interface RegionStats {
   region: string;
   checks: number;
   up: number;
+  /** Up checks slower than the monitor's degradedAboveMs. */
+  degraded: number;
+  /** Checks run during planned maintenance (left out of uptimePercent), and the up ones among them. */
+  maintenanceChecks: number;
+  maintenanceUp: number;
   uptimePercent: number | null;
   avgMs: number | null;
   p50Ms: number | null;

@@ -312,6 +312,10 @@ function RegionStatsTable({ stats }: { stats: MonitorStats }) {
               <td data-label="Checks">
                 {r.checks}
                 {r.checks > r.up && <span class="down-text"> ({r.checks - r.up} down)</span>}
+                {r.degraded > 0 && <span> ({r.degraded} degraded)</span>}
+                {r.maintenanceChecks > 0 && (
+                  <span title="Left out of uptime"> ({r.maintenanceChecks} in maintenance)</span>
+                )}
               </td>
             </tr>
           ))}
