@@ -105,25 +105,38 @@ export async function listMonitorViews(
   userId: string,
   { limit, beforeId }: { limit: number; beforeId?: string | undefined },
 ): Promise<MonitorListView[]> {
+  // The page's monitors first, then their state, channels and reminder joined to those rows once: per-row
+  // subqueries cost a third of the statement (BENCHMARKS.md, section 5).
   return queryRows<MonitorListView>(
     db,
-    sql`SELECT id, name, kind, settings, target, interval_seconds AS "intervalSeconds", timeout_ms AS "timeoutMs",
-          regions, paused, public_badges AS "publicBadges", failure_threshold AS "failureThreshold",
-          recovery_threshold AS "recoveryThreshold", region_quorum AS "regionQuorum",
-          retry_interval_seconds AS "retryIntervalSeconds", tags,
-          COALESCE(s.state, CASE WHEN paused THEN 'paused' ELSE 'pending' END) AS state,
-          to_char(COALESCE(s.since, monitors.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "stateSince",
+    sql`WITH page AS (
+          SELECT * FROM monitors
+          WHERE user_id = ${userId} ${beforeId === undefined ? sql`` : sql`AND id < ${beforeId}`}
+          ORDER BY id DESC
+          LIMIT ${limit}
+        ),
+        channels AS (
+          SELECT mc.monitor_id, array_agg(mc.channel_id::text ORDER BY mc.channel_id) AS ids
+          FROM monitor_channels mc JOIN page p ON p.id = mc.monitor_id
+          GROUP BY mc.monitor_id
+        )
+        SELECT m.id, m.name, m.kind, m.settings, m.target, m.interval_seconds AS "intervalSeconds",
+          m.timeout_ms AS "timeoutMs", m.regions, m.paused, m.public_badges AS "publicBadges",
+          m.failure_threshold AS "failureThreshold", m.recovery_threshold AS "recoveryThreshold",
+          m.region_quorum AS "regionQuorum", m.retry_interval_seconds AS "retryIntervalSeconds", m.tags,
+          COALESCE(s.state, CASE WHEN m.paused THEN 'paused' ELSE 'pending' END) AS state,
+          ${isoText(sql`COALESCE(s.since, m.created_at)`)} AS "stateSince",
           s.open_incident_id AS "openIncidentId",
-          ARRAY(SELECT mc.channel_id::text FROM monitor_channels mc WHERE mc.monitor_id = monitors.id
-                ORDER BY mc.channel_id) AS "channelIds",
-          COALESCE((SELECT r.interval_minutes FROM monitor_reminders r WHERE r.monitor_id = monitors.id), 0)
-            AS "reminderIntervalMinutes",
-          ${isoText(monitors.nextCheckAt)} AS "nextCheckAt", ${isoText(monitors.createdAt)} AS "createdAt",
-          ${isoText(monitors.updatedAt)} AS "updatedAt"
-        FROM monitors LEFT JOIN monitor_states s ON s.monitor_id = monitors.id
-        WHERE user_id = ${userId} ${beforeId === undefined ? sql`` : sql`AND id < ${beforeId}`}
-        ORDER BY id DESC
-        LIMIT ${limit}`,
+          COALESCE(c.ids, '{}'::text[]) AS "channelIds",
+          COALESCE(r.interval_minutes, 0) AS "reminderIntervalMinutes",
+          ${isoText(sql`m.next_check_at`)} AS "nextCheckAt",
+          ${isoText(sql`m.created_at`)} AS "createdAt",
+          ${isoText(sql`m.updated_at`)} AS "updatedAt"
+        FROM page m
+        LEFT JOIN monitor_states s ON s.monitor_id = m.id
+        LEFT JOIN channels c ON c.monitor_id = m.id
+        LEFT JOIN monitor_reminders r ON r.monitor_id = m.id
+        ORDER BY m.id DESC`,
     { prepared: true },
   );
 }

@@ -9,7 +9,7 @@ import { checkResults, type CheckResultRow, monitors } from '../schema.js';
  * as `Date.prototype.toISOString()` of the Date the driver would make (both truncate the microseconds), for
  * answers that only pass timestamps on, without a Date per value.
  */
-export function isoText(column: AnyPgColumn): SQL<string> {
+export function isoText(column: AnyPgColumn | SQL): SQL<string> {
   return sql<string>`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
