@@ -1,6 +1,6 @@
 export * from './state-machine.js';
 export * from './maintenance-windows.js';
-export { maintenanceIntervals } from './maintenance-intervals.js';
+export { intervalsOfWindows, maintenanceIntervals, monitorsInEffect } from './maintenance-intervals.js';
 export {
   logRecorded,
   recordResults,

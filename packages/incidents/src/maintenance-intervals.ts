@@ -1,6 +1,6 @@
 import type { rollups } from '@better-uptime/db';
 import { type Database, maintenanceWindowQueries } from '@better-uptime/db';
-import { occurrencesBetween } from './maintenance-windows.js';
+import { activeAt, occurrencesBetween } from './maintenance-windows.js';
 import { windowRule } from './record-results.js';
 
 /**
@@ -18,6 +18,17 @@ export async function maintenanceIntervals(
     monitorIds === 'every'
       ? await maintenanceWindowQueries.everyWindow(db)
       : await maintenanceWindowQueries.windowsForMonitors(db, monitorIds);
+  return intervalsOfWindows(windows, fromMs, toMs);
+}
+
+type CoveringWindow = maintenanceWindowQueries.WindowFields & { monitorId: string };
+
+/** The stretches of planned maintenance, within [fromMs, toMs], of windows already read (a row per monitor). */
+export function intervalsOfWindows(
+  windows: readonly CoveringWindow[],
+  fromMs: number,
+  toMs: number,
+): rollups.MaintenanceInterval[] {
   return windows.flatMap((w) =>
     occurrencesBetween(windowRule(w), fromMs, toMs).map((o) => ({
       monitorId: w.monitorId,
@@ -25,4 +36,9 @@ export async function maintenanceIntervals(
       toMs: o.end,
     })),
   );
+}
+
+/** The monitors that windows already read (a row per monitor) put in maintenance at `at`. */
+export function monitorsInEffect(windows: readonly CoveringWindow[], at: number): Set<string> {
+  return new Set(windows.filter((w) => activeAt(windowRule(w), at) !== null).map((w) => w.monitorId));
 }

@@ -1,5 +1,5 @@
 import { type Database, maintenanceWindowQueries } from '@better-uptime/db';
-import { activeAt, nextBoundary, windowRule } from '@better-uptime/incidents';
+import { monitorsInEffect, nextBoundary, windowRule } from '@better-uptime/incidents';
 
 /** A monitor entering or leaving a maintenance window, as the overview shows it. */
 export interface MaintenanceChange {
@@ -41,7 +41,7 @@ export function watchMaintenance(
     try {
       const rows = await maintenanceWindowQueries.windowsOfUser(db, userId);
       if (stopped) return;
-      const inEffect = new Set(rows.filter((w) => activeAt(windowRule(w), at)).map((w) => w.monitorId));
+      const inEffect = monitorsInEffect(rows, at);
       if (shown !== null) {
         const changes: MaintenanceChange[] = [];
         for (const id of inEffect)

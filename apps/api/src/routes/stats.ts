@@ -1,8 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HEARTBEAT_REGION, judgedRegions, PUSH_KIND_NAMES } from '@better-uptime/checker';
-import { isUuid, monitorQueries, overviewQueries, rollups, statsQueries } from '@better-uptime/db';
-import { maintenanceIntervals } from '@better-uptime/incidents';
-import { monitorsInMaintenance } from '../monitors/maintenance.js';
+import {
+  isUuid,
+  maintenanceWindowQueries,
+  monitorQueries,
+  overviewQueries,
+  rollups,
+  statsQueries,
+} from '@better-uptime/db';
+import { intervalsOfWindows, maintenanceIntervals, monitorsInEffect } from '@better-uptime/incidents';
 import { authOf } from '../auth/authenticate.js';
 import type { ApiContext, ApiServer } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -109,7 +115,9 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
       const regions = ctx.regions.list;
       // One statement after the other: PGlite runs one at a time anyway, and in parallel a single page
       // load would hold several pool connections.
-      const inMaintenance = [...(await monitorsInMaintenance(db, userId, now.getTime()))];
+      // The user's windows, read once: who is in maintenance now, and the stretches the window scan needs.
+      const windows = await maintenanceWindowQueries.windowsOfUser(db, userId);
+      const inMaintenance = [...monitorsInEffect(windows, now.getTime())];
       const windowMs = OVERVIEW_WINDOW_HOURS * 3_600_000;
       const { rows, counts } = await overviewQueries.overviewPage(db, userId, {
         q,
@@ -130,14 +138,18 @@ export function statsRoutes(app: ApiServer, ctx: ApiContext): void {
           ? new Map<string, statsQueries.RecentActivity>()
           : await statsQueries.recentActivity(db, userId, { regions, now, slots: RECENT_SLOTS, monitorIds });
       const judged = new Map(page.map((m) => [m.id, judgedRegions(m, regions).slice().sort()]));
-      const window = await windowStates.get(userId, judged, activity, async (stale) =>
+      const window = await windowStates.get(userId, judged, activity, (stale) =>
         statsQueries.regionStates(db, userId, {
           regions,
           now,
           windowMs,
           ownRegion: { kinds: PUSH_KIND_NAMES, region: HEARTBEAT_REGION },
           monitorIds: stale,
-          maintenance: await maintenanceIntervals(db, stale, now.getTime() - windowMs, now.getTime()),
+          maintenance: intervalsOfWindows(
+            windows.filter((w) => stale.includes(w.monitorId)),
+            now.getTime() - windowMs,
+            now.getTime(),
+          ),
         }),
       );
 

@@ -1,8 +1,8 @@
 import { type Database, maintenanceWindowQueries, rollups, statusPageQueries } from '@better-uptime/db';
 import {
-  activeAt,
   currentOrNext,
-  maintenanceIntervals,
+  intervalsOfWindows,
+  monitorsInEffect,
   shownState,
   windowRule,
 } from '@better-uptime/incidents';
@@ -46,14 +46,12 @@ export async function buildPublicPage(
   const windows = (await maintenanceWindowQueries.windowsOfUser(db, page.userId)).filter((w) =>
     states.has(w.monitorId),
   );
-  const inMaintenance = new Set(
-    windows.filter((w) => activeAt(windowRule(w), now) !== null).map((w) => w.monitorId),
-  );
+  const inMaintenance = monitorsInEffect(windows, now);
 
   const firstDay = Math.floor(now / DAY_MS) * DAY_MS - (BAR_DAYS - 1) * DAY_MS;
   const bars = new Map<string, Map<number, rollups.UptimeCounts>>();
   if (page.show.uptimeBars || page.show.uptimePercent) {
-    const maintenance = await maintenanceIntervals(db, owned, firstDay, now);
+    const maintenance = intervalsOfWindows(windows, firstDay, now);
     for (const day of await rollups.dailyUptime(db, owned, { days: BAR_DAYS, nowMs: now, maintenance })) {
       let days = bars.get(day.monitorId);
       if (!days) bars.set(day.monitorId, (days = new Map()));
