@@ -308,7 +308,10 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
     }
     expect(stopped.checked).toBe(stored);
     expect(stopped.droppedStale).toBeGreaterThan(0);
-    expect(stored - ids.length + stopped.droppedStale).toBe(expected);
+    expect(
+      stored - ids.length + stopped.droppedStale,
+      `the probe's counters: ${JSON.stringify(stopped)}`,
+    ).toBe(expected);
     // The slot held across the cut was checked on time, and stored through the other API process.
     const [held] = await queryRows<{ late_ms: number }>(
       testDb.handle.db,

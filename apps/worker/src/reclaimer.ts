@@ -43,7 +43,7 @@ export class Reclaimer {
     await this.current;
   }
 
-  /** One pass; returns how many entries were claimed. */
+  /** One pass; returns how many entries were taken over. */
   async runOnce(): Promise<number> {
     const { queue, worker, region, consumer, idleMs, logger } = this.options;
     // First keep our own long-running work from looking abandoned to the other consumers' reclaimers.
@@ -53,12 +53,12 @@ export class Reclaimer {
     const room = Math.min(worker.freeSlots, MAX_CLAIM);
     if (room === 0) return 0;
     const claimed = await queue.claimIdle(region, consumer, idleMs, room);
-    if (claimed.length > 0) {
-      worker.counters.reclaimed += claimed.length;
-      logger.info({ count: claimed.length }, 'reclaimed idle messages');
-      worker.accept(claimed);
+    const taken = worker.takeOver(claimed);
+    if (taken > 0) {
+      worker.counters.reclaimed += taken;
+      logger.info({ count: taken }, 'reclaimed idle messages');
     }
-    return claimed.length;
+    return taken;
   }
 
   private schedule(delayMs: number): void {

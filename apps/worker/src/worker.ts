@@ -202,6 +202,19 @@ export class Worker {
     if (poison) void this.deadLetter(poison);
   }
 
+  /**
+   * Takes entries claimed from idle consumers, and returns how many it took. A claim can hand back entries
+   * this worker holds itself, when the touch that keeps them fresh came too late (a slow round trip let them
+   * go idle): they are no new work, and taking them again would run or shed a slot twice.
+   */
+  takeOver(entries: readonly QueuedTask[]): number {
+    if (entries.length === 0) return 0;
+    const holding = new Set(this.heldIds());
+    const fresh = entries.filter((entry) => !holding.has(entry.id));
+    this.accept(fresh);
+    return fresh.length;
+  }
+
   /** Resolves once freeSlots is positive (or the worker is stopping). */
   whenCapacity(): Promise<void> {
     if (this.freeSlots > 0 || this.stopping) return Promise.resolve();

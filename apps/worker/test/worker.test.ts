@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -443,6 +444,42 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       startReclaimer(second, 'usa', 'usa-second');
       await waitForResults([slow], 1);
       expect(second.counters.reclaimed).toBe(0);
+      expect(target.hitCount('/delay/1500')).toBe(1);
+    });
+
+    it('does not take its own running check again when a slow claim returns it', async () => {
+      await freshQueue();
+      const db = testDb.handle.db;
+      const slow = await seedMonitorTask(db, userId, { url: `${target.url}/delay/1500`, timeoutMs: 5_000 });
+      target.clearHits();
+      const worker = startWorker('usa', { consumer: 'usa-only' });
+      await worker.start();
+      // The claim reaches the queue only after the entries touched just before it went idle again, as when
+      // the round trip between the touch and the claim is slow (a loaded probe, a slow link).
+      const slowClaims: TaskQueue = Object.assign(Object.create(queue) as TaskQueue, {
+        touch: (region: string, consumer: string, ids: readonly string[]) =>
+          queue.touch(region, consumer, ids),
+        claimIdle: async (region: string, consumer: string, minIdleMs: number, count: number) => {
+          await sleep(minIdleMs + 100);
+          return queue.claimIdle(region, consumer, minIdleMs, count);
+        },
+      });
+      const reclaimer = new Reclaimer({
+        queue: slowClaims,
+        worker,
+        region: 'usa',
+        consumer: 'usa-only',
+        logger: silentLogger,
+        idleMs: 300,
+        intervalMs: 100,
+      });
+      await queue.publish([slow]);
+      await target.waitForHits('/delay/1500', 1, 5_000);
+      expect(await reclaimer.runOnce()).toBe(0);
+      await waitForResults([slow], 1);
+      await waitForAcks('usa');
+      expect(worker.counters.reclaimed).toBe(0);
+      expect(worker.counters.checked).toBe(1);
       expect(target.hitCount('/delay/1500')).toBe(1);
     });
 
