@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '@better-uptime/db';
+import { type CheckTask, createRedisTaskQueue } from '@better-uptime/redis-stream';
 import {
   createTestDatabase,
   deleteRedisKeys,
@@ -408,6 +409,60 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
     expect(await probe.call({ op: 'deadLetter', ids: [entry!.id], reason: 'max_deliveries' })).toMatchObject({
       ok: true,
     });
+    await probe.close();
+  });
+
+  it('stores the result of either entry of a slot published twice, and only once', async () => {
+    const twice = await createProbe(api, 'Twice', 'twice');
+    const probe = await rawProbe(address, twice.token);
+    // The region's new group starts with the stream's earlier tasks: read and settle them.
+    for (;;) {
+      const { tasks } = await probe.call({ op: 'read', count: 1_000, blockMs: 0 });
+      if (tasks!.length === 0) break;
+      await probe.call({ op: 'ack', ids: tasks!.map((t) => t.id) });
+    }
+    const monitor = await api.createMonitor({
+      url: `${target.url}/ok?twice`,
+      intervalSeconds: 3600,
+      regions: ['twice'],
+    });
+    const readEntryOf = async () => {
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const [entry] = (await probe.call({ op: 'read', count: 1, blockMs: 5_000 })).tasks!;
+        if (entry?.task?.monitorId === monitor.id) return entry;
+      }
+      throw new Error(`no task of monitor ${monitor.id}`);
+    };
+    const first = await readEntryOf();
+    // Published again, as after a publish that timed out once Redis had taken it.
+    const queue = await createRedisTaskQueue({
+      url: TEST_REDIS_URL,
+      streamKey: `${prefix}BetterUptime:Websites`,
+    });
+    await queue.publish([first.task as CheckTask]);
+    await queue.close();
+    const second = await readEntryOf();
+    expect(second.id).not.toBe(first.id);
+    expect(second.task!.scheduledAt).toBe(first.task!.scheduledAt);
+    // The probe settles the first entry as a duplicate and checks the second: its result is stored.
+    expect(await probe.call({ op: 'ack', ids: [first.id] })).toMatchObject({ ok: true });
+    const row = wireRow(monitor.id, 'twice', second.task!.scheduledAt, second.id);
+    expect(await probe.call({ op: 'results', rows: [row] })).toMatchObject({
+      ok: true,
+      stored: 1,
+      refused: 0,
+    });
+    // The slot is one result: the same row again, under either entry, is refused.
+    const again = await probe.call({
+      op: 'results',
+      rows: [row, wireRow(monitor.id, 'twice', first.task!.scheduledAt, first.id)],
+    });
+    expect(again).toMatchObject({ ok: true, stored: 0, refused: 2 });
+    const stored = await queryRows<{ n: number }>(
+      testDb.handle.db,
+      sql`SELECT count(*)::int AS n FROM check_results WHERE monitor_id = ${monitor.id}`,
+    );
+    expect(stored).toEqual([{ n: 1 }]);
     await probe.close();
   });
 

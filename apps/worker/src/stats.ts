@@ -13,6 +13,8 @@ export interface WorkerCounters {
   droppedBacklog: number;
   /** Tasks for monitors that are not checked from this region. */
   skippedRegion: number;
+  /** A slot that came again in another entry (publishing is at least once): acknowledged, not checked again. */
+  duplicates: number;
   /** Results whose monitor was deleted meanwhile. */
   droppedDeleted: number;
   /** Results the database refused; their messages stay pending and end in the dead-letter stream. */
@@ -32,6 +34,7 @@ export function newCounters(): WorkerCounters {
     droppedStale: 0,
     droppedBacklog: 0,
     skippedRegion: 0,
+    duplicates: 0,
     droppedDeleted: 0,
     rejected: 0,
     deadLettered: 0,

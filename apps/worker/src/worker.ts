@@ -6,6 +6,7 @@ import { resultRowOf } from '@better-uptime/incidents';
 import { finishedCheck, type MetricsSink, NO_METRICS } from '@better-uptime/metrics/sink';
 import type { CheckTask, QueuedTask, TaskQueue } from '@better-uptime/redis-stream';
 import { FairShare, ownerOf, reservedSlots } from './fair-share.js';
+import { RecentSlots } from './recent-slots.js';
 import { ResultBuffer, type ResultStore } from './result-buffer.js';
 import { LatenessWindow, newCounters, type WorkerCounters } from './stats.js';
 
@@ -86,6 +87,8 @@ export class Worker {
   private slotTimerAt = Infinity;
   /** Due tasks waiting for a free check slot, per user. */
   private readonly due: FairShare<HeldTask>;
+  /** The slots taken lately, so that a slot published twice is checked (or shed) once. */
+  private readonly recentSlots = new RecentSlots();
   /** The checks running now. */
   private readonly runningTasks = new Set<HeldTask>();
   /** A pump is scheduled for the next turn of the event loop. */
@@ -180,6 +183,11 @@ export class Worker {
       }
       if (task.regions.length > 0 && !task.regions.includes(region)) {
         this.counters.skippedRegion++;
+        this.buffer.add(entry.id, null);
+        continue;
+      }
+      if (this.recentSlots.isDuplicate(task.monitorId, task.scheduledAt, entry.id)) {
+        this.counters.duplicates++;
         this.buffer.add(entry.id, null);
         continue;
       }

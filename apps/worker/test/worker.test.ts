@@ -211,7 +211,9 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       const usa = startWorker('usa');
       const india = startWorker('india');
       await Promise.all([usa.start(), india.start()]);
-      // The same slot published twice (a producer crash between publish and commit) stays one result.
+      target.clearHits();
+      // The same slot published twice (a publish that timed out after Redis took it, published again) is
+      // checked once per region and stays one result.
       await queue.publish([ok, failing, ok]);
 
       const rows = await waitForResults([ok, failing], 4);
@@ -230,6 +232,8 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
         ['usa', 'Down', 'http_status'],
       ]);
       expect((await storedResults(db, [ok.monitorId])).length).toBe(2);
+      expect(target.hitCount('/ok')).toBe(2);
+      expect([usa.counters.duplicates, india.counters.duplicates]).toEqual([1, 1]);
     });
 
     it('checks a monitor only from its regions, and acks the others', async () => {
@@ -260,10 +264,12 @@ describe.each(queueVariants())('worker on the $name queue', (variant) => {
       await db.execute(sql`DELETE FROM monitors WHERE id = ${deleted.monitorId}`);
       const usa = startWorker('usa');
       await usa.start();
-      await queue.publish([stale, deleted, kept]);
+      // The stale slot twice: shed once, and its copy counted as a duplicate, not as a second shed slot.
+      await queue.publish([stale, deleted, kept, stale]);
       await waitForResults([kept], 1);
       await waitForAcks('usa');
       expect(usa.counters.droppedStale).toBe(1);
+      expect(usa.counters.duplicates).toBe(1);
       expect(await storedResults(db, [stale.monitorId, deleted.monitorId])).toEqual([]);
     });
 

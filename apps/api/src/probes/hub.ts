@@ -352,20 +352,23 @@ class ProbeSession {
   private async storeResults(rows: Extract<Call, { op: 'results' }>['rows']) {
     const { delivered, queue } = this;
     const region = this.probe.region;
-    // Entries sent by another API process are learned from the queue; their tasks name their slots.
-    const elsewhere = rows.flatMap((wire) =>
-      wire.region === region &&
-      wire.entryId !== undefined &&
-      delivered.idOfSlot(slotKey(wire.monitorId, wire.scheduledAt)) === undefined
-        ? [wire.entryId]
-        : [],
+    // The entries the rows name; those sent by another API process are learned from the queue (owned()
+    // asks it only about entries this process does not know).
+    const named = rows.flatMap((wire) =>
+      wire.region === region && wire.entryId !== undefined ? [wire.entryId] : [],
     );
-    if (elsewhere.length > 0) await this.owned(elsewhere);
+    if (named.length > 0) await this.owned(named);
     const accepted = new Map<string, { id: string; row: ReturnType<typeof fromWireResult> }>();
     let refused = 0;
     for (const wire of rows) {
       const key = slotKey(wire.monitorId, wire.scheduledAt);
-      const id = wire.region === region ? delivered.idOfSlot(key) : undefined;
+      // The entry the row names if it was sent for this slot (a slot published twice has two), else the
+      // slot's entry; a row for a slot never sent to this probe has neither.
+      const id =
+        wire.region !== region
+          ? undefined
+          : ((wire.entryId === undefined ? undefined : delivered.entryForSlot(wire.entryId, key)) ??
+            delivered.idOfSlot(key));
       if (id === undefined || accepted.has(key)) refused++;
       else accepted.set(key, { id, row: fromWireResult(wire) });
     }

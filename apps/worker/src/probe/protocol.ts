@@ -113,13 +113,23 @@ export class DeliveredEntries {
       this.byId.set(entry.id, entry);
       this.settled.delete(entry.id);
       this.refused.delete(entry.id);
-      if (entry.task) this.bySlot.set(slotKey(entry.task.monitorId, entry.task.scheduledAt), entry.id);
+      // A slot published twice comes in two entries: the first is the one the worker checks.
+      if (entry.task) {
+        const key = slotKey(entry.task.monitorId, entry.task.scheduledAt);
+        if (!this.bySlot.has(key)) this.bySlot.set(key, entry.id);
+      }
       if (this.byId.size > MAX_DELIVERED) this.drop(this.byId.keys().next().value!);
     }
   }
 
   idOfSlot(key: string): string | undefined {
     return this.bySlot.get(key);
+  }
+
+  /** The entry a result names, when it was delivered for that very slot. */
+  entryForSlot(id: string, key: string): string | undefined {
+    const task = this.byId.get(id)?.task;
+    return task && slotKey(task.monitorId, task.scheduledAt) === key ? id : undefined;
   }
 
   entries(ids: readonly string[]): QueuedTask[] {
