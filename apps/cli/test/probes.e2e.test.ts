@@ -89,6 +89,30 @@ async function rawProbe(address: string, token: string) {
   };
 }
 
+type RawProbe = Awaited<ReturnType<typeof rawProbe>>;
+type RawEntry = NonNullable<RawReply['tasks']>[number];
+
+/** A new region's group starts with the stream's earlier tasks: reads and settles them out of the way. */
+async function settleEarlierTasks(probe: RawProbe): Promise<void> {
+  for (;;) {
+    const { tasks } = await probe.call({ op: 'read', count: 1_000, blockMs: 0 });
+    if (tasks!.length === 0) return;
+    await probe.call({ op: 'ack', ids: tasks!.map((t) => t.id) });
+  }
+}
+
+/**
+ * Reads until the entry of `monitorId` comes. Other entries may come first (a direct push published again
+ * after a slow answer): they are left pending.
+ */
+async function readEntryOf(probe: RawProbe, monitorId: string): Promise<RawEntry> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const [entry] = (await probe.call({ op: 'read', count: 1, blockMs: 5_000 })).tasks!;
+    if (entry?.task?.monitorId === monitorId) return entry;
+  }
+  throw new Error(`no task of monitor ${monitorId}`);
+}
+
 /** A result row as a probe sends it. */
 function wireRow(monitorId: string, region: string, scheduledAt: number, entryId?: string) {
   return {
@@ -160,6 +184,11 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
       );
       for (let i = 1; i < inWindow.length; i++) expect(inWindow[i]! - inWindow[i - 1]!).toBe(INTERVAL_MS);
     }
+  }
+
+  /** A monitor checked from `region` only: its first task is the direct push, at creation. */
+  function monitorOf(region: string, query: string): Promise<{ id: string }> {
+    return api.createMonitor({ url: `${target.url}/ok?${query}`, intervalSeconds: 3600, regions: [region] });
   }
 
   async function listProbes(): Promise<ListedProbe[]> {
@@ -329,22 +358,8 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
     const other = await rawProbe(address, eastToo.token);
     // The region's new group starts with the stream's earlier tasks: read them out of the way.
     while ((await onFirst.call({ op: 'read', count: 1_000, blockMs: 0 })).tasks!.length > 0);
-    /** The task of a monitor checked from the probes' region only: its direct push, at creation. */
-    const taskOfNewMonitor = async (probe: typeof onFirst, query: string) => {
-      const monitor = await api.createMonitor({
-        url: `${target.url}/ok?${query}`,
-        intervalSeconds: 3600,
-        regions: ['east'],
-      });
-      // Other entries may come first (a direct push published again after a slow answer): left pending.
-      for (let attempt = 0; attempt < 10; attempt++) {
-        const [entry] = (await probe.call({ op: 'read', count: 1, blockMs: 5_000 })).tasks!;
-        if (entry?.task?.monitorId === monitor.id) return entry;
-      }
-      throw new Error(`no task of monitor ${monitor.id}`);
-    };
-    const mine = await taskOfNewMonitor(onFirst, 'east=1');
-    const theirs = await taskOfNewMonitor(other, 'east=2');
+    const mine = await readEntryOf(onFirst, (await monitorOf('east', 'east=1')).id);
+    const theirs = await readEntryOf(other, (await monitorOf('east', 'east=2')).id);
     await onFirst.close();
 
     // Moved to the second API process: its earlier entry is its own there too, the other probe's is not,
@@ -377,36 +392,23 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
   it('leaves an entry pending when the database refuses its result, though the probe acknowledges it', async () => {
     const poison = await createProbe(api, 'Poison', 'poison');
     const probe = await rawProbe(address, poison.token);
-    // The region's new group starts with the stream's earlier tasks: read and settle them, so that only
-    // this test's entry is pending when it claims.
-    for (;;) {
-      const { tasks } = await probe.call({ op: 'read', count: 1_000, blockMs: 0 });
-      if (tasks!.length === 0) break;
-      await probe.call({ op: 'ack', ids: tasks!.map((t) => t.id) });
-    }
-    const monitor = await api.createMonitor({
-      url: `${target.url}/ok?poison`,
-      intervalSeconds: 3600,
-      regions: ['poison'],
-    });
-    let entry: NonNullable<RawReply['tasks']>[number] | undefined;
-    for (let attempt = 0; attempt < 10 && entry?.task?.monitorId !== monitor.id; attempt++) {
-      [entry] = (await probe.call({ op: 'read', count: 1, blockMs: 5_000 })).tasks!;
-    }
-    expect(entry?.task?.monitorId).toBe(monitor.id);
+    // Only this test's entry is pending when it claims.
+    await settleEarlierTasks(probe);
+    const monitor = await monitorOf('poison', 'poison');
+    const entry = await readEntryOf(probe, monitor.id);
     // A NUL character: valid JSON, but text PostgreSQL cannot store.
     const row = {
-      ...wireRow(monitor.id, 'poison', entry!.task!.scheduledAt, entry!.id),
+      ...wireRow(monitor.id, 'poison', entry.task!.scheduledAt, entry.id),
       message: 'bad\u0000',
     };
     expect(await probe.call({ op: 'results', rows: [row] })).toMatchObject({ ok: true, stored: 0 });
     // The probe's buffer acknowledges the batch it sent; the instance keeps this entry pending...
-    expect(await probe.call({ op: 'ack', ids: [entry!.id] })).toMatchObject({ ok: true });
+    expect(await probe.call({ op: 'ack', ids: [entry.id] })).toMatchObject({ ok: true });
     // ...so once idle past RECLAIM_IDLE_MS it is delivered again (and, past the bound, dead-lettered).
     await sleep(2_200);
     const again = (await probe.call({ op: 'claim', minIdleMs: 0, count: 1_000 })).tasks!;
-    expect(again.map((t) => t.id)).toContain(entry!.id);
-    expect(await probe.call({ op: 'deadLetter', ids: [entry!.id], reason: 'max_deliveries' })).toMatchObject({
+    expect(again.map((t) => t.id)).toContain(entry.id);
+    expect(await probe.call({ op: 'deadLetter', ids: [entry.id], reason: 'max_deliveries' })).toMatchObject({
       ok: true,
     });
     await probe.close();
@@ -415,25 +417,9 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
   it('stores the result of either entry of a slot published twice, and only once', async () => {
     const twice = await createProbe(api, 'Twice', 'twice');
     const probe = await rawProbe(address, twice.token);
-    // The region's new group starts with the stream's earlier tasks: read and settle them.
-    for (;;) {
-      const { tasks } = await probe.call({ op: 'read', count: 1_000, blockMs: 0 });
-      if (tasks!.length === 0) break;
-      await probe.call({ op: 'ack', ids: tasks!.map((t) => t.id) });
-    }
-    const monitor = await api.createMonitor({
-      url: `${target.url}/ok?twice`,
-      intervalSeconds: 3600,
-      regions: ['twice'],
-    });
-    const readEntryOf = async () => {
-      for (let attempt = 0; attempt < 10; attempt++) {
-        const [entry] = (await probe.call({ op: 'read', count: 1, blockMs: 5_000 })).tasks!;
-        if (entry?.task?.monitorId === monitor.id) return entry;
-      }
-      throw new Error(`no task of monitor ${monitor.id}`);
-    };
-    const first = await readEntryOf();
+    await settleEarlierTasks(probe);
+    const monitor = await monitorOf('twice', 'twice');
+    const first = await readEntryOf(probe, monitor.id);
     // Published again, as after a publish that timed out once Redis had taken it.
     const queue = await createRedisTaskQueue({
       url: TEST_REDIS_URL,
@@ -441,7 +427,7 @@ describe.skipIf(!postgresAvailable() || !redisAvailable())('remote probes (servi
     });
     await queue.publish([first.task as CheckTask]);
     await queue.close();
-    const second = await readEntryOf();
+    const second = await readEntryOf(probe, monitor.id);
     expect(second.id).not.toBe(first.id);
     expect(second.task!.scheduledAt).toBe(first.task!.scheduledAt);
     // The probe settles the first entry as a duplicate and checks the second: its result is stored.
