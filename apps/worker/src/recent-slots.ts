@@ -7,6 +7,11 @@
  *
  * Bounded: the oldest slots are forgotten first, and duplicates come seconds after the original.
  */
+/** A slot's identity: a monitor's check scheduled at a time (epoch ms). */
+export function slotKey(monitorId: string, scheduledAt: number): string {
+  return `${monitorId}@${scheduledAt}`;
+}
+
 export class RecentSlots {
   private readonly entryOfSlot = new Map<string, string>();
 
@@ -14,7 +19,7 @@ export class RecentSlots {
 
   /** Notes that `entryId` brings this slot; true when another entry brought it already. */
   isDuplicate(monitorId: string, scheduledAt: number, entryId: string): boolean {
-    const key = `${monitorId}@${scheduledAt}`;
+    const key = slotKey(monitorId, scheduledAt);
     const known = this.entryOfSlot.get(key);
     if (known !== undefined) return known !== entryId;
     this.entryOfSlot.set(key, entryId);

@@ -1,5 +1,6 @@
 import type { ResultRow } from '@better-uptime/db';
 import type { CheckTask, QueuedTask } from '@better-uptime/redis-stream';
+import { slotKey } from '../recent-slots.js';
 
 /**
  * The remote probe protocol: JSON messages on a WebSocket that the probe opens to the instance
@@ -86,10 +87,8 @@ export function fromWireResult({ entryId: _entryId, ...wire }: WireResult): Resu
   };
 }
 
-/** The slot a result or task is for; a result is accepted only for a slot sent to that probe. */
-export function slotKey(monitorId: string, scheduledAt: number): string {
-  return `${monitorId}@${scheduledAt}`;
-}
+// The slot a result or task is for; a result is accepted only for a slot sent to that probe.
+export { slotKey };
 
 /** Entries remembered per probe; beyond this the oldest are forgotten (and then looked up in the queue). */
 const MAX_DELIVERED = 50_000;
